@@ -1,0 +1,53 @@
+// Error types of mlxocr. Every error carries a message that names the file, tensor or field at
+// fault and what was expected, so the CLI can print it as one line and exit non-zero.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace mlxocr {
+
+// Base of every error mlxocr throws on purpose.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A file could not be read or written (missing, unreadable, disk full).
+class FileError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A checkpoint (safetensors, pytorch_model.bin, sharded index) is malformed or does not fit the
+// model.
+class CheckpointError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A config.json / preprocessor_config.json / generation_config.json is malformed or unsupported.
+class ConfigError : public Error {
+ public:
+  using Error::Error;
+};
+
+// An image file cannot be decoded or is out of bounds.
+class ImageError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Tokenizer files are missing or malformed, or a token id is out of range.
+class TokenizerError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The user asked for something that cannot be done (bad flag values, incompatible options).
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace mlxocr

@@ -1,0 +1,40 @@
+#include "cli/commands.h"
+
+#include <map>
+
+#include "core/backend.h"
+
+namespace mlxocr::cli {
+
+namespace {
+// Subcommand -> action, filled by register_commands.
+std::map<const CLI::App*, Action>& actions() {
+  static std::map<const CLI::App*, Action> table;
+  return table;
+}
+
+void add(CLI::App& app, Action (*adder)(CLI::App&)) {
+  const size_t before = app.get_subcommands({}).size();
+  Action action = adder(app);
+  const auto subs = app.get_subcommands({});
+  if (subs.size() > before) actions()[subs.back()] = std::move(action);
+}
+}  // namespace
+
+std::string version_text() {
+  return "mlxocr " MLXOCR_VERSION " (MLX " + mlx_version() + ", backend " + backend_name() + ")";
+}
+
+void register_commands(CLI::App& app) {
+  (void)app;
+}
+
+int run_selected(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands()) {
+    auto it = actions().find(sub);
+    if (it != actions().end()) return it->second();
+  }
+  return 0;
+}
+
+}  // namespace mlxocr::cli

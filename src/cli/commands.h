@@ -1,0 +1,22 @@
+// Registration of the CLI subcommands, one file each (inspect.cpp, ...).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+namespace mlxocr::cli {
+
+// "mlxocr 0.1.0 (MLX 0.32.4, backend cpu)".
+std::string version_text();
+
+// Adds every subcommand to `app`.
+void register_commands(CLI::App& app);
+
+// Runs the subcommand the user picked; returns the process exit code.
+int run_selected(CLI::App& app);
+
+// Each subcommand file provides one of these: it adds its subcommand and returns the action to run.
+using Action = std::function<int()>;
+
+}  // namespace mlxocr::cli

@@ -1,0 +1,36 @@
+// mlxocr — the command-line front end. Each subcommand lives in its own file and registers itself
+// here; errors of the library reach this file only, which prints them as one line and exits 1.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "mlxocr/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "mlxocr — TrOCR text recognition on MLX (C++).\n"
+      "Runs Hugging Face TrOCR checkpoints (ViT/DeiT encoder + TrOCR decoder) with the same "
+      "results\n"
+      "as transformers, on CPU, Apple Metal or NVIDIA CUDA through MLX.",
+      "mlxocr"};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("-V,--version", mlxocr::cli::version_text(),
+                       "Print mlxocr's and MLX's versions and the backend in use");
+  mlxocr::cli::register_commands(app);
+  try {
+    app.parse(argc, argv);
+    if (app.get_subcommands().empty()) {
+      std::cout << app.help();
+      return 0;
+    }
+    return mlxocr::cli::run_selected(app);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const mlxocr::Error& e) {
+    std::cerr << "mlxocr: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "mlxocr: internal error: " << e.what() << "\n";
+    return 2;
+  }
+}
