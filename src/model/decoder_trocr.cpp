@@ -1,0 +1,184 @@
+#include "model/decoder_trocr.h"
+
+#include <mlx/fast.h>
+#include <mlx/ops.h>
+#include <cmath>
+
+#include "mlxocr/error.h"
+
+namespace mlxocr {
+
+namespace {
+
+mx::array attend(const mx::array& q, const mx::array& k, const mx::array& v, bool causal) {
+  const float scale = 1.0f / std::sqrt(static_cast<float>(q.shape(3)));
+  // MLX's causal mode aligns the last query with the last key, which is what a query block
+  // appended after `past` cached tokens needs.
+  return mx::fast::scaled_dot_product_attention(q, k, v, scale, causal ? "causal" : "");
+}
+
+}  // namespace
+
+mx::array sinusoidal_position_table(int num_positions, int dim, int padding_idx) {
+  // Mirrors TrOCRSinusoidalPositionalEmbedding.get_embedding step by step in float32: the
+  // frequencies, the products and the rounding of each are those torch computes.
+  const int half = dim / 2;
+  const float step = static_cast<float>(std::log(10000.0) / (half - 1));
+  std::vector<float> frequency(half);
+  for (int i = 0; i < half; ++i)
+    frequency[i] = std::exp(static_cast<float>(i) * -step);
+  std::vector<float> table(static_cast<size_t>(num_positions) * dim, 0.0f);
+  for (int p = 0; p < num_positions; ++p) {
+    if (p == padding_idx) continue;
+    float* row = &table[static_cast<size_t>(p) * dim];
+    for (int i = 0; i < half; ++i) {
+      const float angle = static_cast<float>(p) * frequency[i];
+      row[i] = static_cast<float>(std::sin(static_cast<double>(angle)));
+      row[half + i] = static_cast<float>(std::cos(static_cast<double>(angle)));
+    }
+  }
+  return mx::array(table.data(), {num_positions, dim}, mx::float32);
+}
+
+mx::array TrOCRDecoder::position_embeddings(const mx::array& input_ids, int past_length) const {
+  const int length = input_ids.shape(1);
+  if (config.use_learned_position_embeddings) {
+    // TrOCRLearnedPositionalEmbedding: arange(past, past + T) + offset 2, padding ignored.
+    if (past_length + length > config.max_position_embeddings) {
+      throw UsageError("decoder position " + std::to_string(past_length + length) +
+                       " exceeds max_position_embeddings " +
+                       std::to_string(config.max_position_embeddings));
+    }
+    const mx::array positions = mx::arange(past_length + 2, past_length + length + 2, mx::int32);
+    return mx::expand_dims(mx::take(embed_positions, positions, 0), 0);
+  }
+  // Sinusoidal: fairseq's make_positions — pads keep position padding_idx (a zero row), other
+  // tokens count up from padding_idx + 1 + past.
+  const int pad = config.pad_token_id;
+  const mx::array not_pad = mx::astype(mx::not_equal(input_ids, mx::array(pad)), mx::int32);
+  const mx::array positions = (mx::cumsum(not_pad, 1) + past_length) * not_pad + pad;
+  if (pad + 1 + past_length + length > embed_positions.shape(0)) {
+    throw UsageError("decoder position " + std::to_string(past_length + length) +
+                     " exceeds the sinusoidal table of " +
+                     std::to_string(embed_positions.shape(0)) + " rows");
+  }
+  return mx::take(embed_positions, positions, 0);
+}
+
+DecoderCache TrOCRDecoder::start_cache(const mx::array& encoder_states, int capacity) const {
+  DecoderCache cache;
+  cache.capacity = capacity;
+  const int batch = encoder_states.shape(0);
+  const int heads = config.decoder_attention_heads;
+  const mx::Shape self_shape = {batch, heads, capacity, config.head_dim()};
+  for (const TrOCRDecoderLayer& layer : layers) {
+    cache.self_keys.push_back(mx::zeros(self_shape, embed_tokens.dtype()));
+    cache.self_values.push_back(mx::zeros(self_shape, embed_tokens.dtype()));
+    cache.cross_keys.push_back(
+        split_heads(linear(encoder_states, layer.encoder_attn.k_proj), heads));
+    cache.cross_values.push_back(
+        split_heads(linear(encoder_states, layer.encoder_attn.v_proj), heads));
+  }
+  return cache;
+}
+
+mx::array TrOCRDecoder::forward(const mx::array& input_ids, DecoderCache& cache) const {
+  const int batch = input_ids.shape(0), length = input_ids.shape(1);
+  const int start = cache.length, end = cache.length + length;
+  if (end > cache.capacity) {
+    throw UsageError("decoder cache holds " + std::to_string(cache.capacity) +
+                     " tokens, asked for " + std::to_string(end));
+  }
+  const int heads = config.decoder_attention_heads;
+  mx::array h =
+      mx::take(embed_tokens, input_ids, 0) * embed_scale + position_embeddings(input_ids, start);
+  if (layernorm_embedding) h = layer_norm(h, *layernorm_embedding);
+
+  const mx::Shape from = {0, 0, start, 0};
+  const mx::Shape upto = {batch, heads, end, config.head_dim()};
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const TrOCRDecoderLayer& layer = layers[i];
+    // Self-attention over everything cached so far plus the new tokens.
+    const mx::array q = split_heads(linear(h, layer.self_attn.q_proj), heads);
+    cache.self_keys[i] = mx::slice_update(
+        cache.self_keys[i], split_heads(linear(h, layer.self_attn.k_proj), heads), from, upto);
+    cache.self_values[i] = mx::slice_update(
+        cache.self_values[i], split_heads(linear(h, layer.self_attn.v_proj), heads), from, upto);
+    const mx::array keys = mx::slice(cache.self_keys[i], {0, 0, 0, 0}, upto);
+    const mx::array values = mx::slice(cache.self_values[i], {0, 0, 0, 0}, upto);
+    mx::array attended = merge_heads(attend(q, keys, values, length > 1));
+    h = layer_norm(h + linear(attended, layer.self_attn.out_proj), layer.self_attn_layer_norm);
+
+    // Cross-attention over the image.
+    const mx::array cross_q = split_heads(linear(h, layer.encoder_attn.q_proj), heads);
+    attended = merge_heads(attend(cross_q, cache.cross_keys[i], cache.cross_values[i], false));
+    h = layer_norm(h + linear(attended, layer.encoder_attn.out_proj),
+                   layer.encoder_attn_layer_norm);
+
+    const mx::array ffn =
+        linear(activation(linear(h, layer.fc1), config.activation_function), layer.fc2);
+    h = layer_norm(h + ffn, layer.final_layer_norm);
+  }
+  cache.length = end;
+  return mx::matmul(h, mx::transpose(output_projection));
+}
+
+mx::array TrOCRDecoder::forward(const mx::array& input_ids, const mx::array& encoder_states) const {
+  DecoderCache cache = start_cache(encoder_states, input_ids.shape(1));
+  return forward(input_ids, cache);
+}
+
+TrOCRDecoder bind_trocr_decoder(const DecoderConfig& config, int cross_width, WeightBinder& weights,
+                                mx::Dtype dtype) {
+  TrOCRDecoder decoder;
+  decoder.config = config;
+  const int d = config.d_model;
+  const std::string p = "decoder.model.decoder.";
+  decoder.embed_tokens = weights.take(p + "embed_tokens.weight", {config.vocab_size, d});
+  decoder.embed_scale = config.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
+  if (config.use_learned_position_embeddings) {
+    decoder.embed_positions =
+        weights.take(p + "embed_positions.weight", {config.max_position_embeddings + 2, d});
+  } else {
+    // Old fairseq-converted checkpoints may carry this buffer; it holds nothing.
+    weights.discard(p + "embed_positions._float_tensor");
+    const int rows = config.max_position_embeddings + config.pad_token_id + 1;
+    decoder.embed_positions =
+        mx::astype(sinusoidal_position_table(rows, d, config.pad_token_id), dtype);
+  }
+  if (config.layernorm_embedding) {
+    decoder.layernorm_embedding =
+        weights.layer_norm(p + "layernorm_embedding", d, config.layer_norm_eps);
+  }
+  for (int i = 0; i < config.decoder_layers; ++i) {
+    const std::string l = p + "layers." + std::to_string(i) + ".";
+    TrOCRDecoderLayer layer;
+    for (auto [attention, prefix, kv_width] :
+         {std::tuple{&layer.self_attn, l + "self_attn.", d},
+          std::tuple{&layer.encoder_attn, l + "encoder_attn.", cross_width}}) {
+      attention->q_proj = weights.linear(prefix + "q_proj", d, d, true);
+      attention->k_proj = weights.linear(prefix + "k_proj", kv_width, d, true);
+      attention->v_proj = weights.linear(prefix + "v_proj", kv_width, d, true);
+      attention->out_proj = weights.linear(prefix + "out_proj", d, d, true);
+    }
+    layer.self_attn_layer_norm =
+        weights.layer_norm(l + "self_attn_layer_norm", d, config.layer_norm_eps);
+    layer.encoder_attn_layer_norm =
+        weights.layer_norm(l + "encoder_attn_layer_norm", d, config.layer_norm_eps);
+    layer.fc1 = weights.linear(l + "fc1", d, config.decoder_ffn_dim, true);
+    layer.fc2 = weights.linear(l + "fc2", config.decoder_ffn_dim, d, true);
+    layer.final_layer_norm = weights.layer_norm(l + "final_layer_norm", d, config.layer_norm_eps);
+    decoder.layers.push_back(std::move(layer));
+  }
+  if (config.tie_word_embeddings) {
+    // transformers re-ties on load: the embeddings win over a stored output projection.
+    weights.discard("decoder.output_projection.weight");
+    decoder.output_projection = decoder.embed_tokens;
+  } else {
+    decoder.output_projection =
+        weights.take("decoder.output_projection.weight", {config.vocab_size, d});
+  }
+  return decoder;
+}
+
+}  // namespace mlxocr

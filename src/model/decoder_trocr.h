@@ -1,0 +1,70 @@
+// The TrOCR text decoder (transformers' TrOCRDecoder + TrOCRForCausalLM's output_projection),
+// names as in modeling_trocr.py. Post-LN layers: self-attention, cross-attention, feed-forward.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "model/config.h"
+#include "model/layers.h"
+#include "model/weights.h"
+
+namespace mlxocr {
+
+struct TrOCRAttention {
+  Linear q_proj, k_proj, v_proj, out_proj;
+};
+
+struct TrOCRDecoderLayer {
+  TrOCRAttention self_attn;
+  LayerNorm self_attn_layer_norm;
+  TrOCRAttention encoder_attn;
+  LayerNorm encoder_attn_layer_norm;
+  Linear fc1, fc2;
+  LayerNorm final_layer_norm;
+};
+
+// Keys and values the decoder has seen so far. Cross-attention keys/values depend only on the
+// image, so they are computed once; self-attention ones grow by one row per generated token,
+// written into buffers allocated once for `capacity` tokens.
+struct DecoderCache {
+  std::vector<mx::array> self_keys, self_values;    // per layer [B, heads, capacity, head_dim]
+  std::vector<mx::array> cross_keys, cross_values;  // per layer [B, heads, source_len, head_dim]
+  int length = 0;                                   // tokens already in the cache
+  int capacity = 0;
+};
+
+struct TrOCRDecoder {
+  DecoderConfig config;
+  mx::array embed_tokens = mx::array(0.0f);  // [vocab, d_model]
+  float embed_scale = 1.0f;                  // sqrt(d_model) when scale_embedding
+  // Learned: [max_position_embeddings + 2, d_model], looked up at position + 2. Sinusoidal:
+  // the fairseq table (sin half, then cos half; row padding_idx zero), not a parameter.
+  mx::array embed_positions = mx::array(0.0f);
+  std::optional<LayerNorm> layernorm_embedding;
+  std::vector<TrOCRDecoderLayer> layers;
+  mx::array output_projection = mx::array(0.0f);  // [vocab, d_model], maybe tied to embed_tokens
+
+  // Cache for a batch whose (projected) encoder states are [B, source_len, cross_width].
+  DecoderCache start_cache(const mx::array& encoder_states, int capacity) const;
+
+  // Runs `input_ids` [B, T] after the cache's tokens, appends their keys/values, returns logits
+  // [B, T, vocab]. T > 1 attends causally within the new tokens.
+  mx::array forward(const mx::array& input_ids, DecoderCache& cache) const;
+
+  // Teacher forcing: logits [B, T, vocab] for the whole `input_ids` at once.
+  mx::array forward(const mx::array& input_ids, const mx::array& encoder_states) const;
+
+ private:
+  mx::array position_embeddings(const mx::array& input_ids, int past_length) const;
+};
+
+// fairseq's sinusoidal table as transformers builds it, in float32.
+mx::array sinusoidal_position_table(int num_positions, int dim, int padding_idx);
+
+// Takes the decoder's tensors (prefix "decoder.") out of `weights`; `cross_width` is the width
+// of the encoder states the cross-attention reads.
+TrOCRDecoder bind_trocr_decoder(const DecoderConfig& config, int cross_width, WeightBinder& weights,
+                                mx::Dtype dtype);
+
+}  // namespace mlxocr

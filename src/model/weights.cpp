@@ -1,0 +1,105 @@
+#include "model/weights.h"
+
+#include <mlx/ops.h>
+#include <sstream>
+
+#include "mlxocr/error.h"
+
+namespace mlxocr {
+
+namespace {
+std::string shape_text(const mx::Shape& shape) {
+  std::ostringstream out;
+  out << "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    out << (i ? ", " : "") << shape[i];
+  out << "]";
+  return out.str();
+}
+
+std::string list(const std::vector<std::string>& items, size_t max_items = 12) {
+  std::string out;
+  for (size_t i = 0; i < items.size() && i < max_items; ++i)
+    out += (i ? "; " : "") + items[i];
+  if (items.size() > max_items)
+    out += "; ... and " + std::to_string(items.size() - max_items) + " more";
+  return out;
+}
+}  // namespace
+
+WeightBinder::WeightBinder(TensorMap tensors, std::string source, mx::Dtype dtype)
+    : tensors_(std::move(tensors)), source_(std::move(source)), dtype_(dtype) {}
+
+std::optional<mx::array> WeightBinder::take_optional(const std::string& name,
+                                                     const mx::Shape& shape) {
+  auto it = tensors_.find(name);
+  if (it == tensors_.end()) {
+    warnings_.push_back("tensor '" + name + "' is missing (unused by mlxocr)");
+    return std::nullopt;
+  }
+  return take(name, shape);
+}
+
+mx::array WeightBinder::take(const std::string& name, const mx::Shape& shape) {
+  auto it = tensors_.find(name);
+  if (it == tensors_.end()) {
+    missing_.push_back(name + " " + shape_text(shape));
+    return mx::zeros(shape, dtype_);
+  }
+  mx::array value = it->second;
+  tensors_.erase(it);
+  if (value.shape() != shape) {
+    misshaped_.push_back(name + " is " + shape_text(value.shape()) + ", expected " +
+                         shape_text(shape));
+    return mx::zeros(shape, dtype_);
+  }
+  if (!mx::issubdtype(value.dtype(), mx::floating)) {
+    misshaped_.push_back(name + " has an integer dtype, expected floating point");
+    return mx::zeros(shape, dtype_);
+  }
+  return value.dtype() == dtype_ ? value : mx::astype(value, dtype_);
+}
+
+void WeightBinder::discard(const std::string& name) {
+  tensors_.erase(name);
+}
+
+Linear WeightBinder::linear(const std::string& prefix, int in_features, int out_features,
+                            bool bias) {
+  Linear layer;
+  layer.weight = take(prefix + ".weight", {out_features, in_features});
+  if (bias) layer.bias = take(prefix + ".bias", {out_features});
+  return layer;
+}
+
+LayerNorm WeightBinder::layer_norm(const std::string& prefix, int width, double eps) {
+  LayerNorm norm;
+  norm.weight = take(prefix + ".weight", {width});
+  norm.bias = take(prefix + ".bias", {width});
+  norm.eps = static_cast<float>(eps);
+  return norm;
+}
+
+std::vector<std::string> WeightBinder::finish() {
+  if (!missing_.empty() || !misshaped_.empty()) {
+    std::string message = source_ + ": checkpoint does not fit config.json:";
+    if (!missing_.empty()) {
+      message +=
+          " " + std::to_string(missing_.size()) + " missing tensor(s): " + list(missing_) + ".";
+    }
+    if (!misshaped_.empty()) {
+      message += " " + std::to_string(misshaped_.size()) +
+                 " mis-shaped tensor(s): " + list(misshaped_) + ".";
+    }
+    throw CheckpointError(message);
+  }
+  std::vector<std::string> warnings = warnings_;
+  for (const auto& [name, value] : tensors_) {
+    warnings.push_back("unexpected tensor '" + name + "' " + shape_text(value.shape()) +
+                       " ignored");
+  }
+  tensors_.clear();
+  return warnings;
+}
+
+}  // namespace mlxocr

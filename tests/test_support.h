@@ -1,0 +1,33 @@
+// Helpers shared by the tests: fixture paths and comparisons against reference tensors.
+#pragma once
+
+#include <mlx/mlx.h>
+#include <filesystem>
+#include <string>
+
+namespace mlxocr::testing {
+
+namespace mx = mlx::core;
+
+inline std::filesystem::path fixtures() {
+  return MLXOCR_FIXTURES_DIR;
+}
+inline std::filesystem::path model_fixture(const std::string& variant) {
+  return fixtures() / "models" / variant;
+}
+
+// Largest absolute difference between two arrays of the same shape, computed in float32.
+inline float max_abs_diff(const mx::array& a, const mx::array& b) {
+  mx::array d = mx::max(mx::abs(mx::astype(a, mx::float32) - mx::astype(b, mx::float32)));
+  mx::eval(d);
+  return d.item<float>();
+}
+
+// Largest absolute value, to make tolerances scale-aware.
+inline float max_abs(const mx::array& a) {
+  mx::array m = mx::max(mx::abs(mx::astype(a, mx::float32)));
+  mx::eval(m);
+  return m.item<float>();
+}
+
+}  // namespace mlxocr::testing
