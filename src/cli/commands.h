@@ -18,5 +18,6 @@ int run_selected(CLI::App& app);
 
 // Each subcommand file provides one of these: it adds its subcommand and returns the action to run.
 using Action = std::function<int()>;
+Action add_inspect(CLI::App& app);
 
 }  // namespace mlxocr::cli

@@ -1,0 +1,140 @@
+// mlxocr inspect MODEL [--json]: what a checkpoint is, without running it.
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "model/model.h"
+
+namespace mlxocr::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Which tokenizer the folder carries, judged by its files (inspect must not fail on them).
+std::string tokenizer_files_kind(const fs::path& dir) {
+  if (fs::exists(dir / "sentencepiece.bpe.model")) return "SentencePiece (XLM-R layout)";
+  if (fs::exists(dir / "vocab.json") && fs::exists(dir / "merges.txt")) return "byte-level BPE";
+  if (fs::exists(dir / "tokenizer.json")) return "tokenizer.json";
+  return "none";
+}
+
+std::string weights_file(const fs::path& dir) {
+  for (const char* name : {"model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+                           "pytorch_model.bin.index.json"}) {
+    if (fs::exists(dir / name)) return name;
+  }
+  return "none";
+}
+
+nlohmann::json describe(const fs::path& dir, const TrOCRModel& model) {
+  const EncoderConfig& e = model.config.encoder;
+  const DecoderConfig& d = model.config.decoder;
+  nlohmann::json j;
+  j["model"] = dir.string();
+  j["architecture"] = "VisionEncoderDecoderModel";
+  j["encoder"] = {{"type", e.model_type},
+                  {"hidden_size", e.hidden_size},
+                  {"num_hidden_layers", e.num_hidden_layers},
+                  {"num_attention_heads", e.num_attention_heads},
+                  {"intermediate_size", e.intermediate_size},
+                  {"hidden_act", e.hidden_act},
+                  {"layer_norm_eps", e.layer_norm_eps},
+                  {"qkv_bias", e.qkv_bias},
+                  {"image_size", {e.image_height, e.image_width}},
+                  {"patch_size", {e.patch_height, e.patch_width}},
+                  {"num_channels", e.num_channels},
+                  {"distillation_token", e.has_distillation_token()},
+                  {"sequence_length", e.sequence_length()}};
+  j["decoder"] = {
+      {"type", d.model_type},
+      {"d_model", d.d_model},
+      {"decoder_layers", d.decoder_layers},
+      {"decoder_attention_heads", d.decoder_attention_heads},
+      {"decoder_ffn_dim", d.decoder_ffn_dim},
+      {"activation_function", d.activation_function},
+      {"vocab_size", d.vocab_size},
+      {"position_embeddings", d.use_learned_position_embeddings ? "learned" : "sinusoidal"},
+      {"max_position_embeddings", d.max_position_embeddings},
+      {"layernorm_embedding", d.layernorm_embedding},
+      {"scale_embedding", d.scale_embedding},
+      {"cross_attention_hidden_size", d.cross_attention_hidden_size
+                                          ? nlohmann::json(*d.cross_attention_hidden_size)
+                                          : nlohmann::json(nullptr)},
+      {"tie_word_embeddings", d.tie_word_embeddings}};
+  j["enc_to_dec_proj"] = model.config.has_enc_to_dec_proj;
+  j["num_parameters"] = count_parameters(model.config);
+  j["dtype"] = model.stored_dtype;
+  j["weights_file"] = weights_file(dir);
+  j["tokenizer"] = tokenizer_files_kind(dir);
+  j["special_tokens"] = {{"decoder_start_token_id", model.config.decoder_start_token_id},
+                         {"pad_token_id", model.config.pad_token_id},
+                         {"eos_token_id", model.config.eos_token_id}};
+  j["warnings"] = model.warnings;
+  return j;
+}
+
+std::string millions(long long n) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2fM", static_cast<double>(n) / 1e6);
+  return text;
+}
+
+void print_text(const nlohmann::json& j) {
+  const auto& e = j["encoder"];
+  const auto& d = j["decoder"];
+  std::cout << "model          " << j["model"].get<std::string>() << "\n"
+            << "weights        " << j["weights_file"].get<std::string>() << " ("
+            << j["dtype"].get<std::string>() << ")\n"
+            << "parameters     " << j["num_parameters"].get<long long>() << " ("
+            << millions(j["num_parameters"].get<long long>()) << ")\n"
+            << "encoder        " << e["type"].get<std::string>() << ": " << e["num_hidden_layers"]
+            << " layers, hidden " << e["hidden_size"] << ", " << e["num_attention_heads"]
+            << " heads, mlp " << e["intermediate_size"] << ", "
+            << e["hidden_act"].get<std::string>() << ", qkv_bias "
+            << (e["qkv_bias"].get<bool>() ? "yes" : "no") << "\n"
+            << "image          " << e["image_size"][0] << "x" << e["image_size"][1]
+            << " (h x w), patch " << e["patch_size"][0] << "x" << e["patch_size"][1] << ", "
+            << e["sequence_length"] << " tokens\n"
+            << "decoder        " << d["type"].get<std::string>() << ": " << d["decoder_layers"]
+            << " layers, d_model " << d["d_model"] << ", " << d["decoder_attention_heads"]
+            << " heads, ffn " << d["decoder_ffn_dim"] << ", "
+            << d["activation_function"].get<std::string>() << ", "
+            << d["position_embeddings"].get<std::string>() << " positions\n"
+            << "vocabulary     " << d["vocab_size"] << " tokens, tokenizer "
+            << j["tokenizer"].get<std::string>() << "\n"
+            << "enc_to_dec     " << (j["enc_to_dec_proj"].get<bool>() ? "projection" : "none")
+            << ", output projection "
+            << (d["tie_word_embeddings"].get<bool>() ? "tied to embeddings" : "separate") << "\n";
+  for (const auto& w : j["warnings"])
+    std::cout << "warning        " << w.get<std::string>() << "\n";
+}
+
+}  // namespace
+
+Action add_inspect(CLI::App& app) {
+  auto* cmd = app.add_subcommand("inspect", "Show a checkpoint's architecture, size and dtype");
+  cmd->footer(
+      "MODEL is a Hugging Face TrOCR folder (config.json + model.safetensors or "
+      "pytorch_model.bin).\n"
+      "The weights are loaded and checked against config.json, so a broken checkpoint is reported\n"
+      "here. num_parameters counts as transformers' model.num_parameters() does.\n\n"
+      "Example:\n  mlxocr inspect tests/fixtures/models/vit-trocr --json");
+  auto model_dir = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  cmd->add_option("MODEL", *model_dir, "Model folder")->required();
+  cmd->add_flag("--json", *as_json, "Print JSON (total under \"num_parameters\")");
+  return [model_dir, as_json]() {
+    const TrOCRModel model = load_model(*model_dir);
+    const nlohmann::json j = describe(*model_dir, model);
+    if (*as_json) {
+      std::cout << j.dump(2) << "\n";
+    } else {
+      print_text(j);
+    }
+    return 0;
+  };
+}
+
+}  // namespace mlxocr::cli

@@ -1,0 +1,42 @@
+// Runs the mlxocr binary the way a user does and captures what it prints.
+#pragma once
+
+#include <sys/wait.h>
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace mlxocr::testing {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// `args` is appended to the binary path as shell words (quote them yourself where needed).
+inline CliResult run_cli(const std::string& args) {
+  const auto err_file = std::filesystem::temp_directory_path() /
+                        ("mlxocr_cli_err_" + std::to_string(::getpid()) + ".txt");
+  const std::string command =
+      std::string("'") + MLXOCR_CLI_PATH + "' " + args + " 2>'" + err_file.string() + "'";
+  CliResult result;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return result;
+  std::array<char, 4096> buffer{};
+  size_t n = 0;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.out.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_file);
+  std::stringstream text;
+  text << err.rdbuf();
+  result.err = text.str();
+  std::filesystem::remove(err_file);
+  return result;
+}
+
+}  // namespace mlxocr::testing

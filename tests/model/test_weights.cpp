@@ -1,0 +1,81 @@
+// The model refuses checkpoints that do not fit config.json, naming every tensor at fault.
+#include <gtest/gtest.h>
+
+#include <mlx/io.h>
+
+#include "mlxocr/error.h"
+#include "model/model.h"
+#include "test_support.h"
+
+namespace mlxocr {
+namespace {
+
+TensorMap fixture_tensors(const std::string& variant) {
+  TensorMap tensors;
+  const auto file = testing::model_fixture(variant) / "model.safetensors";
+  for (auto& [name, value] : mx::load_safetensors(file.string()).first)
+    tensors.emplace(name, value);
+  return tensors;
+}
+
+std::string checkpoint_error(const ModelConfig& config, TensorMap tensors) {
+  try {
+    build_model(config, std::move(tensors), "ckpt");
+  } catch (const CheckpointError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected a CheckpointError";
+  return "";
+}
+
+TEST(Weights, MissingAndMisshapedTensorsAreAllNamed) {
+  const ModelConfig config = load_model_config(testing::model_fixture("vit-trocr"));
+  TensorMap tensors = fixture_tensors("vit-trocr");
+  tensors.erase("encoder.encoder.layer.1.attention.attention.query.weight");
+  tensors.erase("decoder.output_projection.weight");
+  tensors.insert_or_assign("decoder.model.decoder.layers.0.fc1.weight", mx::zeros({3, 3}));
+  const std::string message = checkpoint_error(config, std::move(tensors));
+  EXPECT_NE(message.find("2 missing tensor(s)"), std::string::npos) << message;
+  EXPECT_NE(message.find("encoder.encoder.layer.1.attention.attention.query.weight [32, 32]"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("decoder.output_projection.weight [1000, 48]"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("decoder.model.decoder.layers.0.fc1.weight is [3, 3], expected [64, 48]"),
+            std::string::npos)
+      << message;
+}
+
+TEST(Weights, IntegerTensorWhereWeightsBelongIsRefused) {
+  const ModelConfig config = load_model_config(testing::model_fixture("odd"));
+  TensorMap tensors = fixture_tensors("odd");
+  tensors.insert_or_assign("enc_to_dec_proj.bias", mx::zeros({40}, mx::int32));
+  EXPECT_NE(
+      checkpoint_error(config, std::move(tensors)).find("enc_to_dec_proj.bias has an integer"),
+      std::string::npos);
+}
+
+TEST(Weights, UnexpectedTensorsAndMissingPoolerAreWarnings) {
+  const ModelConfig config = load_model_config(testing::model_fixture("deit-trocr"));
+  TensorMap tensors = fixture_tensors("deit-trocr");
+  tensors.erase("encoder.pooler.dense.weight");
+  tensors.erase("encoder.pooler.dense.bias");
+  tensors.insert_or_assign("encoder.extra.weight", mx::zeros({2}));
+  const TrOCRModel model = build_model(config, std::move(tensors), "ckpt");
+  std::string all;
+  for (const auto& w : model.warnings)
+    all += w + "\n";
+  EXPECT_NE(all.find("unexpected tensor 'encoder.extra.weight' [2] ignored"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("'encoder.pooler.dense.weight' is missing"), std::string::npos) << all;
+}
+
+// A tied model takes its output projection from the embeddings, as transformers re-ties on load.
+TEST(Weights, TiedOutputProjectionIsTheEmbedding) {
+  const TrOCRModel model = load_model(testing::model_fixture("odd"));
+  EXPECT_EQ(testing::max_abs_diff(model.decoder.output_projection, model.decoder.embed_tokens),
+            0.0f);
+}
+
+}  // namespace
+}  // namespace mlxocr
