@@ -1,9 +1,10 @@
-// Tensors of a checkpoint by their Hugging Face names.
+// The tensors of a checkpoint, as every reader in src/io/ returns them.
 #pragma once
 
-#include <mlx/array.h>
 #include <map>
 #include <string>
+
+#include <mlx/array.h>
 
 namespace mlxocr {
 
