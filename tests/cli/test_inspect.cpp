@@ -41,7 +41,8 @@ TEST_P(InspectTest, TextNamesTheArchitecture) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, InspectTest,
-                         ::testing::Values("vit-trocr", "deit-trocr", "odd", "vit-trocr-fp16"),
+                         ::testing::Values("vit-trocr", "deit-trocr", "odd", "vit-trocr-fp16",
+                                           "deit-trocr-bf16"),
                          [](const auto& info) {
                            std::string name = info.param;
                            for (char& c : name)

@@ -77,7 +77,8 @@ TEST_P(ParityTest, CachedStepsMatchTeacherForcedReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, ParityTest,
-                         ::testing::Values("vit-trocr", "deit-trocr", "odd", "vit-trocr-fp16"),
+                         ::testing::Values("vit-trocr", "deit-trocr", "odd", "vit-trocr-fp16",
+                                           "deit-trocr-bf16"),
                          [](const auto& info) {
                            std::string name = info.param;
                            for (char& c : name)

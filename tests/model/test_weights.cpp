@@ -1,8 +1,8 @@
 // The model refuses checkpoints that do not fit config.json, naming every tensor at fault.
 #include <gtest/gtest.h>
 
-#include <mlx/io.h>
-
+#include "io/safetensors.h"
+#include "io/torch_checkpoint.h"
 #include "mlxocr/error.h"
 #include "model/model.h"
 #include "test_support.h"
@@ -75,6 +75,40 @@ TEST(Weights, TiedOutputProjectionIsTheEmbedding) {
   const TrOCRModel model = load_model(testing::model_fixture("odd"));
   EXPECT_EQ(testing::max_abs_diff(model.decoder.output_projection, model.decoder.embed_tokens),
             0.0f);
+}
+
+}  // namespace
+}  // namespace mlxocr
+
+namespace mlxocr {
+namespace {
+
+// transformers' save_pretrained (safetensors, tied copies dropped) and torch.save (tied tensors
+// sharing one storage) of the same model must give the same tensors, bit for bit.
+TEST(Weights, SafetensorsAndTorchBinOfOneModelAreIdentical) {
+  for (const std::string variant : {"vit-trocr", "deit-trocr", "odd"}) {
+    const auto dir = testing::model_fixture(variant);
+    const TensorMap from_safetensors = load_safetensors(dir / "model.safetensors");
+    const TensorMap from_bin = load_torch_checkpoint(dir / "pytorch_model.bin");
+    for (const auto& [name, tensor] : from_safetensors) {
+      ASSERT_TRUE(from_bin.count(name)) << variant << ": " << name;
+      const mx::array& other = from_bin.at(name);
+      ASSERT_EQ(tensor.shape(), other.shape()) << name;
+      ASSERT_EQ(tensor.dtype(), other.dtype()) << name;
+      EXPECT_TRUE(mx::array_equal(tensor, other).item<bool>()) << variant << ": " << name;
+    }
+    // The .bin also holds the tied copy safetensors leaves out; nothing else differs.
+    for (const auto& [name, tensor] : from_bin) {
+      if (!from_safetensors.count(name))
+        EXPECT_EQ(name, "decoder.output_projection.weight") << variant;
+    }
+    // And both build the same model.
+    const ModelConfig config = load_model_config(dir);
+    const TrOCRModel a = build_model(config, from_safetensors, "safetensors");
+    const TrOCRModel b = build_model(config, from_bin, "bin");
+    EXPECT_EQ(testing::max_abs_diff(a.decoder.output_projection, b.decoder.output_projection),
+              0.0f);
+  }
 }
 
 }  // namespace
