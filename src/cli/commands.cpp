@@ -26,7 +26,7 @@ std::string version_text() {
 }
 
 void register_commands(CLI::App& app) {
-  (void)app;
+  add(app, add_preprocess);
 }
 
 int run_selected(CLI::App& app) {

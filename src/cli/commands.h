@@ -19,4 +19,7 @@ int run_selected(CLI::App& app);
 // Each subcommand file provides one of these: it adds its subcommand and returns the action to run.
 using Action = std::function<int()>;
 
+// mlxocr preprocess: the pixel tensor of one image as .npy (preprocess.cpp).
+Action add_preprocess(CLI::App& app);
+
 }  // namespace mlxocr::cli
