@@ -104,9 +104,11 @@ ImageHeader jpeg_header(const Bytes& b, const std::string& name) {
   bool seen_sof = false;
   size_t at = 2;  // after SOI
   for (;;) {
-    // A marker: 0xFF, optional 0xFF fill bytes, then the marker code.
+    // A marker: 0xFF, optional 0xFF fill bytes, then the marker code. Stray bytes before a
+    // marker are skipped, as libjpeg does (with a warning) and so PIL accepts them.
+    while (b.fits(at, 1) && b.u8(at) != 0xFF)
+      ++at;
     if (!b.fits(at, 2)) fail(name, "truncated JPEG (the file ends before the end-of-image marker)");
-    if (b.u8(at) != 0xFF) fail(name, "malformed JPEG (expected a marker)");
     while (b.fits(at + 1, 1) && b.u8(at + 1) == 0xFF)
       ++at;
     if (!b.fits(at + 1, 1))

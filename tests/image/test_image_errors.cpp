@@ -151,6 +151,17 @@ TEST(ImageErrors, EveryTruncationOfEveryFormatIsRefused) {
   }
 }
 
+TEST(ImageErrors, JpegWithStrayBytesBetweenSegmentsStillLoads) {
+  // libjpeg (and so PIL) skips junk before a marker with a warning; so must the header walk.
+  const std::string good = read_file(image_fixtures() / "photo_exif_rotated.jpg", 1 << 20);
+  const size_t app0_length = (static_cast<uint8_t>(good[4]) << 8) | static_cast<uint8_t>(good[5]);
+  std::string junk = good;
+  junk.insert(4 + app0_length, "\x01\x02\x03");
+  const RgbImage expected = decode_image(good, "good.jpg");
+  const RgbImage image = decode_image(junk, "junk.jpg");
+  EXPECT_EQ(image.pixels, expected.pixels);
+}
+
 TEST(ImageErrors, NonImagesAreNamedAsSuch) {
   expect_image_error([] { decode_image("", "a.png"); }, {"a.png", "empty file"});
   expect_image_error([] { decode_image("GIF89a....", "a.gif"); }, {"a.gif", "GIF"});
