@@ -1,8 +1,7 @@
 #include "image/image_header.h"
 
 #include <array>
-#include <cstring>
-#include <optional>
+#include <climits>
 
 #include "mlxocr/error.h"
 
@@ -10,7 +9,7 @@ namespace mlxocr {
 
 namespace {
 
-// Bounds-checked little/big-endian reads; every caller checks `fits` first or gets nullopt.
+// Big/little-endian reads of the file; callers check `fits` before reading.
 class Bytes {
  public:
   explicit Bytes(std::string_view data) : data_(data) {}
