@@ -27,6 +27,7 @@ std::string version_text() {
 
 void register_commands(CLI::App& app) {
   add(app, add_inspect);
+  add(app, add_preprocess);
 }
 
 int run_selected(CLI::App& app) {

@@ -20,4 +20,7 @@ int run_selected(CLI::App& app);
 using Action = std::function<int()>;
 Action add_inspect(CLI::App& app);
 
+// mlxocr preprocess: the pixel tensor of one image as .npy (preprocess.cpp).
+Action add_preprocess(CLI::App& app);
+
 }  // namespace mlxocr::cli
