@@ -35,12 +35,9 @@ from transformers import (TrOCRConfig, ViTConfig, DeiTConfig, ViTImageProcessor,
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 
-# Real images on the machine of this kind; a field of the users' form template among them.
-IMAGE_SOURCES = [
-    ROOT.parent / "shared" / "reference" / "templates" / "00_template.png",
-    Path("/root/.rustup/toolchains/stable-x86_64-unknown-linux-gnu/share/doc/rust/html/book/img/trpl14-01.png"),
-    Path("/root/.rustup/toolchains/stable-x86_64-unknown-linux-gnu/share/doc/rust/html/embedded-book/assets/f3.jpg"),
-]
+# Real images, committed with the image-processor fixtures (tools/reference/make_image_fixtures.py),
+# so that the C++ tests can run the whole pipeline, image file to tokens, on them too.
+IMAGE_FILES = ["bilevel_template.png", "photo_rgb.jpg", "table_rgb.png"]
 
 VARIANTS = {
     # trocr-base/large-like: ViT without qkv bias, sinusoidal positions, scaled embeddings, no
@@ -144,17 +141,8 @@ def spread_init(model, seed):
 
 
 def real_images():
-    images = []
-    for path in IMAGE_SOURCES:
-        if path.exists():
-            images.append(Image.open(path))
-    if len(images) < 2:
-        raise SystemExit("need at least two of the real images listed in IMAGE_SOURCES")
-    # The first is the RGBA form template: take a field-sized crop as the users' crops are.
-    template = images[0]
-    w, h = template.size
-    images[0] = template.crop((w // 10, h // 4, w // 10 + w // 3, h // 4 + h // 12))
-    return [im.convert("RGB") for im in images]
+    # As TrOCR users call it: Image.open(path).convert("RGB").
+    return [Image.open(FIXTURES / "images" / name).convert("RGB") for name in IMAGE_FILES]
 
 
 def decoder_inputs(vocab, pad_id, start_id, rows, length, seed):
@@ -262,6 +250,7 @@ def write_variant(name, spec, seed):
     info = {
         "variant": name,
         "seed": seed,
+        "images": [f"images/{name}" for name in IMAGE_FILES],
         "stored_dtype": spec["dtype"] or "float32",
         "num_parameters": model.num_parameters(),
         "output_projection_tied": tied,
