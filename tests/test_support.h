@@ -1,9 +1,12 @@
 // Helpers shared by the tests: fixture paths and comparisons against reference tensors.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <mlx/mlx.h>
+#include <cctype>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace mlxocr::testing {
 
@@ -15,6 +18,20 @@ inline std::filesystem::path fixtures() {
 inline std::filesystem::path model_fixture(const std::string& variant) {
   return fixtures() / "models" / variant;
 }
+
+// Every reference checkpoint variant of tools/reference/make_model_fixtures.py.
+inline const std::vector<std::string> kModelVariants = {"vit-trocr", "deit-trocr", "odd",
+                                                        "vit-trocr-fp16", "deit-trocr-bf16"};
+
+// gtest parameter names may hold letters, digits and underscores only.
+struct VariantName {
+  std::string operator()(const ::testing::TestParamInfo<std::string>& info) const {
+    std::string name = info.param;
+    for (char& c : name)
+      c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    return name;
+  }
+};
 
 // Largest absolute difference between two arrays of the same shape, computed in float32.
 inline float max_abs_diff(const mx::array& a, const mx::array& b) {
