@@ -40,15 +40,8 @@ TEST_P(InspectTest, TextNamesTheArchitecture) {
   EXPECT_NE(result.out.find("trocr"), std::string::npos);
 }
 
-INSTANTIATE_TEST_SUITE_P(Variants, InspectTest,
-                         ::testing::Values("vit-trocr", "deit-trocr", "odd", "vit-trocr-fp16",
-                                           "deit-trocr-bf16"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           for (char& c : name)
-                             c = std::isalnum(c) ? c : '_';
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Variants, InspectTest, ::testing::ValuesIn(testing::kModelVariants),
+                         testing::VariantName());
 
 TEST(Cli, VersionNamesMlxAndBackend) {
   const auto result = run_cli("--version");

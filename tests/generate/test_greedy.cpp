@@ -70,15 +70,8 @@ TEST_P(GreedyTest, EachRowAloneEqualsItsBatchedResult) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Variants, GreedyTest,
-                         ::testing::Values("vit-trocr", "deit-trocr", "odd", "vit-trocr-fp16",
-                                           "deit-trocr-bf16"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           for (char& c : name)
-                             c = std::isalnum(c) ? c : '_';
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Variants, GreedyTest, ::testing::ValuesIn(testing::kModelVariants),
+                         testing::VariantName());
 
 }  // namespace
 }  // namespace mlxocr

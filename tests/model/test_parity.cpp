@@ -76,15 +76,8 @@ TEST_P(ParityTest, CachedStepsMatchTeacherForcedReference) {
   EXPECT_EQ(cache.length, length);
 }
 
-INSTANTIATE_TEST_SUITE_P(Variants, ParityTest,
-                         ::testing::Values("vit-trocr", "deit-trocr", "odd", "vit-trocr-fp16",
-                                           "deit-trocr-bf16"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           for (char& c : name)
-                             c = std::isalnum(c) ? c : '_';
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Variants, ParityTest, ::testing::ValuesIn(testing::kModelVariants),
+                         testing::VariantName());
 
 }  // namespace
 }  // namespace mlxocr
