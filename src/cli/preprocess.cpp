@@ -57,7 +57,8 @@ Action add_preprocess(CLI::App& app) {
   cmd->add_option("-o,--output", options->output, "Where to write the .npy file")->required();
   cmd->footer(
       "The image is converted to RGB as PIL's Image.open(IMAGE).convert(\"RGB\") does (alpha\n"
-      "dropped), resized with our bit-exact reimplementation of PIL's filter, rescaled and normalised as\n"
+      "dropped), resized with our bit-exact reimplementation of PIL's filter, rescaled and "
+      "normalised as\n"
       "transformers' ViTImageProcessor does. To compare in Python:\n"
       "  from PIL import Image; import numpy as np\n"
       "  from transformers import TrOCRProcessor\n"
