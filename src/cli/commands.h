@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace mlxocr::cli {
 
@@ -18,5 +19,13 @@ int run_selected(CLI::App& app);
 
 // Each subcommand file provides one of these: it adds its subcommand and returns the action to run.
 using Action = std::function<int()>;
+
+// The arguments of `sub` that are not options, verbatim (for subcommands that allow_extras()).
+// Throws UsageError when there are none, naming them `what`, or when one starts with "--" (a
+// mistyped option, most likely).
+std::vector<std::string> verbatim_arguments(const CLI::App& sub, const std::string& what);
+
+Action add_tokenize(CLI::App& app);    // tokenize.cpp
+Action add_detokenize(CLI::App& app);  // detokenize.cpp
 
 }  // namespace mlxocr::cli
