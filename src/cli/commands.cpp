@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/backend.h"
+#include "mlxocr/error.h"
 
 namespace mlxocr::cli {
 
@@ -28,6 +29,19 @@ std::string version_text() {
 void register_commands(CLI::App& app) {
   add(app, add_inspect);
   add(app, add_preprocess);
+  add(app, add_tokenize);
+  add(app, add_detokenize);
+}
+
+std::vector<std::string> verbatim_arguments(const CLI::App& sub, const std::string& what) {
+  std::vector<std::string> args = sub.remaining();
+  if (args.empty()) throw UsageError(sub.get_name() + ": give at least one " + what);
+  for (const std::string& a : args) {
+    if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
+      throw UsageError(sub.get_name() + ": unknown option " + a + " (see --help)");
+    }
+  }
+  return args;
 }
 
 int run_selected(CLI::App& app) {

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace mlxocr::cli {
 
@@ -22,5 +23,13 @@ Action add_inspect(CLI::App& app);
 
 // mlxocr preprocess: the pixel tensor of one image as .npy (preprocess.cpp).
 Action add_preprocess(CLI::App& app);
+
+// The arguments of `sub` that are not options, verbatim (for subcommands that allow_extras()).
+// Throws UsageError when there are none, naming them `what`, or when one starts with "--" (a
+// mistyped option, most likely).
+std::vector<std::string> verbatim_arguments(const CLI::App& sub, const std::string& what);
+
+Action add_tokenize(CLI::App& app);    // tokenize.cpp
+Action add_detokenize(CLI::App& app);  // detokenize.cpp
 
 }  // namespace mlxocr::cli
