@@ -31,6 +31,7 @@ void register_commands(CLI::App& app) {
   add(app, add_preprocess);
   add(app, add_tokenize);
   add(app, add_detokenize);
+  add(app, add_recognize);
 }
 
 std::vector<std::string> verbatim_arguments(const CLI::App& sub, const std::string& what) {

@@ -31,5 +31,6 @@ std::vector<std::string> verbatim_arguments(const CLI::App& sub, const std::stri
 
 Action add_tokenize(CLI::App& app);    // tokenize.cpp
 Action add_detokenize(CLI::App& app);  // detokenize.cpp
+Action add_recognize(CLI::App& app);   // recognize.cpp
 
 }  // namespace mlxocr::cli

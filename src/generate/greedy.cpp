@@ -25,6 +25,12 @@ std::vector<GeneratedSequence> greedy_generate(const TrOCRModel& model,
                                                const mx::array& pixel_values,
                                                const GreedyOptions& options) {
   if (options.max_new_tokens < 1) throw UsageError("max_new_tokens must be at least 1");
+  const int positions = model.config.decoder.max_position_embeddings;
+  if (options.max_new_tokens > positions - 1) {
+    throw UsageError("max_new_tokens " + std::to_string(options.max_new_tokens) +
+                     " is more than the decoder has positions for (max_position_embeddings " +
+                     std::to_string(positions) + ", the start token included)");
+  }
   const int batch = pixel_values.shape(0);
   const int start = model.config.decoder_start_token_id;
   const int eos = model.config.eos_token_id;
