@@ -38,6 +38,36 @@ Recognizer::Recognizer(const fs::path& model_dir)
       processor_(load_image_processor_config(model_dir)),
       tokenizer_(load_tokenizer(model_dir)) {}
 
+void Recognizer::decode_batch(const std::vector<RgbImage>& images, const GreedyOptions& options,
+                              RecognizedLine* lines) const {
+  const auto sequences = greedy_generate(model_, processor_.batch(images), options);
+  for (size_t i = 0; i < images.size(); ++i) {
+    RecognizedLine& line = lines[i];
+    const GeneratedSequence& seq = sequences[i];
+    line.token_ids.assign(seq.tokens.begin() + 1, seq.tokens.end());
+    line.token_logprobs = seq.token_logprobs;
+    line.finished = seq.finished;
+    line.text = tokenizer_->decode(line.token_ids, true);
+    double sum = 0;
+    for (float lp : seq.token_logprobs)
+      sum += lp;
+    line.confidence = seq.token_logprobs.empty() ? 0.0 : std::exp(sum / seq.token_logprobs.size());
+  }
+}
+
+std::vector<RecognizedLine> Recognizer::recognize_images(const std::vector<RgbImage>& images,
+                                                         const GreedyOptions& options,
+                                                         int batch_size) const {
+  if (batch_size < 1) throw UsageError("--batch-size must be at least 1");
+  std::vector<RecognizedLine> lines(images.size());
+  for (size_t start = 0; start < images.size(); start += batch_size) {
+    const size_t end = std::min(images.size(), start + static_cast<size_t>(batch_size));
+    const std::vector<RgbImage> batch(images.begin() + start, images.begin() + end);
+    decode_batch(batch, options, &lines[start]);
+  }
+  return lines;
+}
+
 std::vector<RecognizedLine> Recognizer::recognize(const std::vector<fs::path>& images,
                                                   const GreedyOptions& options,
                                                   int batch_size) const {
@@ -45,21 +75,14 @@ std::vector<RecognizedLine> Recognizer::recognize(const std::vector<fs::path>& i
   std::vector<RecognizedLine> lines(images.size());
   std::vector<size_t> pending;  // lines whose image loaded, waiting for a full batch
   std::vector<RgbImage> pixels;
+  std::vector<RecognizedLine> decoded;
   const auto flush = [&] {
     if (pending.empty()) return;
-    const auto sequences = greedy_generate(model_, processor_.batch(pixels), options);
+    decoded.assign(pending.size(), RecognizedLine{});
+    decode_batch(pixels, options, decoded.data());
     for (size_t i = 0; i < pending.size(); ++i) {
-      RecognizedLine& line = lines[pending[i]];
-      const GeneratedSequence& seq = sequences[i];
-      line.token_ids.assign(seq.tokens.begin() + 1, seq.tokens.end());
-      line.token_logprobs = seq.token_logprobs;
-      line.finished = seq.finished;
-      line.text = tokenizer_->decode(line.token_ids, true);
-      double sum = 0;
-      for (float lp : seq.token_logprobs)
-        sum += lp;
-      line.confidence =
-          seq.token_logprobs.empty() ? 0.0 : std::exp(sum / seq.token_logprobs.size());
+      decoded[i].source = lines[pending[i]].source;
+      lines[pending[i]] = std::move(decoded[i]);
     }
     pending.clear();
     pixels.clear();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "generate/greedy.h"
+#include "image/image.h"
 #include "image/processor.h"
 #include "model/model.h"
 #include "text/tokenizer.h"
@@ -40,9 +41,17 @@ class Recognizer {
   std::vector<RecognizedLine> recognize(const std::vector<std::filesystem::path>& images,
                                         const GreedyOptions& options, int batch_size) const;
 
+  // The same for images already in memory (crops of a page); `source` stays empty.
+  std::vector<RecognizedLine> recognize_images(const std::vector<RgbImage>& images,
+                                               const GreedyOptions& options, int batch_size) const;
+
   const TrOCRModel& model() const { return model_; }
 
  private:
+  // Decodes `images` (one batch) into `lines`, which must have the same size.
+  void decode_batch(const std::vector<RgbImage>& images, const GreedyOptions& options,
+                    RecognizedLine* lines) const;
+
   TrOCRModel model_;
   ImageProcessor processor_;
   std::unique_ptr<Tokenizer> tokenizer_;

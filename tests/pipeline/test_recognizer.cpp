@@ -64,6 +64,18 @@ TEST_P(RecognizerTest, ImageFilesToTokensEqualGenerate) {
   }
 }
 
+TEST_P(RecognizerTest, InMemoryImagesGiveTheSameTokens) {
+  const Recognizer recognizer(testing::model_fixture(GetParam()));
+  const auto ref = load_pipeline_reference(GetParam(), recognizer.model().config.pad_token_id,
+                                           recognizer.model().config.eos_token_id);
+  std::vector<RgbImage> images;
+  for (const auto& file : ref.images)
+    images.push_back(load_image(file));
+  const auto lines = recognizer.recognize_images(images, {.max_new_tokens = ref.max_new_tokens}, 2);
+  for (size_t i = 0; i < lines.size(); ++i)
+    EXPECT_EQ(lines[i].token_ids, ref.generated[i]);
+}
+
 INSTANTIATE_TEST_SUITE_P(Variants, RecognizerTest,
                          ::testing::Values("vit-trocr", "deit-trocr", "odd"), [](const auto& info) {
                            std::string name = info.param;
