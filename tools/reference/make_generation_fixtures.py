@@ -79,6 +79,18 @@ def settings_for(bad_words_ids):
         ("beams4_min_new_tokens_3", dict(num_beams=4, min_new_tokens=3, max_new_tokens=10)),
         ("beams4_max_new_tokens_4", dict(num_beams=4, max_new_tokens=4)),
     ]
+    # Early stopping only changes results when beams finish at different steps and a later
+    # hypothesis can still win: returning every hypothesis shows the whole finished list, and a
+    # repetition penalty below 1 rewards the tokens already present -- the start token is EOS
+    # (</s>), so EOS comes early and often.
+    for es in (True, False, "never"):
+        name = str(es).lower()
+        s.append((f"beams4_lp1.0_rp0.6_return_4_es_{name}",
+                  dict(num_beams=4, length_penalty=1.0, repetition_penalty=0.6,
+                       num_return_sequences=4, early_stopping=es, max_new_tokens=12)))
+        s.append((f"beams2_lp2.0_return_2_es_{name}",
+                  dict(num_beams=2, length_penalty=2.0, num_return_sequences=2,
+                       early_stopping=es, max_new_tokens=12)))
     return s
 
 
