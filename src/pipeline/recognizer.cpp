@@ -1,10 +1,7 @@
 #include "pipeline/recognizer.h"
 
 #include <algorithm>
-#include <cmath>
-#include <nlohmann/json.hpp>
 
-#include "core/file_util.h"
 #include "image/image.h"
 #include "mlxocr/error.h"
 
@@ -13,65 +10,83 @@ namespace mlxocr {
 namespace fs = std::filesystem;
 
 int default_max_new_tokens(const fs::path& model_dir, const ModelConfig& config) {
-  const int most = config.decoder.max_position_embeddings - 1;
-  const int kDefault = std::min(128, most);
-  const fs::path file = model_dir / "generation_config.json";
-  if (!fs::exists(file)) return kDefault;
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file(file, 1 << 20));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw ConfigError(file.string() + ": malformed JSON: " + e.what());
+  return load_generation_config(model_dir, config).max_new_tokens;
+}
+
+void apply_min_confidence(std::vector<RecognizedLine>& lines, double threshold) {
+  for (RecognizedLine& line : lines) {
+    if (!line.error.empty()) continue;
+    if (line.confidence < threshold) {
+      line.text.clear();
+      line.words.clear();
+    }
+    for (LineHypothesis& h : line.alternatives) {
+      if (h.confidence < threshold) {
+        h.text.clear();
+        h.words.clear();
+      }
+    }
   }
-  if (j.contains("max_new_tokens") && j["max_new_tokens"].is_number_integer()) {
-    return std::clamp(j["max_new_tokens"].get<int>(), 1, most);
-  }
-  if (j.contains("max_length") && j["max_length"].is_number_integer() &&
-      j["max_length"].get<int>() > 20) {
-    return std::min(j["max_length"].get<int>() - 1, most);  // max_length counts the start token
-  }
-  return kDefault;
 }
 
 Recognizer::Recognizer(const fs::path& model_dir)
     : model_(load_model(model_dir)),
       processor_(load_image_processor_config(model_dir)),
-      tokenizer_(load_tokenizer(model_dir)) {}
+      tokenizer_(load_tokenizer(model_dir)),
+      default_config_(load_generation_config(model_dir, model_.config)) {}
 
-void Recognizer::decode_batch(const std::vector<RgbImage>& images, const GreedyOptions& options,
+void Recognizer::decode_batch(const std::vector<RgbImage>& images,
+                              const std::vector<size_t>& indices, const GenerationConfig& options,
                               RecognizedLine* lines) const {
-  const auto sequences = greedy_generate(model_, processor_.batch(images), options);
+  const std::vector<std::uint64_t> streams(indices.begin(), indices.end());
+  const auto results = generate(model_, processor_.batch(images), options, streams);
   for (size_t i = 0; i < images.size(); ++i) {
+    std::vector<LineHypothesis> hypotheses;
+    for (const GeneratedSequence& seq : results[i]) {
+      LineHypothesis h;
+      h.token_ids.assign(seq.tokens.begin() + 1, seq.tokens.end());
+      h.token_logprobs = seq.token_logprobs;
+      h.finished = seq.finished;
+      h.text = tokenizer_->decode(h.token_ids, true);
+      h.confidence = line_confidence(h.token_logprobs);
+      h.words = word_confidences(*tokenizer_, h.token_ids, h.token_logprobs);
+      if (seq.sequence_score) h.sequence_score = *seq.sequence_score;
+      hypotheses.push_back(std::move(h));
+    }
     RecognizedLine& line = lines[i];
-    const GeneratedSequence& seq = sequences[i];
-    line.token_ids.assign(seq.tokens.begin() + 1, seq.tokens.end());
-    line.token_logprobs = seq.token_logprobs;
-    line.finished = seq.finished;
-    line.text = tokenizer_->decode(line.token_ids, true);
-    double sum = 0;
-    for (float lp : seq.token_logprobs)
-      sum += lp;
-    line.confidence = seq.token_logprobs.empty() ? 0.0 : std::exp(sum / seq.token_logprobs.size());
+    const LineHypothesis& best = hypotheses.front();
+    line.text = best.text;
+    line.confidence = best.confidence;
+    line.token_ids = best.token_ids;
+    line.token_logprobs = best.token_logprobs;
+    line.finished = best.finished;
+    line.words = best.words;
+    line.sequence_score = best.sequence_score;
+    if (hypotheses.size() > 1) line.alternatives = std::move(hypotheses);
   }
 }
 
 std::vector<RecognizedLine> Recognizer::recognize_images(const std::vector<RgbImage>& images,
-                                                         const GreedyOptions& options,
+                                                         const GenerationConfig& options,
                                                          int batch_size) const {
   if (batch_size < 1) throw UsageError("--batch-size must be at least 1");
   std::vector<RecognizedLine> lines(images.size());
   for (size_t start = 0; start < images.size(); start += batch_size) {
     const size_t end = std::min(images.size(), start + static_cast<size_t>(batch_size));
     const std::vector<RgbImage> batch(images.begin() + start, images.begin() + end);
-    decode_batch(batch, options, &lines[start]);
+    std::vector<size_t> indices(end - start);
+    for (size_t i = 0; i < indices.size(); ++i)
+      indices[i] = start + i;
+    decode_batch(batch, indices, options, &lines[start]);
   }
   return lines;
 }
 
 std::vector<RecognizedLine> Recognizer::recognize(const std::vector<fs::path>& images,
-                                                  const GreedyOptions& options,
+                                                  const GenerationConfig& options,
                                                   int batch_size) const {
   if (batch_size < 1) throw UsageError("--batch-size must be at least 1");
+  validate_generation_config(options, model_.config);  // before any image is read
   std::vector<RecognizedLine> lines(images.size());
   std::vector<size_t> pending;  // lines whose image loaded, waiting for a full batch
   std::vector<RgbImage> pixels;
@@ -79,7 +94,7 @@ std::vector<RecognizedLine> Recognizer::recognize(const std::vector<fs::path>& i
   const auto flush = [&] {
     if (pending.empty()) return;
     decoded.assign(pending.size(), RecognizedLine{});
-    decode_batch(pixels, options, decoded.data());
+    decode_batch(pixels, pending, options, decoded.data());
     for (size_t i = 0; i < pending.size(); ++i) {
       decoded[i].source = lines[pending[i]].source;
       lines[pending[i]] = std::move(decoded[i]);

@@ -1,5 +1,5 @@
-// Image files in, text lines out: the image processor, the model, greedy decoding and the
-// tokenizer, put together for `mlxocr recognize` (each image is one text line).
+// Image files in, text lines out: the image processor, the model, generate() (greedy, beams or
+// sampling) and the tokenizer, put together for `mlxocr recognize` (each image is one text line).
 #pragma once
 
 #include <filesystem>
@@ -8,13 +8,26 @@
 #include <string>
 #include <vector>
 
+#include "generate/generate.h"
 #include "generate/greedy.h"
 #include "image/image.h"
 #include "image/processor.h"
 #include "model/model.h"
+#include "pipeline/confidence.h"
 #include "text/tokenizer.h"
 
 namespace mlxocr {
+
+// One decoded text of a line: the best one, or an alternative (num_return_sequences > 1).
+struct LineHypothesis {
+  std::string text;
+  std::vector<int> token_ids;  // generated tokens (no start token), EOS included when finished
+  std::vector<float> token_logprobs;
+  double confidence = 0.0;  // line_confidence(token_logprobs): exp(mean log-prob, EOS included)
+  std::vector<WordConfidence> words;
+  std::optional<double> sequence_score;  // beam search: transformers' sequences_scores
+  bool finished = false;                 // false: stopped by max_new_tokens, the text may be cut
+};
 
 struct RecognizedLine {
   std::string source;  // the image file
@@ -24,14 +37,22 @@ struct RecognizedLine {
   double confidence = 0.0;
   std::vector<int> token_ids;  // generated tokens (no start token)
   std::vector<float> token_logprobs;
-  bool finished = false;  // false: stopped by max_new_tokens, the text may be cut
-  std::string error;      // set when this image could not be read; the others still are
+  bool finished = false;              // false: stopped by max_new_tokens, the text may be cut
+  std::string error;                  // set when this image could not be read; the others still are
+  std::vector<WordConfidence> words;  // whitespace-separated words of `text`, see confidence.h
+  std::optional<double> sequence_score;  // beam search: transformers' sequences_scores
+  // With num_return_sequences > 1: every returned hypothesis, best first (the first is the line).
+  std::vector<LineHypothesis> alternatives;
 };
 
-// max_new_tokens when the user gives none: the checkpoint's own setting, unless it is an old
-// max_length <= 20 that would silently cut fields; then 128. Never more than the decoder has
-// positions for (max_position_embeddings, the start token included).
+// max_new_tokens when the user gives none: load_generation_config's (the checkpoint's own
+// setting, unless it is an old max_length <= 20 that would silently cut fields; then 128; never
+// more than the decoder has positions for).
 int default_max_new_tokens(const std::filesystem::path& model_dir, const ModelConfig& config);
+
+// --min-confidence: lines (and alternatives) whose confidence is below `threshold` get an empty
+// text and no words; their tokens and scores stay.
+void apply_min_confidence(std::vector<RecognizedLine>& lines, double threshold);
 
 class Recognizer {
  public:
@@ -39,22 +60,29 @@ class Recognizer {
 
   // Reads every image, `batch_size` at a time; an unreadable image gives a line with `error` set.
   std::vector<RecognizedLine> recognize(const std::vector<std::filesystem::path>& images,
-                                        const GreedyOptions& options, int batch_size) const;
+                                        const GenerationConfig& options, int batch_size) const;
 
   // The same for images already in memory (crops of a page); `source` stays empty.
   std::vector<RecognizedLine> recognize_images(const std::vector<RgbImage>& images,
-                                               const GreedyOptions& options, int batch_size) const;
+                                               const GenerationConfig& options,
+                                               int batch_size) const;
 
   const TrOCRModel& model() const { return model_; }
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
+  // The checkpoint's generation settings (load_generation_config), for callers to start from.
+  const GenerationConfig& default_config() const { return default_config_; }
 
  private:
-  // Decodes `images` (one batch) into `lines`, which must have the same size.
-  void decode_batch(const std::vector<RgbImage>& images, const GreedyOptions& options,
-                    RecognizedLine* lines) const;
+  // Decodes `images` (one batch) into `lines`, which must have the same size; `indices` are the
+  // images' positions in the caller's list (they seed sampling, so a batch's make-up does not
+  // change an image's samples).
+  void decode_batch(const std::vector<RgbImage>& images, const std::vector<size_t>& indices,
+                    const GenerationConfig& options, RecognizedLine* lines) const;
 
   TrOCRModel model_;
   ImageProcessor processor_;
   std::unique_ptr<Tokenizer> tokenizer_;
+  GenerationConfig default_config_;
 };
 
 }  // namespace mlxocr
