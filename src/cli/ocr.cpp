@@ -220,7 +220,8 @@ Action add_ocr(CLI::App& app) {
   cmd->add_option("--model,-m", args->models,
                   "Model folder; repeat to read every field with several models side by side\n"
                   "(the first model's text is the result, e.g. base then fine-tuned)")
-      ->required();
+      ->required()
+      ->allow_extra_args(false);  // -m A -m B; the words after -m A are inputs
   cmd->add_option(
          "INPUT", args->inputs,
          "Image files, folders (searched recursively), globs, or - for a list of paths on stdin")
