@@ -170,14 +170,10 @@ int run(OcrArgs& args) {
       std::cerr << "mlxocr: warning: " << page.source << ": " << page.alignment->note << "\n";
     }
     if (args.output_dir.empty()) {
-      if (args.format == "text" && pages.size() > 1 && page.error.empty()) {
-        std::cout << "== " << page.source << "\n";
-      }
-      if (args.format != "csv" && args.format != "tsv" && args.format != "json" &&
-          !page.error.empty()) {
-        continue;
-      }
-      if (args.format == "json" || args.format == "csv" || args.format == "tsv") continue;
+      // JSON, CSV and TSV go to stdout once for all pages, below; text and hOCR page by page.
+      const bool aggregate = args.format == "json" || args.format == "csv" || args.format == "tsv";
+      if (aggregate || !page.error.empty()) continue;
+      if (args.format == "text" && pages.size() > 1) std::cout << "== " << page.source << "\n";
       std::cout << render(page, args.format, options.mode);
     } else {
       write_file_atomic(out_dir / (stems[i] + extension_of(args.format)),
