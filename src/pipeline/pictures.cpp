@@ -60,7 +60,11 @@ cv::Mat draw_annotated(const cv::Mat& page_bgr, const PageResult& page) {
     label(out, std::to_string(f.index), {f.box.x + 2, f.box.y - 3}, kBlue, scale);
     char confidence[16];
     std::snprintf(confidence, sizeof confidence, " (%.2f)", f.confidence);
-    label(out, ascii(f.text) + confidence, {f.box.x + 4, f.box.bottom() - 4}, kBlue, scale);
+    // Form fields sit edge to edge, so their text goes inside the box; page lines have room
+    // below them, where the text hides none of the ink.
+    const bool form = !page.template_boxes.empty();
+    const int text_y = form ? f.box.bottom() - 4 : f.box.bottom() + static_cast<int>(22 * scale);
+    label(out, ascii(f.text) + confidence, {f.box.x + 4, text_y}, kBlue, scale);
   }
   return out;
 }

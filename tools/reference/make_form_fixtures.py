@@ -78,6 +78,20 @@ def render_sample_scan(boxes):
     page.point(lambda v: 0 if v < 160 else 255).save(OUT / "sample_scan.png")
 
 
+def render_sample_page():
+    """A page of printed lines, skewed by 1 degree, for the page-mode demo and README."""
+    from PIL import ImageDraw, ImageFont
+    lines = ["Invoice 2024-118", "Anna Kowalska, 4 Main Street", "Due: 1,234.50 EUR",
+             "Paid by transfer on 12 March", "Thank you"]
+    page = Image.new("L", (900, 520), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 34)
+    for i, text in enumerate(lines):
+        draw.text((60, 50 + 90 * i), text, fill=0, font=font)
+    page = page.rotate(1.0, resample=Image.BILINEAR, fillcolor=255)
+    page.point(lambda v: 0 if v < 160 else 255).save(OUT / "sample_page.png")
+
+
 def main():
     rgba = np.array(Image.open(TEMPLATE).convert("RGBA")).astype(int)
     r, g, b, a = rgba[..., 0], rgba[..., 1], rgba[..., 2], rgba[..., 3]
@@ -91,6 +105,7 @@ def main():
          "made_by": "tools/reference/make_form_fixtures.py",
          "boxes": in_reading_order(boxes)}, indent=1) + "\n")
     render_sample_scan(in_reading_order(boxes))
+    render_sample_page()
     print(f"{len(boxes)} boxes")
 
 
