@@ -33,6 +33,8 @@ void register_commands(CLI::App& app) {
   add(app, add_detokenize);
   add(app, add_recognize);
   add(app, add_ocr);
+  add(app, add_convert);
+  add(app, add_models);
 }
 
 std::vector<std::string> verbatim_arguments(const CLI::App& sub, const std::string& what) {
