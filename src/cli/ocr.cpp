@@ -214,7 +214,8 @@ Action add_ocr(CLI::App& app) {
   auto args = std::make_shared<OcrArgs>();
   PipelineOptions& p = args->pipeline;
   cmd->add_option("--model,-m", args->models,
-                  "Model folder; repeat to read every field with several models side by side\n"
+                  "Model folder or hub id org/name[@revision]; repeat to read every field with "
+                  "several models side by side\n"
                   "(the first model's text is the result, e.g. base then fine-tuned)")
       ->required()
       ->allow_extra_args(false);  // -m A -m B; the words after -m A are inputs

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "io/model_resolver.h"
 #include "pipeline/recognizer.h"
 
 namespace mlxocr::cli {
@@ -33,11 +34,12 @@ nlohmann::json to_json(const RecognizedLine& line) {
 }
 
 int run(const RecognizeArgs& args) {
-  const Recognizer recognizer(args.model);
+  const std::filesystem::path model_dir = resolve_model(args.model);
+  const Recognizer recognizer(model_dir);
   GreedyOptions options;
   options.max_new_tokens = args.max_new_tokens > 0
                                ? args.max_new_tokens
-                               : default_max_new_tokens(args.model, recognizer.model().config);
+                               : default_max_new_tokens(model_dir, recognizer.model().config);
   options.min_new_tokens = args.min_new_tokens;
   std::vector<std::filesystem::path> files(args.images.begin(), args.images.end());
   const auto lines = recognizer.recognize(files, options, args.batch_size);
@@ -64,7 +66,9 @@ int run(const RecognizeArgs& args) {
 Action add_recognize(CLI::App& app) {
   auto* cmd = app.add_subcommand("recognize", "Read one text line from each image");
   auto args = std::make_shared<RecognizeArgs>();
-  cmd->add_option("--model,-m", args->model, "Model folder (Hugging Face TrOCR layout)")
+  cmd->add_option("--model,-m", args->model,
+                  "Model folder (Hugging Face layout or mlxocr convert output), or a hub id "
+                  "org/name[@revision]")
       ->required();
   cmd->add_option("IMAGE", args->images, "Image files; each is one text line")->required();
   cmd->add_option("--max-new-tokens", args->max_new_tokens,

@@ -10,6 +10,7 @@
 #include "image/cv_convert.h"
 #include "image/lines.h"
 #include "image/template_boxes.h"
+#include "io/model_resolver.h"
 #include "mlxocr/error.h"
 #include "pipeline/recognizer.h"
 
@@ -219,10 +220,12 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
   }
   impl_->options = options;
   for (const std::string& dir : options.models) {
-    Model model{dir, std::make_unique<Recognizer>(dir), {}};
+    const std::filesystem::path folder = resolve_model(dir);
+    Model model{dir, std::make_unique<Recognizer>(folder), {}};
     model.options.max_new_tokens =
-        options.max_new_tokens > 0 ? options.max_new_tokens
-                                   : default_max_new_tokens(dir, model.recognizer->model().config);
+        options.max_new_tokens > 0
+            ? options.max_new_tokens
+            : default_max_new_tokens(folder, model.recognizer->model().config);
     impl_->models.push_back(std::move(model));
   }
   if (options.mode == RegionMode::kForm) {
