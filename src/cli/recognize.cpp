@@ -20,7 +20,7 @@ struct RecognizeArgs {
 };
 
 nlohmann::json to_json(const RecognizedLine& line) {
-  nlohmann::json j = {{"file", line.source}};
+  nlohmann::json j = {{"image", line.source}};
   if (!line.error.empty()) {
     j["error"] = line.error;
     return j;
