@@ -217,8 +217,12 @@ class ProgressBar {
   void update(std::uint64_t done, std::uint64_t total) {
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
-    if (drawn_ && now - last_ < std::chrono::milliseconds(100) && done != total) return;
+    if (drawn_ &&
+        (done == last_done_ || (now - last_ < std::chrono::milliseconds(100) && done != total))) {
+      return;
+    }
     last_ = now;
+    last_done_ = done;
     drawn_ = true;
     constexpr int kWidth = 30;
     const double fraction = total ? std::min(1.0, static_cast<double>(done) / total) : 0.0;
@@ -234,6 +238,7 @@ class ProgressBar {
   std::string name_;
   bool enabled_;
   bool drawn_ = false;
+  std::uint64_t last_done_ = 0;
   std::chrono::steady_clock::time_point last_;
 };
 
