@@ -50,4 +50,17 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+// The Hugging Face hub (or its local cache) cannot provide a model: repository, revision or file
+// not found, access refused, offline mode, a download that does not match its checksum.
+class HubError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The hub could not be reached at all (DNS, connection, timeout): a cached copy may still do.
+class HubNetworkError : public HubError {
+ public:
+  using HubError::HubError;
+};
+
 }  // namespace mlxocr

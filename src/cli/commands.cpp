@@ -32,6 +32,9 @@ void register_commands(CLI::App& app) {
   add(app, add_tokenize);
   add(app, add_detokenize);
   add(app, add_recognize);
+  add(app, add_ocr);
+  add(app, add_convert);
+  add(app, add_models);
 }
 
 std::vector<std::string> verbatim_arguments(const CLI::App& sub, const std::string& what) {

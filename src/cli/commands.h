@@ -32,5 +32,8 @@ std::vector<std::string> verbatim_arguments(const CLI::App& sub, const std::stri
 Action add_tokenize(CLI::App& app);    // tokenize.cpp
 Action add_detokenize(CLI::App& app);  // detokenize.cpp
 Action add_recognize(CLI::App& app);   // recognize.cpp
+Action add_ocr(CLI::App& app);         // ocr.cpp
+Action add_convert(CLI::App& app);     // convert.cpp
+Action add_models(CLI::App& app);      // models.cpp
 
 }  // namespace mlxocr::cli

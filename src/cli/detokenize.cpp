@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "io/model_resolver.h"
 #include "mlxocr/error.h"
 #include "text/tokenizer.h"
 
@@ -98,7 +99,8 @@ Action add_detokenize(CLI::App& app) {
       "\"[0,31414,232,2]\"\n"
       "    <s>Hello world</s>");
   sub->add_option("-m,--model", options->model,
-                  "Model folder holding the tokenizer files (a Hugging Face checkpoint folder)")
+                  "Model: a folder (Hugging Face or converted), or a hub id org/name[@revision] "
+                  "(from the Hugging Face cache, downloaded when absent)")
       ->required();
   sub->add_flag("--keep-special-tokens", options->keep_special_tokens,
                 "Print special tokens such as <s> and </s> (skip_special_tokens=False)");
@@ -107,7 +109,7 @@ Action add_detokenize(CLI::App& app) {
   sub->allow_extras();  // the ids, verbatim: see tokenize.cpp
   return [options, sub] {
     const auto lists = parse_id_lists(verbatim_arguments(*sub, "ID"));
-    const auto tokenizer = load_tokenizer(options->model);
+    const auto tokenizer = load_tokenizer(resolve_model(options->model));
     for (const auto& ids : lists) {
       const std::string text = tokenizer->decode(ids, !options->keep_special_tokens);
       std::cout << (options->json ? nlohmann::json(text).dump() : text) << "\n";

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "io/model_resolver.h"
 #include "model/model.h"
 
 namespace mlxocr::cli {
@@ -21,18 +22,47 @@ std::string tokenizer_files_kind(const fs::path& dir) {
 }
 
 std::string weights_file(const fs::path& dir) {
-  for (const char* name : {"model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
-                           "pytorch_model.bin.index.json"}) {
+  for (const char* name :
+       {kConvertedWeightsFile, "model.safetensors", "model.safetensors.index.json",
+        "pytorch_model.bin", "pytorch_model.bin.index.json"}) {
     if (fs::exists(dir / name)) return name;
   }
   return "none";
 }
 
-nlohmann::json describe(const fs::path& dir, const TrOCRModel& model) {
+// Counts the quantized linear layers.
+class QuantizedCounter : public ParameterVisitor {
+ public:
+  int quantized = 0, floating = 0;
+  void tensor(const std::string&, mx::array&) override {}
+  void linear(const std::string&, Linear& layer, LinearKind) override {
+    ++(layer.quantized ? quantized : floating);
+  }
+};
+
+nlohmann::json quantization_json(TrOCRModel model) {
+  const ModelConfig& config = model.config;
+  if (!config.converted || !config.converted->quantization) return nullptr;
+  const QuantizationConfig& q = *config.converted->quantization;
+  QuantizedCounter counter;
+  visit_parameters(model, counter);
+  return {{"mode", "affine"},
+          {"bits", q.bits},
+          {"group_size", q.group_size},
+          {"encoder", q.encoder},
+          {"quantized_layers", counter.quantized},
+          {"floating_layers", counter.floating},
+          {"skipped", q.skipped}};
+}
+
+nlohmann::json describe(const std::string& spec, const fs::path& dir, const TrOCRModel& model) {
   const EncoderConfig& e = model.config.encoder;
   const DecoderConfig& d = model.config.decoder;
   nlohmann::json j;
-  j["model"] = dir.string();
+  j["model"] = spec;
+  j["folder"] = dir.string();
+  j["format"] = model.config.converted ? "mlxocr" : "huggingface";
+  if (model.config.converted) j["format_version"] = model.config.converted->format_version;
   j["architecture"] = "VisionEncoderDecoderModel";
   j["encoder"] = {{"type", e.model_type},
                   {"hidden_size", e.hidden_size},
@@ -66,6 +96,7 @@ nlohmann::json describe(const fs::path& dir, const TrOCRModel& model) {
   j["enc_to_dec_proj"] = model.config.has_enc_to_dec_proj;
   j["num_parameters"] = count_parameters(model.config);
   j["dtype"] = model.stored_dtype;
+  j["quantization"] = quantization_json(model);
   j["weights_file"] = weights_file(dir);
   j["tokenizer"] = tokenizer_files_kind(dir);
   j["special_tokens"] = {{"decoder_start_token_id", model.config.decoder_start_token_id},
@@ -84,10 +115,31 @@ std::string millions(long long n) {
 void print_text(const nlohmann::json& j) {
   const auto& e = j["encoder"];
   const auto& d = j["decoder"];
-  std::cout << "model          " << j["model"].get<std::string>() << "\n"
-            << "weights        " << j["weights_file"].get<std::string>() << " ("
-            << j["dtype"].get<std::string>() << ")\n"
-            << "parameters     " << j["num_parameters"].get<long long>() << " ("
+  std::cout << "model          " << j["model"].get<std::string>() << "\n";
+  if (j["folder"] != j["model"])
+    std::cout << "folder         " << j["folder"].get<std::string>() << "\n";
+  std::cout << "weights        " << j["weights_file"].get<std::string>() << " ("
+            << j["dtype"].get<std::string>()
+            << (j["format"] == "mlxocr" ? ", converted by mlxocr convert" : "") << ")\n";
+  if (j["format"] == "mlxocr") {
+    const auto& q = j["quantization"];
+    std::cout << "quantization   ";
+    if (q.is_null()) {
+      std::cout << "none\n";
+    } else {
+      std::cout << q["bits"].get<int>() << "-bit affine, group size " << q["group_size"].get<int>()
+                << ", " << (q["encoder"].get<bool>() ? "encoder and decoder" : "decoder only")
+                << ": " << q["quantized_layers"].get<int>() << " linear layers quantized, "
+                << q["floating_layers"].get<int>() << " in " << j["dtype"].get<std::string>();
+      if (!q["skipped"].empty()) {
+        std::cout << " (" << q["skipped"].size()
+                  << " because their input width is not a multiple of "
+                  << q["group_size"].get<int>() << ")";
+      }
+      std::cout << "\n";
+    }
+  }
+  std::cout << "parameters     " << j["num_parameters"].get<long long>() << " ("
             << millions(j["num_parameters"].get<long long>()) << ")\n"
             << "encoder        " << e["type"].get<std::string>() << ": " << e["num_hidden_layers"]
             << " layers, hidden " << e["hidden_size"] << ", " << e["num_attention_heads"]
@@ -117,17 +169,20 @@ Action add_inspect(CLI::App& app) {
   auto* cmd = app.add_subcommand("inspect", "Show a checkpoint's architecture, size and dtype");
   cmd->footer(
       "MODEL is a Hugging Face TrOCR folder (config.json + model.safetensors or "
-      "pytorch_model.bin).\n"
+      "pytorch_model.bin),\n"
+      "a folder written by `mlxocr convert` (dtype and quantization are shown), or a hub id\n"
+      "org/name[@revision] (from the Hugging Face cache, downloaded when absent).\n"
       "The weights are loaded and checked against config.json, so a broken checkpoint is reported\n"
       "here. num_parameters counts as transformers' model.num_parameters() does.\n\n"
       "Example:\n  mlxocr inspect tests/fixtures/models/vit-trocr --json");
   auto model_dir = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
-  cmd->add_option("MODEL", *model_dir, "Model folder")->required();
+  cmd->add_option("MODEL", *model_dir, "Model folder or hub id")->required();
   cmd->add_flag("--json", *as_json, "Print JSON (total under \"num_parameters\")");
   return [model_dir, as_json]() {
-    const TrOCRModel model = load_model(*model_dir);
-    const nlohmann::json j = describe(*model_dir, model);
+    const fs::path dir = resolve_model(*model_dir);
+    const TrOCRModel model = load_model(dir);
+    const nlohmann::json j = describe(*model_dir, dir, model);
     if (*as_json) {
       std::cout << j.dump(2) << "\n";
     } else {

@@ -9,6 +9,7 @@
 #include "image/image.h"
 #include "image/processor.h"
 #include "image/resize.h"
+#include "io/model_resolver.h"
 #include "io/npy.h"
 #include "mlxocr/error.h"
 
@@ -49,10 +50,10 @@ Action add_preprocess(CLI::App& app) {
       "Write the [1,3,H,W] float32 pixel tensor of one image as .npy (for debugging accuracy "
       "against TrOCRProcessor)");
   cmd->add_option("--model", options->model_dir,
-                  "Model folder; its preprocessor_config.json gives size, resample filter, "
-                  "rescale and mean/std (defaults of the TrOCR checkpoints when absent)")
-      ->required()
-      ->check(CLI::ExistingDirectory);
+                  "Model folder or hub id org/name[@revision]; its preprocessor_config.json "
+                  "gives size, resample filter, rescale and mean/std (defaults of the TrOCR "
+                  "checkpoints when absent)")
+      ->required();
   cmd->add_option("image", options->image, "Image file (PNG, JPEG, TIFF, BMP or WebP)")->required();
   cmd->add_option("-o,--output", options->output, "Where to write the .npy file")->required();
   cmd->footer(
@@ -66,7 +67,8 @@ Action add_preprocess(CLI::App& app) {
       "  ref = p(images=Image.open(IMAGE).convert(\"RGB\"), return_tensors=\"np\").pixel_values\n"
       "  print(np.abs(ref - np.load(OUTPUT)).max())   # 0.0 expected");
   return [options]() {
-    const ImageProcessorConfig config = load_image_processor_config(options->model_dir);
+    const ImageProcessorConfig config =
+        load_image_processor_config(resolve_model(options->model_dir));
     const ImageProcessor processor(config);
     const RgbImage image = load_image(options->image);
     const std::vector<float> pixels = processor.preprocess(image);

@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "mlxocr/error.h"
 #include "model/config.h"
+#include "io/model_resolver.h"
 #include "pipeline/recognizer.h"
 
 namespace mlxocr::cli {
@@ -39,9 +40,10 @@ struct GivenOptions {
       *num_return_sequences;
 };
 
-GenerationConfig generation_config(const RecognizeArgs& args, const GivenOptions& given) {
-  const ModelConfig model = load_model_config(args.model);
-  GenerationConfig config = load_generation_config(args.model, model);
+GenerationConfig generation_config(const std::filesystem::path& model_dir, const RecognizeArgs& args,
+                                   const GivenOptions& given) {
+  const ModelConfig model = load_model_config(model_dir);
+  GenerationConfig config = load_generation_config(model_dir, model);
   for (const std::string& note : config.notes)
     std::cerr << "mlxocr: note: " << note << "\n";
   if (given.max_new_tokens->count()) {
@@ -116,8 +118,9 @@ nlohmann::ordered_json to_json(const RecognizedLine& line) {
 
 int run(const RecognizeArgs& args, const GivenOptions& given) {
   if (args.batch_size < 1) throw UsageError("--batch-size must be at least 1");
-  const GenerationConfig options = generation_config(args, given);
-  const Recognizer recognizer(args.model);
+  const std::filesystem::path model_dir = resolve_model(args.model);
+  const GenerationConfig options = generation_config(model_dir, args, given);
+  const Recognizer recognizer(model_dir);
   std::vector<std::filesystem::path> files(args.images.begin(), args.images.end());
   auto lines = recognizer.recognize(files, options, args.batch_size);
   apply_min_confidence(lines, args.min_confidence);
@@ -204,7 +207,9 @@ Action add_recognize(CLI::App& app) {
   auto* cmd = app.add_subcommand("recognize", "Read one text line from each image");
   auto args = std::make_shared<RecognizeArgs>();
   auto given = std::make_shared<GivenOptions>();
-  cmd->add_option("--model,-m", args->model, "Model folder (Hugging Face TrOCR layout)")
+  cmd->add_option("--model,-m", args->model,
+                  "Model folder (Hugging Face layout or mlxocr convert output), or a hub id "
+                  "org/name[@revision]")
       ->required();
   cmd->add_option("IMAGE", args->images, "Image files; each is one text line")->required();
   given->max_new_tokens =

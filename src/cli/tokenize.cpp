@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "io/model_resolver.h"
 #include "text/tokenizer.h"
 
 namespace mlxocr::cli {
@@ -31,7 +32,8 @@ Action add_tokenize(CLI::App& app) {
       "    (prints [[...],[...]], one array per text)\n"
       "A TEXT may start with '-' (but not with \"--\", which is taken for a mistyped option).");
   sub->add_option("-m,--model", options->model,
-                  "Model folder holding the tokenizer files (a Hugging Face checkpoint folder)")
+                  "Model: a folder (Hugging Face or converted), or a hub id org/name[@revision] "
+                  "(from the Hugging Face cache, downloaded when absent)")
       ->required();
   sub->add_flag("--no-special-tokens", options->no_special_tokens,
                 "Leave out <s> and </s> around each text (add_special_tokens=False)");
@@ -40,7 +42,7 @@ Action add_tokenize(CLI::App& app) {
   sub->allow_extras();
   return [options, sub] {
     const std::vector<std::string> texts = verbatim_arguments(*sub, "TEXT");
-    const auto tokenizer = load_tokenizer(options->model);
+    const auto tokenizer = load_tokenizer(resolve_model(options->model));
     nlohmann::json out = nlohmann::json::array();
     for (const std::string& text : texts) {
       out.push_back(tokenizer->encode(text, !options->no_special_tokens));

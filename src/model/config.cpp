@@ -178,7 +178,65 @@ DecoderConfig parse_decoder(const json& object, const std::string& where) {
   return c;
 }
 
+const std::set<std::string> kConvertedDtypes = {"float32", "float16", "bfloat16"};
+
+ConvertedFormat parse_converted_format(const json& object, const std::string& where) {
+  Fields f(object, where);
+  ConvertedFormat c;
+  c.format_version = f.positive_int("format_version", 0);
+  if (c.format_version > kConvertedFormatVersion) {
+    f.fail("format_version", "this folder was converted by a newer mlxocr (format " +
+                                 std::to_string(c.format_version) + "); this build reads format " +
+                                 std::to_string(kConvertedFormatVersion) +
+                                 ": update mlxocr or convert the model again");
+  }
+  c.dtype = f.string("dtype", "");
+  if (!kConvertedDtypes.count(c.dtype)) {
+    f.fail("dtype", "expected one of " + join(kConvertedDtypes) + ", got '" + c.dtype + "'");
+  }
+  c.source = f.string("source", "");
+  if (f.has("quantization")) {
+    Fields q(object.at("quantization"), where + ".quantization");
+    QuantizationConfig quantization;
+    quantization.bits = q.positive_int("bits", 0);
+    quantization.group_size = q.positive_int("group_size", 0);
+    quantization.encoder = q.boolean("encoder", false);
+    if (quantization.bits != 4 && quantization.bits != 8) q.fail("bits", "expected 4 or 8");
+    if (quantization.group_size != 32 && quantization.group_size != 64 &&
+        quantization.group_size != 128) {
+      q.fail("group_size", "expected 32, 64 or 128");
+    }
+    if (q.has("skipped")) {
+      const json& skipped = object.at("quantization").at("skipped");
+      if (!skipped.is_array()) q.fail("skipped", "expected a list of layer names");
+      for (const json& name : skipped) {
+        if (!name.is_string()) q.fail("skipped", "expected a list of layer names");
+        quantization.skipped.push_back(name.get<std::string>());
+      }
+    }
+    c.quantization = quantization;
+  }
+  return c;
+}
+
 }  // namespace
+
+json converted_format_json(const ConvertedFormat& format) {
+  json j = {{"format_version", format.format_version},
+            {"dtype", format.dtype},
+            {"weights", kConvertedWeightsFile},
+            {"source", format.source},
+            {"quantization", nullptr}};
+  if (format.quantization) {
+    const QuantizationConfig& q = *format.quantization;
+    j["quantization"] = {{"mode", "affine"},
+                         {"bits", q.bits},
+                         {"group_size", q.group_size},
+                         {"encoder", q.encoder},
+                         {"skipped", q.skipped}};
+  }
+  return j;
+}
 
 ModelConfig parse_model_config(const json& root, const std::string& source) {
   Fields top(root, source);
@@ -205,6 +263,8 @@ ModelConfig parse_model_config(const json& root, const std::string& source) {
       top.integer("decoder_start_token_id", config.decoder.decoder_start_token_id);
   config.pad_token_id = top.integer("pad_token_id", config.decoder.pad_token_id);
   config.eos_token_id = top.integer("eos_token_id", config.decoder.eos_token_id);
+  if (top.has("mlxocr"))
+    config.converted = parse_converted_format(root.at("mlxocr"), source + ".mlxocr");
   config.raw = root;
   return config;
 }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mlxocr {
 
@@ -61,6 +62,27 @@ struct DecoderConfig {
   int head_dim() const { return d_model / decoder_attention_heads; }
 };
 
+// The "mlxocr" section `mlxocr convert` adds to config.json: how the weights of a converted folder
+// are stored. Its weights file uses mlxocr's own layout (fused q/k/v projections, MLX quantized
+// triplets), so only mlxocr reads it; a folder without the section is a Hugging Face folder.
+inline constexpr int kConvertedFormatVersion = 1;
+inline constexpr const char* kConvertedWeightsFile = "mlxocr.safetensors";
+
+struct QuantizationConfig {
+  int bits = 4;          // 4 or 8
+  int group_size = 64;   // 32, 64 or 128
+  bool encoder = false;  // encoder linear layers (and enc_to_dec_proj) quantized too
+  // Layers left in floating point, because their input width is not a multiple of group_size.
+  std::vector<std::string> skipped;
+};
+
+struct ConvertedFormat {
+  int format_version = kConvertedFormatVersion;
+  std::string dtype = "float32";  // of every floating tensor (quantization scales included)
+  std::optional<QuantizationConfig> quantization;
+  std::string source;  // what was converted, for information
+};
+
 struct ModelConfig {
   EncoderConfig encoder;
   DecoderConfig decoder;
@@ -71,7 +93,8 @@ struct ModelConfig {
   int decoder_start_token_id = 2;
   int pad_token_id = 1;
   int eos_token_id = 2;
-  nlohmann::json raw;  // the file as read, for writing it back unchanged
+  std::optional<ConvertedFormat> converted;  // set for folders written by `mlxocr convert`
+  nlohmann::json raw;                        // the file as read, for writing it back unchanged
 
   // Width the decoder's cross-attention k/v projections take as input.
   int cross_attention_input_size() const {
@@ -85,6 +108,9 @@ ModelConfig load_model_config(const std::filesystem::path& model_dir);
 
 // Same from JSON already in memory; `source` names it in error messages.
 ModelConfig parse_model_config(const nlohmann::json& json, const std::string& source);
+
+// The "mlxocr" section for `format`, as convert writes it into config.json.
+nlohmann::json converted_format_json(const ConvertedFormat& format);
 
 // Number of parameters as transformers' `model.num_parameters()` counts them (tied weights once,
 // pooler included, sinusoidal tables excluded since they are not parameters).

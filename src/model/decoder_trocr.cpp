@@ -72,12 +72,12 @@ DecoderCache TrOCRDecoder::start_cache(const mx::array& encoder_states, int capa
   const int heads = config.decoder_attention_heads;
   const mx::Shape self_shape = {batch, heads, capacity, config.head_dim()};
   for (const TrOCRDecoderLayer& layer : layers) {
-    cache.self_keys.push_back(mx::zeros(self_shape, embed_tokens.dtype()));
-    cache.self_values.push_back(mx::zeros(self_shape, embed_tokens.dtype()));
-    cache.cross_keys.push_back(
-        split_heads(linear(encoder_states, layer.encoder_attn.k_proj), heads));
-    cache.cross_values.push_back(
-        split_heads(linear(encoder_states, layer.encoder_attn.v_proj), heads));
+    cache.self_keys.push_back(mx::zeros(self_shape, dtype));
+    cache.self_values.push_back(mx::zeros(self_shape, dtype));
+    const std::vector<mx::array> kv =
+        mx::split(linear(encoder_states, layer.encoder_attn.kv_proj), 2, -1);
+    cache.cross_keys.push_back(split_heads(kv[0], heads));
+    cache.cross_values.push_back(split_heads(kv[1], heads));
   }
   return cache;
 }
@@ -91,7 +91,7 @@ mx::array TrOCRDecoder::forward(const mx::array& input_ids, DecoderCache& cache)
   }
   const int heads = config.decoder_attention_heads;
   mx::array h =
-      mx::take(embed_tokens, input_ids, 0) * embed_scale + position_embeddings(input_ids, start);
+      embedding(embed_tokens, input_ids) * embed_scale + position_embeddings(input_ids, start);
   if (layernorm_embedding) h = layer_norm(h, *layernorm_embedding);
 
   const mx::Shape from = {0, 0, start, 0};
@@ -99,11 +99,12 @@ mx::array TrOCRDecoder::forward(const mx::array& input_ids, DecoderCache& cache)
   for (size_t i = 0; i < layers.size(); ++i) {
     const TrOCRDecoderLayer& layer = layers[i];
     // Self-attention over everything cached so far plus the new tokens.
-    const mx::array q = split_heads(linear(h, layer.self_attn.q_proj), heads);
-    cache.self_keys[i] = mx::slice_update(
-        cache.self_keys[i], split_heads(linear(h, layer.self_attn.k_proj), heads), from, upto);
-    cache.self_values[i] = mx::slice_update(
-        cache.self_values[i], split_heads(linear(h, layer.self_attn.v_proj), heads), from, upto);
+    const std::vector<mx::array> qkv = mx::split(linear(h, layer.self_attn.qkv_proj), 3, -1);
+    const mx::array q = split_heads(qkv[0], heads);
+    cache.self_keys[i] =
+        mx::slice_update(cache.self_keys[i], split_heads(qkv[1], heads), from, upto);
+    cache.self_values[i] =
+        mx::slice_update(cache.self_values[i], split_heads(qkv[2], heads), from, upto);
     const mx::array keys = mx::slice(cache.self_keys[i], {0, 0, 0, 0}, upto);
     const mx::array values = mx::slice(cache.self_values[i], {0, 0, 0, 0}, upto);
     mx::array attended = merge_heads(attend(q, keys, values, length > 1));
@@ -120,7 +121,7 @@ mx::array TrOCRDecoder::forward(const mx::array& input_ids, DecoderCache& cache)
     h = layer_norm(h + ffn, layer.final_layer_norm);
   }
   cache.length = end;
-  return mx::matmul(h, mx::transpose(output_projection));
+  return linear(h, output_projection);
 }
 
 mx::array TrOCRDecoder::forward(const mx::array& input_ids, const mx::array& encoder_states) const {
@@ -128,13 +129,42 @@ mx::array TrOCRDecoder::forward(const mx::array& input_ids, const mx::array& enc
   return forward(input_ids, cache);
 }
 
+void visit_parameters(TrOCRDecoder& decoder, ParameterVisitor& visitor) {
+  const std::string p = "decoder.model.decoder.";
+  visitor.linear(p + "embed_tokens", decoder.embed_tokens, LinearKind::decoder);
+  if (decoder.config.use_learned_position_embeddings)
+    visitor.tensor(p + "embed_positions.weight", decoder.embed_positions);
+  if (decoder.layernorm_embedding)
+    visitor.layer_norm(p + "layernorm_embedding", *decoder.layernorm_embedding);
+  for (size_t i = 0; i < decoder.layers.size(); ++i) {
+    const std::string l = p + "layers." + std::to_string(i) + ".";
+    TrOCRDecoderLayer& layer = decoder.layers[i];
+    visitor.linear(l + "self_attn.qkv_proj", layer.self_attn.qkv_proj, LinearKind::decoder);
+    visitor.linear(l + "self_attn.out_proj", layer.self_attn.out_proj, LinearKind::decoder);
+    visitor.layer_norm(l + "self_attn_layer_norm", layer.self_attn_layer_norm);
+    visitor.linear(l + "encoder_attn.q_proj", layer.encoder_attn.q_proj, LinearKind::decoder);
+    visitor.linear(l + "encoder_attn.kv_proj", layer.encoder_attn.kv_proj, LinearKind::decoder);
+    visitor.linear(l + "encoder_attn.out_proj", layer.encoder_attn.out_proj, LinearKind::decoder);
+    visitor.layer_norm(l + "encoder_attn_layer_norm", layer.encoder_attn_layer_norm);
+    visitor.linear(l + "fc1", layer.fc1, LinearKind::decoder);
+    visitor.linear(l + "fc2", layer.fc2, LinearKind::decoder);
+    visitor.layer_norm(l + "final_layer_norm", layer.final_layer_norm);
+  }
+  if (decoder.config.tie_word_embeddings) {
+    decoder.output_projection = decoder.embed_tokens;
+  } else {
+    visitor.linear("decoder.output_projection", decoder.output_projection, LinearKind::decoder);
+  }
+}
+
 TrOCRDecoder bind_trocr_decoder(const DecoderConfig& config, int cross_width, WeightBinder& weights,
                                 mx::Dtype dtype) {
   TrOCRDecoder decoder;
   decoder.config = config;
+  decoder.dtype = dtype;
   const int d = config.d_model;
   const std::string p = "decoder.model.decoder.";
-  decoder.embed_tokens = weights.take(p + "embed_tokens.weight", {config.vocab_size, d});
+  decoder.embed_tokens = weights.linear(p + "embed_tokens", d, config.vocab_size, false);
   decoder.embed_scale = config.scale_embedding ? std::sqrt(static_cast<float>(d)) : 1.0f;
   if (config.use_learned_position_embeddings) {
     decoder.embed_positions =
@@ -153,14 +183,14 @@ TrOCRDecoder bind_trocr_decoder(const DecoderConfig& config, int cross_width, We
   for (int i = 0; i < config.decoder_layers; ++i) {
     const std::string l = p + "layers." + std::to_string(i) + ".";
     TrOCRDecoderLayer layer;
-    for (auto [attention, prefix, kv_width] :
-         {std::tuple{&layer.self_attn, l + "self_attn.", d},
-          std::tuple{&layer.encoder_attn, l + "encoder_attn.", cross_width}}) {
-      attention->q_proj = weights.linear(prefix + "q_proj", d, d, true);
-      attention->k_proj = weights.linear(prefix + "k_proj", kv_width, d, true);
-      attention->v_proj = weights.linear(prefix + "v_proj", kv_width, d, true);
-      attention->out_proj = weights.linear(prefix + "out_proj", d, d, true);
-    }
+    const std::string self = l + "self_attn.", cross = l + "encoder_attn.";
+    layer.self_attn.qkv_proj = weights.fused_linear(
+        self + "qkv_proj", {self + "q_proj", self + "k_proj", self + "v_proj"}, d, d, true);
+    layer.self_attn.out_proj = weights.linear(self + "out_proj", d, d, true);
+    layer.encoder_attn.q_proj = weights.linear(cross + "q_proj", d, d, true);
+    layer.encoder_attn.kv_proj = weights.fused_linear(
+        cross + "kv_proj", {cross + "k_proj", cross + "v_proj"}, cross_width, d, true);
+    layer.encoder_attn.out_proj = weights.linear(cross + "out_proj", d, d, true);
     layer.self_attn_layer_norm =
         weights.layer_norm(l + "self_attn_layer_norm", d, config.layer_norm_eps);
     layer.encoder_attn_layer_norm =
@@ -176,7 +206,7 @@ TrOCRDecoder bind_trocr_decoder(const DecoderConfig& config, int cross_width, We
     decoder.output_projection = decoder.embed_tokens;
   } else {
     decoder.output_projection =
-        weights.take("decoder.output_projection.weight", {config.vocab_size, d});
+        weights.linear("decoder.output_projection", d, config.vocab_size, false);
   }
   return decoder;
 }

@@ -11,14 +11,22 @@
 
 namespace mlxocr {
 
-struct TrOCRAttention {
-  Linear q_proj, k_proj, v_proj, out_proj;
+// TrOCRAttention as self-attention: q_proj, k_proj and v_proj read the same input and are fused
+// along the outputs into qkv_proj [3 * d_model, d_model], one matmul per step.
+struct TrOCRSelfAttention {
+  Linear qkv_proj, out_proj;
+};
+
+// TrOCRAttention as cross-attention: keys and values read the encoder states once per image,
+// fused into kv_proj [2 * d_model, cross_width]; queries read the decoder states.
+struct TrOCRCrossAttention {
+  Linear q_proj, kv_proj, out_proj;
 };
 
 struct TrOCRDecoderLayer {
-  TrOCRAttention self_attn;
+  TrOCRSelfAttention self_attn;
   LayerNorm self_attn_layer_norm;
-  TrOCRAttention encoder_attn;
+  TrOCRCrossAttention encoder_attn;
   LayerNorm encoder_attn_layer_norm;
   Linear fc1, fc2;
   LayerNorm final_layer_norm;
@@ -36,14 +44,15 @@ struct DecoderCache {
 
 struct TrOCRDecoder {
   DecoderConfig config;
-  mx::array embed_tokens = mx::array(0.0f);  // [vocab, d_model]
-  float embed_scale = 1.0f;                  // sqrt(d_model) when scale_embedding
+  mx::Dtype dtype = mx::float32;  // of the activations and the cache
+  Linear embed_tokens;            // the [vocab, d_model] table as a weight (maybe quantized)
+  float embed_scale = 1.0f;       // sqrt(d_model) when scale_embedding
   // Learned: [max_position_embeddings + 2, d_model], looked up at position + 2. Sinusoidal:
   // the fairseq table (sin half, then cos half; row padding_idx zero), not a parameter.
   mx::array embed_positions = mx::array(0.0f);
   std::optional<LayerNorm> layernorm_embedding;
   std::vector<TrOCRDecoderLayer> layers;
-  mx::array output_projection = mx::array(0.0f);  // [vocab, d_model], maybe tied to embed_tokens
+  Linear output_projection;  // [vocab, d_model] without bias; a copy of embed_tokens when tied
 
   // Cache for a batch whose (projected) encoder states are [B, source_len, cross_width].
   DecoderCache start_cache(const mx::array& encoder_states, int capacity) const;
@@ -61,6 +70,10 @@ struct TrOCRDecoder {
 
 // fairseq's sinusoidal table as transformers builds it, in float32.
 mx::array sinusoidal_position_table(int num_positions, int dim, int padding_idx);
+
+// Every parameter of the decoder, named as in a converted folder (see ParameterVisitor). The
+// output projection is visited only when it is not tied to the embeddings (and re-tied after).
+void visit_parameters(TrOCRDecoder& decoder, ParameterVisitor& visitor);
 
 // Takes the decoder's tensors (prefix "decoder.") out of `weights`; `cross_width` is the width
 // of the encoder states the cross-attention reads.

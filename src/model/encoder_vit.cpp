@@ -28,9 +28,10 @@ mx::array flatten_patches(const mx::array& pixels, int patch_h, int patch_w) {
 }
 
 mx::array self_attention(const ViTLayer& layer, const mx::array& x, int num_heads) {
-  const mx::array q = split_heads(linear(x, layer.query), num_heads);
-  const mx::array k = split_heads(linear(x, layer.key), num_heads);
-  const mx::array v = split_heads(linear(x, layer.value), num_heads);
+  const std::vector<mx::array> qkv = mx::split(linear(x, layer.qkv), 3, -1);
+  const mx::array q = split_heads(qkv[0], num_heads);
+  const mx::array k = split_heads(qkv[1], num_heads);
+  const mx::array v = split_heads(qkv[2], num_heads);
   const float scale = 1.0f / std::sqrt(static_cast<float>(q.shape(3)));
   return linear(merge_heads(mx::fast::scaled_dot_product_attention(q, k, v, scale)),
                 layer.attention_output);
@@ -67,6 +68,28 @@ mx::array VisionEncoder::forward(const mx::array& pixel_values) const {
   return layer_norm(h, layernorm);
 }
 
+void visit_parameters(VisionEncoder& encoder, ParameterVisitor& visitor) {
+  const std::string e = "encoder.embeddings.";
+  ViTEmbeddings& embeddings = encoder.embeddings;
+  visitor.tensor(e + "cls_token", embeddings.cls_token);
+  if (embeddings.distillation_token)
+    visitor.tensor(e + "distillation_token", *embeddings.distillation_token);
+  visitor.tensor(e + "position_embeddings", embeddings.position_embeddings);
+  visitor.linear(e + "patch_embeddings.projection", embeddings.patch_projection,
+                 LinearKind::patch_embedding);
+  for (size_t i = 0; i < encoder.layers.size(); ++i) {
+    const std::string p = "encoder.encoder.layer." + std::to_string(i) + ".";
+    ViTLayer& layer = encoder.layers[i];
+    visitor.layer_norm(p + "layernorm_before", layer.layernorm_before);
+    visitor.linear(p + "attention.attention.qkv", layer.qkv, LinearKind::encoder);
+    visitor.linear(p + "attention.output.dense", layer.attention_output, LinearKind::encoder);
+    visitor.layer_norm(p + "layernorm_after", layer.layernorm_after);
+    visitor.linear(p + "intermediate.dense", layer.intermediate, LinearKind::encoder);
+    visitor.linear(p + "output.dense", layer.output, LinearKind::encoder);
+  }
+  visitor.layer_norm("encoder.layernorm", encoder.layernorm);
+}
+
 VisionEncoder bind_vision_encoder(const EncoderConfig& config, WeightBinder& weights) {
   VisionEncoder encoder;
   encoder.config = config;
@@ -80,20 +103,25 @@ VisionEncoder bind_vision_encoder(const EncoderConfig& config, WeightBinder& wei
       weights.take(e + "position_embeddings", {1, config.sequence_length(), hidden});
   const int patch_inputs = config.num_channels * config.patch_height * config.patch_width;
   Linear& projection = encoder.embeddings.patch_projection;
-  projection.weight = mx::reshape(
-      weights.take(e + "patch_embeddings.projection.weight",
-                   {hidden, config.num_channels, config.patch_height, config.patch_width}),
-      {hidden, patch_inputs});
-  projection.bias = weights.take(e + "patch_embeddings.projection.bias", {hidden});
+  if (weights.converted()) {
+    // Stored already flattened to [hidden, C * patch_h * patch_w].
+    projection = weights.linear(e + "patch_embeddings.projection", patch_inputs, hidden, true);
+  } else {
+    projection.weight = mx::reshape(
+        weights.take(e + "patch_embeddings.projection.weight",
+                     {hidden, config.num_channels, config.patch_height, config.patch_width}),
+        {hidden, patch_inputs});
+    projection.bias = weights.take(e + "patch_embeddings.projection.bias", {hidden});
+  }
 
   for (int i = 0; i < config.num_hidden_layers; ++i) {
     const std::string p = "encoder.encoder.layer." + std::to_string(i) + ".";
     ViTLayer layer;
     layer.layernorm_before =
         weights.layer_norm(p + "layernorm_before", hidden, config.layer_norm_eps);
-    layer.query = weights.linear(p + "attention.attention.query", hidden, hidden, config.qkv_bias);
-    layer.key = weights.linear(p + "attention.attention.key", hidden, hidden, config.qkv_bias);
-    layer.value = weights.linear(p + "attention.attention.value", hidden, hidden, config.qkv_bias);
+    const std::string a = p + "attention.attention.";
+    layer.qkv = weights.fused_linear(a + "qkv", {a + "query", a + "key", a + "value"}, hidden,
+                                     hidden, config.qkv_bias);
     layer.attention_output = weights.linear(p + "attention.output.dense", hidden, hidden, true);
     layer.layernorm_after =
         weights.layer_norm(p + "layernorm_after", hidden, config.layer_norm_eps);
@@ -103,11 +131,14 @@ VisionEncoder bind_vision_encoder(const EncoderConfig& config, WeightBinder& wei
     encoder.layers.push_back(std::move(layer));
   }
   encoder.layernorm = weights.layer_norm("encoder.layernorm", hidden, config.layer_norm_eps);
+  // Converted folders leave out the pooler, which TrOCR never runs.
+  if (weights.converted()) return encoder;
   auto pooler_weight =
       weights.take_optional("encoder.pooler.dense.weight", {config.pooler_output_size, hidden});
   auto pooler_bias =
       weights.take_optional("encoder.pooler.dense.bias", {config.pooler_output_size});
-  if (pooler_weight && pooler_bias) encoder.pooler = Linear{*pooler_weight, *pooler_bias};
+  if (pooler_weight && pooler_bias)
+    encoder.pooler = Linear{*pooler_weight, *pooler_bias, std::nullopt};
   return encoder;
 }
 

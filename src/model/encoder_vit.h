@@ -22,8 +22,9 @@ struct ViTEmbeddings {
 
 struct ViTLayer {
   LayerNorm layernorm_before;
-  Linear query, key, value;  // attention.attention.*
-  Linear attention_output;   // attention.output.dense
+  // attention.attention.{query,key,value} fused along the outputs: [3 * hidden, hidden].
+  Linear qkv;
+  Linear attention_output;  // attention.output.dense
   LayerNorm layernorm_after;
   Linear intermediate;  // intermediate.dense
   Linear output;        // output.dense
@@ -41,6 +42,9 @@ struct VisionEncoder {
   // [B, sequence_length, hidden].
   mx::array forward(const mx::array& pixel_values) const;
 };
+
+// Every parameter of the encoder, named as in a converted folder (see ParameterVisitor).
+void visit_parameters(VisionEncoder& encoder, ParameterVisitor& visitor);
 
 // Takes the encoder's tensors (prefix "encoder.") out of `weights`.
 VisionEncoder bind_vision_encoder(const EncoderConfig& config, WeightBinder& weights);

@@ -3,15 +3,38 @@
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 #include <cmath>
+#include <vector>
 
 #include "mlxocr/error.h"
 
 namespace mlxocr {
 
 mx::array linear(const mx::array& x, const Linear& layer) {
+  if (layer.quantized) {
+    const QuantizedMatrix& q = *layer.quantized;
+    const mx::array y =
+        mx::quantized_matmul(x, q.packed, q.scales, q.biases, true, q.group_size, q.bits);
+    return layer.bias ? y + *layer.bias : y;
+  }
   // addmm/matmul read the transposed weight through strides; no copy is made.
   if (layer.bias) return mx::addmm(*layer.bias, x, mx::transpose(layer.weight));
   return mx::matmul(x, mx::transpose(layer.weight));
+}
+
+mx::array embedding(const Linear& table, const mx::array& ids) {
+  if (!table.quantized) return mx::take(table.weight, ids, 0);
+  const QuantizedMatrix& q = *table.quantized;
+  return mx::dequantize(mx::take(q.packed, ids, 0), mx::take(q.scales, ids, 0),
+                        mx::take(q.biases, ids, 0), q.group_size, q.bits);
+}
+
+Linear quantize_linear(const Linear& layer, int group_size, int bits) {
+  if (layer.quantized) return layer;
+  std::vector<mx::array> parts = mx::quantize(layer.weight, group_size, bits);
+  Linear out;
+  out.bias = layer.bias;
+  out.quantized = QuantizedMatrix{parts[0], parts[1], parts[2], group_size, bits};
+  return out;
 }
 
 mx::array layer_norm(const mx::array& x, const LayerNorm& norm) {

@@ -10,10 +10,28 @@ namespace mlxocr {
 
 namespace mx = mlx::core;
 
-// nn.Linear: y = x W^T + b, with weight [out_features, in_features] as PyTorch stores it.
+// A [out, in] matrix in MLX's affine group-wise quantized form (mx::quantize): `packed` holds
+// the `bits`-bit codes, [out, in * bits / 32] uint32; every `group_size` consecutive inputs of a
+// row share one scale and one bias, [out, in / group_size] each (w ~ scale * code + bias).
+struct QuantizedMatrix {
+  mx::array packed = mx::array(0u);
+  mx::array scales = mx::array(0.0f);
+  mx::array biases = mx::array(0.0f);
+  int group_size = 64;
+  int bits = 4;
+};
+
+// nn.Linear: y = x W^T + b, with weight [out_features, in_features] as PyTorch stores it. A
+// converted model may hold the weight quantized instead; `weight` is then unused.
 struct Linear {
   mx::array weight = mx::array(0.0f);
   std::optional<mx::array> bias;
+  std::optional<QuantizedMatrix> quantized;
+
+  int out_features() const { return quantized ? quantized->packed.shape(0) : weight.shape(0); }
+  int in_features() const {
+    return quantized ? quantized->packed.shape(1) * 32 / quantized->bits : weight.shape(1);
+  }
 };
 
 // nn.LayerNorm over the last axis.
@@ -23,7 +41,35 @@ struct LayerNorm {
   float eps = 1e-5f;
 };
 
+// x [..., in] -> [..., out]; mx::quantized_matmul when the weight is quantized.
+// Which part of the model a Linear belongs to, for choices such as what to quantize.
+enum class LinearKind {
+  encoder,          // ViT/DeiT layers and enc_to_dec_proj: run once per image
+  decoder,          // decoder layers, embedding table, output projection: run once per token
+  patch_embedding,  // the encoder's first layer, a Conv2d in disguise
+};
+
+// Walks the parameters of a model part by the names they have in a converted folder (the names
+// of transformers, with q/k/v fused): what convert writes, quantizes and loads back.
+class ParameterVisitor {
+ public:
+  virtual ~ParameterVisitor() = default;
+  virtual void tensor(const std::string& name, mx::array& value) = 0;
+  // `name` is the layer's prefix: name.weight, name.bias (and name.scales, name.biases).
+  virtual void linear(const std::string& name, Linear& layer, LinearKind kind) = 0;
+  void layer_norm(const std::string& name, LayerNorm& norm) {
+    tensor(name + ".weight", norm.weight);
+    tensor(name + ".bias", norm.bias);
+  }
+};
+
 mx::array linear(const mx::array& x, const Linear& layer);
+// Rows `ids` of a [rows, width] table held as a Linear's weight (an embedding; a quantized table
+// is dequantized row by row): ids [...] -> [..., width].
+mx::array embedding(const Linear& table, const mx::array& ids);
+// `layer` with its weight quantized (bias kept as is). in_features must be a multiple of
+// group_size; bits and group_size as mx::quantize accepts them.
+Linear quantize_linear(const Linear& layer, int group_size, int bits);
 mx::array layer_norm(const mx::array& x, const LayerNorm& norm);
 
 // transformers' ACT2FN by name; "gelu" is the exact (erf) GELU.

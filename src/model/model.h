@@ -36,10 +36,19 @@ struct TrOCRModel {
 TrOCRModel build_model(const ModelConfig& config, TensorMap tensors, const std::string& source,
                        mx::Dtype dtype = mx::float32);
 
-// Loads a Hugging Face model folder: config.json and the weights in whichever form it has.
-TrOCRModel load_model(const std::filesystem::path& model_dir, mx::Dtype dtype = mx::float32);
+// Loads a model folder: a Hugging Face folder (config.json and the weights in whichever form it
+// has) or a folder `mlxocr convert` wrote (config.json with an "mlxocr" section and
+// mlxocr.safetensors). Computes in `dtype`; by default float32 for a Hugging Face folder and the
+// stored dtype for a converted one. Quantized layers stay quantized whatever the dtype.
+TrOCRModel load_model(const std::filesystem::path& model_dir,
+                      std::optional<mx::Dtype> dtype = std::nullopt);
+
+// Every parameter of the model, named as in a converted folder (see ParameterVisitor).
+void visit_parameters(TrOCRModel& model, ParameterVisitor& visitor);
 
 // "float32", "float16", "bfloat16", ...
 std::string dtype_name(mx::Dtype dtype);
+// The inverse for the floating dtypes a model can compute in; UsageError for any other name.
+mx::Dtype parse_float_dtype(const std::string& name);
 
 }  // namespace mlxocr

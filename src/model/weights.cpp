@@ -27,8 +27,12 @@ std::string list(const std::vector<std::string>& items, size_t max_items = 12) {
 }
 }  // namespace
 
-WeightBinder::WeightBinder(TensorMap tensors, std::string source, mx::Dtype dtype)
-    : tensors_(std::move(tensors)), source_(std::move(source)), dtype_(dtype) {}
+WeightBinder::WeightBinder(TensorMap tensors, std::string source, mx::Dtype dtype,
+                           std::optional<ConvertedFormat> converted)
+    : tensors_(std::move(tensors)),
+      source_(std::move(source)),
+      dtype_(dtype),
+      converted_(std::move(converted)) {}
 
 std::optional<mx::array> WeightBinder::take_optional(const std::string& name,
                                                      const mx::Shape& shape) {
@@ -60,6 +64,23 @@ mx::array WeightBinder::take(const std::string& name, const mx::Shape& shape) {
   return value.dtype() == dtype_ ? value : mx::astype(value, dtype_);
 }
 
+mx::array WeightBinder::take_packed(const std::string& name, const mx::Shape& shape) {
+  auto it = tensors_.find(name);
+  if (it == tensors_.end()) {
+    missing_.push_back(name + " " + shape_text(shape) + " uint32");
+    return mx::zeros(shape, mx::uint32);
+  }
+  mx::array value = it->second;
+  tensors_.erase(it);
+  if (value.shape() != shape || value.dtype() != mx::uint32) {
+    misshaped_.push_back(name + " is " + shape_text(value.shape()) +
+                         (value.dtype() == mx::uint32 ? "" : " and not uint32") + ", expected " +
+                         shape_text(shape) + " uint32 (quantized weights)");
+    return mx::zeros(shape, mx::uint32);
+  }
+  return value;
+}
+
 void WeightBinder::discard(const std::string& name) {
   tensors_.erase(name);
 }
@@ -67,8 +88,43 @@ void WeightBinder::discard(const std::string& name) {
 Linear WeightBinder::linear(const std::string& prefix, int in_features, int out_features,
                             bool bias) {
   Linear layer;
-  layer.weight = take(prefix + ".weight", {out_features, in_features});
+  const auto& quantization = converted_ ? converted_->quantization : std::nullopt;
+  if (quantization && has(prefix + ".scales")) {
+    const int bits = quantization->bits, group_size = quantization->group_size;
+    if (in_features % group_size != 0) {
+      misshaped_.push_back(prefix + " is quantized, but its input width " +
+                           std::to_string(in_features) + " is not a multiple of group_size " +
+                           std::to_string(group_size));
+      layer.weight = mx::zeros({out_features, in_features}, dtype_);
+    } else {
+      QuantizedMatrix q;
+      q.bits = bits;
+      q.group_size = group_size;
+      q.packed = take_packed(prefix + ".weight", {out_features, in_features * bits / 32});
+      q.scales = take(prefix + ".scales", {out_features, in_features / group_size});
+      q.biases = take(prefix + ".biases", {out_features, in_features / group_size});
+      layer.quantized = q;
+    }
+  } else {
+    layer.weight = take(prefix + ".weight", {out_features, in_features});
+  }
   if (bias) layer.bias = take(prefix + ".bias", {out_features});
+  return layer;
+}
+
+Linear WeightBinder::fused_linear(const std::string& fused, const std::vector<std::string>& parts,
+                                  int in_features, int out_each, bool bias) {
+  const int outputs = out_each * static_cast<int>(parts.size());
+  if (converted_) return linear(fused, in_features, outputs, bias);
+  std::vector<mx::array> weights, biases;
+  for (const std::string& part : parts) {
+    Linear layer = linear(part, in_features, out_each, bias);
+    weights.push_back(layer.weight);
+    if (layer.bias) biases.push_back(*layer.bias);
+  }
+  Linear layer;
+  layer.weight = mx::concatenate(weights, 0);
+  if (bias) layer.bias = mx::concatenate(biases, 0);
   return layer;
 }
 

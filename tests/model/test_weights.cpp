@@ -73,7 +73,8 @@ TEST(Weights, UnexpectedTensorsAndMissingPoolerAreWarnings) {
 // A tied model takes its output projection from the embeddings, as transformers re-ties on load.
 TEST(Weights, TiedOutputProjectionIsTheEmbedding) {
   const TrOCRModel model = load_model(testing::model_fixture("odd"));
-  EXPECT_EQ(testing::max_abs_diff(model.decoder.output_projection, model.decoder.embed_tokens),
+  EXPECT_EQ(testing::max_abs_diff(model.decoder.output_projection.weight,
+                                  model.decoder.embed_tokens.weight),
             0.0f);
 }
 
@@ -106,7 +107,8 @@ TEST(Weights, SafetensorsAndTorchBinOfOneModelAreIdentical) {
     const ModelConfig config = load_model_config(dir);
     const TrOCRModel a = build_model(config, from_safetensors, "safetensors");
     const TrOCRModel b = build_model(config, from_bin, "bin");
-    EXPECT_EQ(testing::max_abs_diff(a.decoder.output_projection, b.decoder.output_projection),
+    EXPECT_EQ(testing::max_abs_diff(a.decoder.output_projection.weight,
+                                    b.decoder.output_projection.weight),
               0.0f);
   }
 }

@@ -1,0 +1,24 @@
+// An axis-aligned rectangle in a page's pixels.
+#pragma once
+
+namespace mlxocr {
+
+struct Box {
+  int x = 0, y = 0, w = 0, h = 0;
+
+  int right() const { return x + w; }
+  int bottom() const { return y + h; }
+  long long area() const { return 1LL * w * h; }
+  bool operator==(const Box&) const = default;
+};
+
+// Intersection over union of two boxes (0 when either is empty).
+inline double iou(const Box& a, const Box& b) {
+  const int ix = (a.right() < b.right() ? a.right() : b.right()) - (a.x > b.x ? a.x : b.x);
+  const int iy = (a.bottom() < b.bottom() ? a.bottom() : b.bottom()) - (a.y > b.y ? a.y : b.y);
+  if (ix <= 0 || iy <= 0) return 0.0;
+  const double inter = 1.0 * ix * iy;
+  return inter / (a.area() + b.area() - inter);
+}
+
+}  // namespace mlxocr

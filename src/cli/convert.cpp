@@ -1,0 +1,117 @@
+// mlxocr convert: a Hugging Face TrOCR checkpoint to mlxocr's own folder layout, optionally in
+// half precision and quantized (see convert/convert.h and docs/convert.md).
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "convert/convert.h"
+
+namespace mlxocr::cli {
+
+namespace {
+
+struct ConvertArgs {
+  std::string input, output, base, dtype;
+  int bits = 0;
+  int group_size = 64;
+  bool quantize_encoder = false;
+  bool force = false;
+  bool json = false;
+};
+
+std::string megabytes(std::uintmax_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f MB", static_cast<double>(bytes) / 1e6);
+  return text;
+}
+
+}  // namespace
+
+Action add_convert(CLI::App& app) {
+  auto args = std::make_shared<ConvertArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "convert", "Convert a TrOCR checkpoint to mlxocr's layout: half precision, quantization");
+  cmd->add_option("-i,--input", args->input,
+                  "Source: a Hugging Face model folder, a hub id org/name[@revision], or a "
+                  "fine-tuned weights file (.safetensors / pytorch_model.bin, with --base)")
+      ->required();
+  cmd->add_option("-o,--output", args->output, "Folder to write (must not exist, unless --force)")
+      ->required();
+  cmd->add_option("--dtype", args->dtype,
+                  "float32, float16 or bfloat16 (default: the dtype the source stores)");
+  cmd->add_option("-q,--quantize", args->bits,
+                  "Quantize linear layers to 4 or 8 bits (MLX affine, group-wise)");
+  cmd->add_option("--group-size", args->group_size,
+                  "Inputs sharing one scale and bias: 32, 64 or 128 (default 64)");
+  cmd->add_flag("--quantize-encoder,!--no-quantize-encoder", args->quantize_encoder,
+                "Quantize the encoder's linear layers too (default: decoder only)");
+  cmd->add_option("--base", args->base,
+                  "Model (folder or hub id) that supplies what the input lacks: config.json, "
+                  "tokenizer, preprocessor and generation configs");
+  cmd->add_flag("--force", args->force, "Replace the output folder if it exists");
+  cmd->add_flag("--json", args->json, "Print a JSON summary");
+  cmd->footer(
+      "The output folder holds config.json (with an \"mlxocr\" section: format version, dtype,\n"
+      "quantization), mlxocr.safetensors (q/k/v projections fused; quantized layers as MLX's\n"
+      "weight/scales/biases triplets) and the tokenizer, preprocessor and generation files. It\n"
+      "is written to a temporary folder next to DIR and renamed into place when complete.\n"
+      "Every mlxocr command takes it as --model / MODEL. Quantization covers the decoder's\n"
+      "linear layers, embedding table and output projection (and with --quantize-encoder the\n"
+      "encoder's); a layer whose input width is not a multiple of the group size stays in\n"
+      "floating point and is listed. Accuracy and sizes: docs/convert.md.\n\n"
+      "Examples:\n"
+      "  mlxocr convert -i microsoft/trocr-base-handwritten -o models/trocr-base-q4 -q 4\n"
+      "  mlxocr convert -i ./my-finetune -o models/mine-fp16 --dtype float16\n"
+      "  mlxocr convert -i ckpt/model.safetensors --base microsoft/trocr-small-printed -o "
+      "models/mine");
+  return [args]() {
+    ConvertOptions options;
+    options.input = args->input;
+    options.output = args->output;
+    options.base = args->base;
+    if (!args->dtype.empty()) options.dtype = parse_float_dtype(args->dtype);
+    options.bits = args->bits;
+    options.group_size = args->group_size;
+    options.quantize_encoder = args->quantize_encoder;
+    options.force = args->force;
+    const ConvertResult r = convert_model(options);
+    nlohmann::json j = {{"input", args->input},
+                        {"output", r.output.string()},
+                        {"mlxocr", converted_format_json(r.format)},
+                        {"quantized_layers", r.quantization.quantized.size()},
+                        {"skipped_layers", r.quantization.skipped},
+                        {"files", r.copied_files},
+                        {"source_weight_bytes", r.source_weight_bytes},
+                        {"output_weight_bytes", r.output_weight_bytes},
+                        {"warnings", r.warnings}};
+    if (args->json) {
+      std::cout << j.dump(2) << "\n";
+      return 0;
+    }
+    std::cout << "converted      " << args->input << " -> " << r.output.string() << "\n"
+              << "dtype          " << r.format.dtype << "\n"
+              << "quantization   ";
+    if (r.format.quantization) {
+      const QuantizationConfig& q = *r.format.quantization;
+      std::cout << q.bits << "-bit, group size " << q.group_size << ", "
+                << (q.encoder ? "encoder and decoder" : "decoder only") << ": "
+                << r.quantization.quantized.size() << " linear layers quantized\n";
+      if (!r.quantization.skipped.empty()) {
+        std::cout << "not quantized  " << r.quantization.skipped.size()
+                  << " layers whose input width is not a multiple of " << q.group_size << ", e.g. "
+                  << r.quantization.skipped.front() << " (--json lists them)\n";
+      }
+    } else {
+      std::cout << "none\n";
+    }
+    std::cout << "weights        " << megabytes(r.output_weight_bytes) << " (source "
+              << megabytes(r.source_weight_bytes) << ")\n";
+    for (const std::string& w : r.warnings)
+      std::cout << "warning        " << w << "\n";
+    return 0;
+  };
+}
+
+}  // namespace mlxocr::cli

@@ -1,0 +1,303 @@
+// mlxocr ocr: the main command. Forms from templates, pages of lines, or single lines; files,
+// folders, globs or a list on stdin; text/JSON/CSV/TSV/hOCR and pictures.
+#include <fnmatch.h>
+#include <glob.h>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <opencv2/imgproc.hpp>
+#include <set>
+
+#include "cli/commands.h"
+#include "core/file_util.h"
+#include "core/progress.h"
+#include "image/cv_convert.h"
+#include "image/image.h"
+#include "mlxocr/error.h"
+#include "mlxocr/pipeline.h"
+#include "pipeline/pictures.h"
+#include "pipeline/writers.h"
+
+namespace mlxocr::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kDefaultPattern = "*.png,*.jpg,*.jpeg,*.tif,*.tiff,*.bmp,*.webp";
+
+struct OcrArgs {
+  std::vector<std::string> models, inputs;
+  std::string template_file, fields_file, pattern = kDefaultPattern, format = "text", output_dir;
+  bool lines = false, align = false, no_images = false, quiet = false;
+  PipelineOptions pipeline;
+};
+
+bool matches_pattern(const std::string& name, const std::string& patterns) {
+  size_t start = 0;
+  while (start <= patterns.size()) {
+    const size_t comma = patterns.find(',', start);
+    const std::string pattern = patterns.substr(start, comma - start);
+    if (!pattern.empty() && ::fnmatch(pattern.c_str(), name.c_str(), FNM_CASEFOLD) == 0)
+      return true;
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return false;
+}
+
+// Files, folders (recursive, filtered by --pattern), globs, and "-" for a list on stdin.
+std::vector<std::string> expand_inputs(const OcrArgs& args) {
+  std::vector<std::string> files;
+  std::vector<std::string> queue;
+  for (const std::string& input : args.inputs) {
+    if (input == "-") {
+      for (std::string line; std::getline(std::cin, line);) {
+        if (!line.empty()) queue.push_back(line);
+      }
+    } else {
+      queue.push_back(input);
+    }
+  }
+  for (const std::string& input : queue) {
+    std::error_code ec;
+    if (fs::is_directory(input, ec)) {
+      std::vector<std::string> found;
+      for (auto it = fs::recursive_directory_iterator(
+               input, fs::directory_options::skip_permission_denied, ec);
+           it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (ec) break;
+        if (it->is_regular_file(ec) &&
+            matches_pattern(it->path().filename().string(), args.pattern)) {
+          found.push_back(it->path().string());
+        }
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (input.find_first_of("*?[") != std::string::npos && !fs::exists(input, ec)) {
+      glob_t g{};
+      if (::glob(input.c_str(), 0, nullptr, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; ++i)
+          files.push_back(g.gl_pathv[i]);
+      } else {
+        files.push_back(input);  // reported as missing by the pipeline
+      }
+      ::globfree(&g);
+    } else {
+      files.push_back(input);  // missing files are reported per image, not fatal
+    }
+  }
+  return files;
+}
+
+// Output names: the file's stem, made unique when two inputs share it.
+std::vector<std::string> output_stems(const std::vector<std::string>& files) {
+  std::vector<std::string> stems;
+  std::map<std::string, int> seen;
+  for (const auto& f : files) {
+    std::string stem = fs::path(f).stem().string();
+    if (stem.empty()) stem = "image";
+    const int n = seen[stem]++;
+    stems.push_back(n ? stem + "_" + std::to_string(n + 1) : stem);
+  }
+  return stems;
+}
+
+std::string extension_of(const std::string& format) {
+  if (format == "text") return ".txt";
+  if (format == "hocr") return ".hocr";
+  return "." + format;
+}
+
+std::string render(const PageResult& page, const std::string& format, RegionMode mode) {
+  if (format == "json") return to_json(page).dump(2) + "\n";
+  if (format == "csv") return format_table({page}, ',');
+  if (format == "tsv") return format_table({page}, '\t');
+  if (format == "hocr") return format_hocr(page, mode);
+  return format_text(page, mode);
+}
+
+void write_pictures(const fs::path& dir, const std::string& stem, const PageResult& page,
+                    RegionMode mode) {
+  const cv::Mat bgr = to_bgr(load_image(page.source));
+  if (mode == RegionMode::kForm) write_png(dir / (stem + ".guides.png"), draw_guides(bgr, page));
+  write_png(dir / (stem + ".annotated.png"), draw_annotated(bgr, page));
+}
+
+int run(OcrArgs& args) {
+  PipelineOptions& options = args.pipeline;
+  options.models = args.models;
+  options.template_file = args.template_file;
+  options.fields_file = args.fields_file;
+  options.align = args.align;
+  if (!args.template_file.empty() && args.lines) {
+    throw UsageError("--template (form mode) and --lines (page mode) exclude each other");
+  }
+  if (args.align && args.template_file.empty()) throw UsageError("--align needs --template");
+  options.mode = !args.template_file.empty() ? RegionMode::kForm
+                 : args.lines                ? RegionMode::kPage
+                                             : RegionMode::kLine;
+  const std::vector<std::string> files = expand_inputs(args);
+  if (files.empty()) throw UsageError("no input images found (check the paths and --pattern)");
+  const std::vector<std::string> stems = output_stems(files);
+  const fs::path out_dir = args.output_dir;
+  if (!args.output_dir.empty() && !args.no_images) {
+    options.on_crop = [&](size_t image, int field, const std::string& png) {
+      char name[16];
+      std::snprintf(name, sizeof name, "%03d.png", field);
+      write_file_atomic(out_dir / (stems[image] + ".crops") / name, png);
+    };
+  }
+
+  Pipeline pipeline(options);
+  const auto start = std::chrono::steady_clock::now();
+  ProgressBar bar("ocr", files.size(), !args.quiet && stderr_is_terminal());
+  const auto pages = pipeline.run(files, [&](size_t done, size_t) { bar.update(done); });
+  bar.finish();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  size_t failures = 0, regions = 0;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    const PageResult& page = pages[i];
+    if (!page.error.empty()) {
+      ++failures;
+      std::cerr << "mlxocr: error: " << page.error << "\n";
+    }
+    regions += page.fields.size();
+    if (page.alignment && !page.alignment->note.empty() && !args.quiet) {
+      std::cerr << "mlxocr: warning: " << page.source << ": " << page.alignment->note << "\n";
+    }
+    if (args.output_dir.empty()) {
+      // JSON, CSV and TSV go to stdout once for all pages, below; text and hOCR page by page.
+      const bool aggregate = args.format == "json" || args.format == "csv" || args.format == "tsv";
+      if (aggregate || !page.error.empty()) continue;
+      if (args.format == "text" && pages.size() > 1) std::cout << "== " << page.source << "\n";
+      std::cout << render(page, args.format, options.mode);
+    } else {
+      write_file_atomic(out_dir / (stems[i] + extension_of(args.format)),
+                        render(page, args.format, options.mode));
+      if (!args.no_images && page.error.empty()) {
+        try {
+          write_pictures(out_dir, stems[i], page, options.mode);
+        } catch (const Error& e) {
+          std::cerr << "mlxocr: error: pictures of " << page.source << ": " << e.what() << "\n";
+          ++failures;
+        }
+      }
+    }
+  }
+  // Aggregates: on stdout for JSON/CSV/TSV, and in the output folder for several images.
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& page : pages)
+    all.push_back(to_json(page));
+  if (args.output_dir.empty()) {
+    if (args.format == "json") std::cout << (pages.size() == 1 ? all[0] : all).dump(2) << "\n";
+    if (args.format == "csv") std::cout << format_table(pages, ',');
+    if (args.format == "tsv") std::cout << format_table(pages, '\t');
+  } else if (pages.size() > 1) {
+    write_file_atomic(out_dir / "results.json", all.dump(2) + "\n");
+    write_file_atomic(out_dir / "results.csv", format_table(pages, ','));
+  }
+  if (!args.quiet) {
+    std::fprintf(stderr, "mlxocr: %zu image(s), %zu region(s), %zu failure(s), %.1f regions/s\n",
+                 pages.size(), regions, failures, seconds > 0 ? regions / seconds : 0.0);
+  }
+  return failures ? 1 : 0;
+}
+
+}  // namespace
+
+Action add_ocr(CLI::App& app) {
+  auto* cmd = app.add_subcommand("ocr", "Read forms, pages or lines from images, files or folders");
+  auto args = std::make_shared<OcrArgs>();
+  PipelineOptions& p = args->pipeline;
+  cmd->add_option("--model,-m", args->models,
+                  "Model folder or hub id org/name[@revision]; repeat to read every field with "
+                  "several models side by side\n"
+                  "(the first model's text is the result, e.g. base then fine-tuned)")
+      ->required()
+      ->allow_extra_args(false);  // -m A -m B; the words after -m A are inputs
+  cmd->add_option(
+         "INPUT", args->inputs,
+         "Image files, folders (searched recursively), globs, or - for a list of paths on stdin")
+      ->required();
+  cmd->add_option("--template,-t", args->template_file,
+                  "Form mode: template image whose red outlines mark the fields");
+  cmd->add_flag(
+      "--align", args->align,
+      "Form mode: register each page to the template first (shift + small rotation, ECC)");
+  cmd->add_option("--fields", args->fields_file,
+                  "Form mode: JSON naming the fields: [\"name1\", ...] in reading order, or\n"
+                  "[{\"index\": 3, \"name\": ...}] or [{\"x\": .., \"y\": .., \"name\": ..}] "
+                  "(template pixels)");
+  cmd->add_flag("--lines", args->lines,
+                "Page mode: find the text lines of each page and read them");
+  cmd->add_option("--pattern", args->pattern, "File patterns searched in folders (comma-separated)")
+      ->capture_default_str();
+  cmd->add_option("--batch-size", p.batch_size, "Regions decoded together, across files")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option(
+         "--max-new-tokens", p.max_new_tokens,
+         "Most tokens per region (default: the model's; an old max_length <= 20 becomes 128)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--num-beams", p.num_beams,
+                  "Beam search with N beams, 1 = greedy (default: the model's setting)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--min-confidence", p.min_confidence,
+                  "Fields read with a confidence below X get an empty text (the confidence stays)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--format", args->format, "text | json | csv | tsv | hocr")
+      ->check(CLI::IsMember({"text", "json", "csv", "tsv", "hocr"}))
+      ->capture_default_str();
+  cmd->add_option(
+      "--output-dir,-o", args->output_dir,
+      "Write per-image results, results.json/csv for several images, and pictures here");
+  cmd->add_flag("--no-images", args->no_images, "Do not write pictures and crops");
+  cmd->add_flag("--quiet,-q", args->quiet, "No progress bar, warnings or summary");
+  cmd->add_option("--inset", p.inset, "Form mode: crop this many pixels inside each outline")
+      ->capture_default_str();
+  cmd->add_option("--contrast", p.contrast, "Crop enhancement: pixel * contrast + brightness")
+      ->capture_default_str();
+  cmd->add_option("--brightness", p.brightness, "Crop enhancement (see --contrast)")
+      ->capture_default_str();
+  cmd->add_option("--red-min", p.red_min, "Template: least red of an outline pixel")
+      ->capture_default_str();
+  cmd->add_option("--green-max", p.green_max, "Template: most green of an outline pixel")
+      ->capture_default_str();
+  cmd->add_option("--blue-max", p.blue_max, "Template: most blue of an outline pixel")
+      ->capture_default_str();
+  cmd->add_option("--min-box-width", p.min_box_width, "Template: narrower boxes are ignored")
+      ->capture_default_str();
+  cmd->add_option("--min-box-height", p.min_box_height, "Template: lower boxes are ignored")
+      ->capture_default_str();
+  cmd->add_option("--max-box-width", p.max_box_width_fraction,
+                  "Template: boxes wider than this fraction of the template are ignored")
+      ->capture_default_str();
+  cmd->footer(
+      "Modes:\n"
+      "  line (default)  each image is one text line\n"
+      "  page (--lines)  lines are found on the page (binarise, deskew, projection), read in "
+      "order\n"
+      "  form (--template T.png [--align] [--fields F.json])  fields are the red outlines of T;\n"
+      "                  crops are cut a few pixels inside each outline, lightly enhanced, and "
+      "read\n\n"
+      "Outputs: without --output-dir the results go to stdout. With it: NAME.txt/.json/.csv/.tsv/\n"
+      ".hocr per image, NAME.annotated.png (boxes, numbers, text), NAME.guides.png (form mode),\n"
+      "NAME.crops/NNN.png (what the model read), and results.json + results.csv for several "
+      "images.\n"
+      "Boxes are in the page's own pixels; after --align they are where the field lies on the "
+      "scan.\n"
+      "Files are written atomically. A bad image is reported and the others are still read; the "
+      "exit\n"
+      "code is then 1.\n\n"
+      "Examples:\n"
+      "  mlxocr ocr -m MODEL --template form.png --align scan.png -o out/\n"
+      "  mlxocr ocr -m MODEL --lines page.jpg\n"
+      "  mlxocr ocr -m MODEL scans/ --format csv > fields.csv");
+  return [args] { return run(*args); };
+}
+
+}  // namespace mlxocr::cli

@@ -1,0 +1,170 @@
+#include "pipeline/writers.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace mlxocr {
+
+namespace {
+
+std::string csv_cell(const std::string& value) {
+  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
+  std::string out = "\"";
+  for (char c : value)
+    out += (c == '"') ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string tsv_cell(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\t')
+      out += "\\t";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\\')
+      out += "\\\\";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4f", value);
+  return text;
+}
+
+std::string html_escape(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string format_text(const PageResult& page, RegionMode mode) {
+  std::string out;
+  for (const FieldResult& field : page.fields) {
+    if (mode == RegionMode::kForm) {
+      out += std::to_string(field.index) + "\t" + field.name + "\t" + field.text + "\n";
+    } else {
+      out += field.text + "\n";
+    }
+  }
+  return out;
+}
+
+nlohmann::json to_json(const PageResult& page) {
+  nlohmann::json j = {{"image", page.source}};
+  if (!page.error.empty()) {
+    j["error"] = page.error;
+    return j;
+  }
+  j["width"] = page.width;
+  j["height"] = page.height;
+  if (page.alignment) {
+    j["alignment"] = {{"applied", page.alignment->applied},
+                      {"dx", page.alignment->dx},
+                      {"dy", page.alignment->dy},
+                      {"angle_degrees", page.alignment->angle_degrees},
+                      {"correlation", page.alignment->correlation}};
+    if (!page.alignment->note.empty()) j["alignment"]["note"] = page.alignment->note;
+  }
+  if (page.skew_degrees != 0) j["skew_degrees"] = page.skew_degrees;
+  nlohmann::json fields = nlohmann::json::array();
+  for (const FieldResult& f : page.fields) {
+    nlohmann::json models = nlohmann::json::array();
+    for (const ModelText& m : f.models) {
+      models.push_back({{"model", m.model}, {"text", m.text}, {"confidence", m.confidence}});
+    }
+    fields.push_back({{"index", f.index},
+                      {"name", f.name},
+                      {"box", {{"x", f.box.x}, {"y", f.box.y}, {"w", f.box.w}, {"h", f.box.h}}},
+                      {"text", f.text},
+                      {"confidence", f.confidence},
+                      {"models", models}});
+  }
+  j["fields"] = fields;
+  return j;
+}
+
+std::string format_table(const std::vector<PageResult>& pages, char separator) {
+  const auto cell = [separator](const std::string& v) {
+    return separator == ',' ? csv_cell(v) : tsv_cell(v);
+  };
+  size_t extra_models = 0;
+  for (const auto& page : pages) {
+    for (const auto& f : page.fields) {
+      extra_models = std::max(extra_models, f.models.empty() ? 0 : f.models.size() - 1);
+    }
+  }
+  std::ostringstream out;
+  const std::string s(1, separator);
+  out << "file" << s << "index" << s << "name" << s << "x" << s << "y" << s << "w" << s << "h" << s
+      << "text" << s << "confidence";
+  for (size_t m = 0; m < extra_models; ++m)
+    out << s << "model" << m + 2 << "_text";
+  out << s << "error\n";
+  for (const auto& page : pages) {
+    if (!page.error.empty()) {
+      out << cell(page.source) << std::string(8 + extra_models, separator) << cell(page.error)
+          << "\n";
+      continue;
+    }
+    for (const auto& f : page.fields) {
+      out << cell(page.source) << s << f.index << s << cell(f.name) << s << f.box.x << s << f.box.y
+          << s << f.box.w << s << f.box.h << s << cell(f.text) << s << number(f.confidence);
+      for (size_t m = 0; m < extra_models; ++m) {
+        out << s << (m + 1 < f.models.size() ? cell(f.models[m + 1].text) : "");
+      }
+      out << s << "\n";
+    }
+  }
+  return out.str();
+}
+
+std::string format_hocr(const PageResult& page, RegionMode mode) {
+  std::ostringstream out;
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      << "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\" "
+         "\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\">\n"
+      << "<html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"en\" lang=\"en\">\n<head>\n"
+      << " <meta http-equiv=\"Content-Type\" content=\"text/html;charset=utf-8\"/>\n"
+      << " <meta name=\"ocr-system\" content=\"mlxocr\"/>\n"
+      << " <meta name=\"ocr-capabilities\" content=\"ocr_page ocr_carea ocrx_line\"/>\n"
+      << " <title>" << html_escape(page.source) << "</title>\n</head>\n<body>\n"
+      << " <div class=\"ocr_page\" id=\"page_1\" title=\"image &quot;" << html_escape(page.source)
+      << "&quot;; bbox 0 0 " << page.width << " " << page.height << "\">\n";
+  const char* kind = mode == RegionMode::kForm ? "ocr_carea" : "ocrx_line";
+  for (const FieldResult& f : page.fields) {
+    out << "  <span class=\"" << kind << "\" id=\"region_" << f.index << "\" title=\"bbox "
+        << f.box.x << " " << f.box.y << " " << f.box.right() << " " << f.box.bottom()
+        << "; x_wconf " << static_cast<int>(f.confidence * 100 + 0.5) << "\">"
+        << html_escape(f.text) << "</span>\n";
+  }
+  out << " </div>\n</body>\n</html>\n";
+  return out.str();
+}
+
+}  // namespace mlxocr

@@ -1,0 +1,107 @@
+// mlxocr ocr as a user runs it: folders with bad files, form mode with pictures, atomic outputs.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "cli_support.h"
+#include "test_support.h"
+
+namespace mlxocr {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string model() {
+  return "'" + testing::model_fixture("deit-trocr").string() + "'";
+}
+
+TEST(OcrCli, FolderWithBadFilesReadsTheRestAndListsFailures) {
+  const fs::path in = fresh_dir("mlxocr_ocr_in"), out = fresh_dir("mlxocr_ocr_out");
+  const fs::path images = testing::fixtures() / "images";
+  fs::copy_file(images / "photo_rgb.jpg", in / "a_good.jpg");
+  fs::copy_file(images / "table_rgb.png", in / "b_good.png");
+  fs::copy_file(images / "bad" / "truncated.png", in / "c_broken.png");
+  fs::copy_file(images / "bad" / "empty.png", in / "d_empty.png");
+  fs::copy_file(images / "bad" / "text.png", in / "e_not_an_image.png");
+  fs::copy_file(images / "bad" / "bomb_100000x100000.png", in / "f_huge.png");
+  std::ofstream(in / "notes.txt") << "not matched by --pattern";
+
+  const auto result = testing::run_cli("ocr -q --max-new-tokens 6 -m " + model() + " '" +
+                                       in.string() + "' -o '" + out.string() + "'");
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  for (const char* bad : {"c_broken.png", "d_empty.png", "e_not_an_image.png", "f_huge.png"}) {
+    EXPECT_NE(result.err.find(bad), std::string::npos) << bad << "\n" << result.err;
+  }
+  std::ifstream all(out / "results.json");
+  const auto j = nlohmann::json::parse(all);
+  ASSERT_EQ(j.size(), 6u);  // every image has an entry; notes.txt is not an image pattern
+  EXPECT_TRUE(j[0].contains("fields"));
+  EXPECT_TRUE(j[1].contains("fields"));
+  for (int i = 2; i < 6; ++i)
+    EXPECT_TRUE(j[i].contains("error")) << j[i].dump();
+  EXPECT_TRUE(fs::exists(out / "a_good.txt"));
+  EXPECT_TRUE(fs::exists(out / "a_good.annotated.png"));
+  EXPECT_TRUE(fs::exists(out / "results.csv"));
+  for (const auto& entry : fs::directory_iterator(out)) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos)
+        << "temporary file left: " << entry.path();
+  }
+}
+
+TEST(OcrCli, FormModeWritesFieldsCropsAndPictures) {
+  const fs::path out = fresh_dir("mlxocr_ocr_form");
+  // A scan of the form: the template's outlines in black on white, shifted by a few pixels.
+  cv::Mat templ = cv::imread((testing::fixtures() / "forms" / "00_template.png").string(),
+                             cv::IMREAD_UNCHANGED);
+  std::vector<cv::Mat> channels;
+  cv::split(templ, channels);
+  cv::Mat page = 255 - channels[3];
+  cv::threshold(page, page, 200, 255, cv::THRESH_BINARY);
+  const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, 5, 0, 1, 4);
+  cv::warpAffine(page, page, shift, page.size(), cv::INTER_NEAREST, cv::BORDER_CONSTANT, 255);
+  const fs::path scan = out / "scan.png";
+  cv::imwrite(scan.string(), page);
+  const fs::path fields = out / "fields.json";
+  std::ofstream(fields) << R"(["surname", {"index": 3, "name": "date"}])";
+
+  const auto result = testing::run_cli(
+      "ocr -q --format json --max-new-tokens 4 -m " + model() + " --template '" +
+      (testing::fixtures() / "forms" / "00_template.png").string() + "' --align --fields '" +
+      fields.string() + "' '" + scan.string() + "' -o '" + (out / "results").string() + "'");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::ifstream in(out / "results" / "scan.json");
+  const auto j = nlohmann::json::parse(in);
+  ASSERT_EQ(j["fields"].size(), 18u);
+  EXPECT_EQ(j["fields"][0]["name"], "surname");
+  EXPECT_EQ(j["fields"][2]["name"], "date");
+  EXPECT_TRUE(j["alignment"]["applied"]);
+  EXPECT_NEAR(j["alignment"]["dx"].get<double>(), 5.0, 1.0);
+  EXPECT_NEAR(j["alignment"]["dy"].get<double>(), 4.0, 1.0);
+  EXPECT_EQ(j["fields"][0]["models"].size(), 1u);
+  for (const char* picture : {"scan.guides.png", "scan.annotated.png", "scan.crops/018.png"}) {
+    EXPECT_TRUE(fs::exists(out / "results" / picture)) << picture;
+  }
+}
+
+TEST(OcrCli, ContradictoryFlagsAreOneClearLine) {
+  const auto result = testing::run_cli("ocr -m " + model() + " --lines --template t.png x.png");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("exclude each other"), std::string::npos) << result.err;
+  const auto no_input = testing::run_cli("ocr -m " + model() + " /nonexistent/folder/*.png");
+  EXPECT_EQ(no_input.exit_code, 1);
+  EXPECT_NE(no_input.err.find("/nonexistent/folder/*.png"), std::string::npos) << no_input.err;
+}
+
+}  // namespace
+}  // namespace mlxocr
