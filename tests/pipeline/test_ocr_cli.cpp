@@ -103,5 +103,32 @@ TEST(OcrCli, ContradictoryFlagsAreOneClearLine) {
   EXPECT_NE(no_input.err.find("/nonexistent/folder/*.png"), std::string::npos) << no_input.err;
 }
 
+// Line mode reads the whole image as recognize does, so with the same decoding flags both must
+// give the same text; --min-confidence empties the text and keeps the confidence.
+TEST(OcrCli, DecodingFlagsActAsInRecognize) {
+  const std::string image = "'" + (testing::fixtures() / "images" / "photo_rgb.jpg").string() + "'";
+  const std::string flags = " -m " + model() + " --num-beams 3 --max-new-tokens 8 ";
+  const auto ocr = testing::run_cli("ocr -q --format json" + flags + image);
+  const auto rec = testing::run_cli("recognize --format json" + flags + image);
+  ASSERT_EQ(ocr.exit_code, 0) << ocr.err;
+  ASSERT_EQ(rec.exit_code, 0) << rec.err;
+  const auto field = nlohmann::json::parse(ocr.out)["fields"][0];
+  const auto line = nlohmann::json::parse(rec.out)[0];
+  EXPECT_EQ(field["text"], line["text"]);
+  EXPECT_NEAR(field["confidence"].get<double>(), line["confidence"].get<double>(), 1e-9);
+  ASSERT_FALSE(line["text"].get<std::string>().empty());
+
+  const auto strict = testing::run_cli("ocr -q --format json --min-confidence 1" + flags + image);
+  ASSERT_EQ(strict.exit_code, 0) << strict.err;
+  const auto cut = nlohmann::json::parse(strict.out)["fields"][0];
+  EXPECT_EQ(cut["text"], "");
+  EXPECT_NEAR(cut["confidence"].get<double>(), line["confidence"].get<double>(), 1e-9);
+
+  const auto bad =
+      testing::run_cli("ocr -q --num-beams 0" + flags.substr(0, flags.find("--")) + image);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("--num-beams"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace mlxocr
