@@ -15,9 +15,12 @@ cd "$(dirname "$0")"
 MLX_VERSION=0.32.4
 MLX_EXTRA=${MLXOCR_MLX_EXTRA:-cpu}
 BUILD_DIR=${BUILD_DIR:-build}
+# libopenblas0-pthread: MLX's CPU backend calls sgemm_ from whatever libblas.so.3 the system
+# resolves (MLX's CMake package links BLAS). Debian's default is the reference BLAS, a plain loop
+# nest 10-50x slower than OpenBLAS; installed, OpenBLAS becomes libblas.so.3 (alternatives).
 APT_PACKAGES=(build-essential cmake pkg-config python3 python3-venv clang-format
   libopencv-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev libsentencepiece-dev
-  libgtest-dev)
+  libgtest-dev libopenblas0-pthread)
 
 say() { printf '\033[1m[dev.sh]\033[0m %s\n' "$*" >&2; }
 

@@ -13,7 +13,7 @@ Run in tools/reference's venv (transformers, tokenizers):
    about an hour, with transformers' own initialisation (seeded), and the processor files, saved
    with save_pretrained: exactly the layout `mlxocr train --model` and transformers both read.
 
-The input is a 32 x 384 strip (form fields are 3 to 20 times wider than tall; TrOCR's processor
+The input is a 32 x 256 strip (form fields are 3 to 20 times wider than tall; TrOCR's processor
 stretches every crop to this size, so the model learns the stretch it will see).
 """
 
@@ -30,7 +30,7 @@ from transformers import (GenerationConfig, RobertaTokenizer, RobertaTokenizerFa
                           TrOCRProcessor, ViTConfig, ViTImageProcessor, VisionEncoderDecoderConfig,
                           VisionEncoderDecoderModel)
 
-IMAGE_HEIGHT, IMAGE_WIDTH = 32, 384
+IMAGE_HEIGHT, IMAGE_WIDTH = 32, 256
 
 
 def read_texts(csv_path):
@@ -67,7 +67,7 @@ def build_config(vocab_size):
                         intermediate_size=768, hidden_act="gelu", qkv_bias=True,
                         hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
                         layer_norm_eps=1e-12)
-    decoder = TrOCRConfig(vocab_size=vocab_size, d_model=256, decoder_layers=3,
+    decoder = TrOCRConfig(vocab_size=vocab_size, d_model=256, decoder_layers=2,
                           decoder_attention_heads=4, decoder_ffn_dim=1024,
                           activation_function="gelu", max_position_embeddings=64,
                           dropout=0.1, attention_dropout=0.0, activation_dropout=0.0,
