@@ -439,17 +439,18 @@ def load_boxes(path):
     return json.loads(pathlib.Path(path).read_text())["boxes"]
 
 
-def fit_text(rng, fonts, kind, box, style):
-    """Text of `kind` in a font of `style` that fits the box (shorter texts tried as needed)."""
-    candidates = [f for f in fonts if f.style == style] or fonts
+def fit_text(rng, fonts, kind, box, writer):
+    """Text of `kind` that fits the box, in the form's one font (`writer`: one typewriter or one
+    hand fills a form) or, for a character it lacks, another font of the same style."""
+    others = [f for f in fonts if f.style == writer.style and f is not writer] or fonts
     for attempt in range(40):
         _, text = field_text(rng, kind if attempt < 30 else "number", labels=False)
-        font = rng.choice(candidates)
+        font = writer if writer.covers(text) else rng.choice(others)
         if not font.covers(text):
             continue
         face = font.at(font.size_for(min(box["h"] * rng.uniform(0.55, 0.75), 44)))
         left, top, right, bottom = face.getbbox(text)
-        if right - left <= box["w"] - 16 and bottom - top <= box["h"] - 6:
+        if right - left <= box["w"] - 20 and bottom - top <= box["h"] - 6:
             return text, font, face, (left, top, right, bottom)
     return None
 
@@ -463,15 +464,17 @@ def render_form(rng, fonts, template_path, boxes):
     image = Image.fromarray(page, "L").convert("RGB")
     draw = ImageDraw.Draw(image)
     style = "handwriting" if rng.random() < 0.5 else "printed"
+    writer = rng.choice([f for f in fonts if f.style == style] or fonts)
     ink = rng.choice(INKS)
     fields = []
     for number, (box, kind) in enumerate(zip(boxes, FORM_FIELDS), start=1):
-        found = fit_text(rng, fonts, kind, box, style)
+        found = fit_text(rng, fonts, kind, box, writer)
         if found is None:
             fields.append(dict(field=number, box=box, text="", kind=kind, font=None))
             continue
         text, font, face, (left, top, right, bottom) = found
-        x = box["x"] + rng.randint(6, max(6, box["w"] - (right - left) - 10) // 3 + 6)
+        slack = box["w"] - (right - left) - 20  # >= 0: 10 px kept clear on either side
+        x = box["x"] + 10 + rng.randint(0, slack // 3)
         y = box["y"] + (box["h"] - (bottom - top)) // 2 + rng.randint(-2, 2)
         draw.text((x - left, y - top), text, font=face, fill=ink)
         fields.append(dict(field=number, box=box, text=text, kind=kind, font=font.name))
@@ -486,7 +489,8 @@ def render_form(rng, fonts, template_path, boxes):
     dots = nprng.random(pixels.shape)
     pixels = np.where(dots < 0.0003, 0, pixels)
     page = Image.fromarray(pixels.astype(np.uint8), "L")
-    return page, fields, dict(rotation_deg=angle, shift_px=[dx, dy], style=style)
+    return page, fields, dict(rotation_deg=angle, shift_px=[dx, dy], style=style,
+                              font=writer.name)
 
 
 def write_forms(args):
