@@ -110,8 +110,10 @@ MONTHS_DE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "Augu
              "September", "Oktober", "November", "Dezember"]
 DOMAINS = ["gmail.com", "example.org", "mail.de", "orange.fr", "outlook.com", "uni-koeln.de",
            "acme.co.uk", "correo.es", "yahoo.fr", "company.com"]
-LABELS = ["Name", "Date", "Total", "Ref.", "Tel.", "Nom", "Datum", "Betrag", "Adresse", "ID",
-          "No.", "Signature", "Ville", "E-mail", "Amount"]
+LABELS = {"name": ["Name", "Nom", "Signature"], "address": ["Address", "Adresse", "Anschrift"],
+          "date": ["Date", "Datum", "Le"], "amount": ["Total", "Amount", "Betrag", "Montant"],
+          "id": ["Ref.", "ID", "No.", "Réf."], "email": ["E-mail", "Courriel"],
+          "phone": ["Tel.", "Tél.", "Phone"], "number": ["Qty", "Anzahl", "Qté"]}
 
 
 def load_words():
@@ -241,7 +243,7 @@ def field_text(rng, kind=None, labels=True):
     kind = kind or rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
     text = KINDS[kind](rng)
     if labels and kind != "words" and rng.random() < 0.08:
-        text = f"{rng.choice(LABELS)}: {text}"
+        text = f"{rng.choice(LABELS[kind])}: {text}"
     return kind, text
 
 
@@ -506,7 +508,10 @@ def write_forms(args):
         page, fields, scan_info = render_form(rng, fonts, args.template, boxes)
         stem = f"form_{i:03d}"
         page.save(out / f"{stem}.png")
-        truth = dict(image=f"{stem}.png", template=str(args.template), seed=args.seed,
+        template = pathlib.Path(args.template).resolve()
+        if template.is_relative_to(ROOT):
+            template = template.relative_to(ROOT)
+        truth = dict(image=f"{stem}.png", template=str(template), seed=args.seed,
                      split=args.split, scan=scan_info, fields=fields)
         tmp = out / f"{stem}.json.tmp"
         tmp.write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
