@@ -422,13 +422,13 @@ def write_lines(args):
         rows.append([name, text, font.name, font.style, kind])
         if (i + 1) % 500 == 0:
             print(f"{i + 1}/{args.count}", file=sys.stderr)
-    tmp = out / "metadata.csv.tmp"
+    tmp = out / (args.labels + ".tmp")
     with open(tmp, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["file_name", "text", "font", "style", "kind"])
         writer.writerows(rows)
-    tmp.replace(out / "metadata.csv")
-    print(f"{out}/metadata.csv: {len(rows)} lines ({args.split} fonts)")
+    tmp.replace(out / args.labels)
+    print(f"{out}/{args.labels}: {len(rows)} lines ({args.split} fonts)")
 
 
 # ---------------------------------------------------------------- filled forms
@@ -527,6 +527,9 @@ def main():
     parser.add_argument("--seed", type=int, default=0, help="same seed, same output")
     parser.add_argument("--split", choices=["train", "test"], default="train",
                         help="which fonts: the training fonts or the held-out test fonts")
+    parser.add_argument("--labels", default="metadata.csv",
+                        help="name of the CSV written in OUTPUT (default metadata.csv, which also "
+                             "makes OUTPUT itself a dataset for mlxocr)")
     parser.add_argument("--form", action="store_true",
                         help="render filled, scanned-looking forms instead of lines")
     parser.add_argument("--template", default=str(ROOT / "tests/fixtures/forms/00_template.png"),
