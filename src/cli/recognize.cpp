@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "io/model_resolver.h"
 #include "mlxocr/error.h"
 #include "model/config.h"
-#include "io/model_resolver.h"
 #include "pipeline/recognizer.h"
 
 namespace mlxocr::cli {
@@ -40,8 +40,8 @@ struct GivenOptions {
       *num_return_sequences;
 };
 
-GenerationConfig generation_config(const std::filesystem::path& model_dir, const RecognizeArgs& args,
-                                   const GivenOptions& given) {
+GenerationConfig generation_config(const std::filesystem::path& model_dir,
+                                   const RecognizeArgs& args, const GivenOptions& given) {
   const ModelConfig model = load_model_config(model_dir);
   GenerationConfig config = load_generation_config(model_dir, model);
   for (const std::string& note : config.notes)
