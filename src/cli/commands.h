@@ -36,5 +36,6 @@ Action add_ocr(CLI::App& app);         // ocr.cpp
 Action add_convert(CLI::App& app);     // convert.cpp
 Action add_models(CLI::App& app);      // models.cpp
 Action add_eval(CLI::App& app);        // eval.cpp
+Action add_bench(CLI::App& app);       // bench.cpp
 
 }  // namespace mlxocr::cli

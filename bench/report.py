@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Turns the JSON of bench/run.sh's processes into bench/RESULTS.md and bench/results.png.
+
+Files are named ARCH.SYSTEM.ROUND.json (SYSTEM: mlxocr, pytorch, mlxocr-q8, mlxocr-wheel-blas).
+Samples of every process of a system are pooled and their median reported; load time, peak RSS
+and the machine limits are medians over processes. Ratios are PyTorch / mlxocr for times (above
+1: mlxocr is faster) and mlxocr / PyTorch for load time and memory (below 1: mlxocr needs less).
+Needs Pillow only (the chart is drawn by hand: matplotlib is not in the reference venv).
+"""
+import argparse
+import datetime
+import glob
+import json
+import os
+import platform
+import statistics
+import subprocess
+
+ARCH_NOTES = {"trocr-small": "microsoft/trocr-small-handwritten shapes (DeiT-S encoder, 6-layer "
+                             "decoder d=256, 61.6M parameters)",
+              "trocr-base": "microsoft/trocr-base-handwritten shapes (ViT-B encoder, 12-layer "
+                            "decoder d=1024, output projection tied to the embeddings, 333.9M parameters)"}
+SPEED_ROWS = [  # key, label, higher is better, target speed-up
+    ("e2e_ms_per_region_batch1", "end-to-end ms/region, batch 1", False, 1.5),
+    ("regions_per_s_batch8", "regions/s, batch 8", True, 2.0),
+    ("ms_per_region_beams4", "beam 4 ms/region, batch 1", False, 2.0),
+    ("encoder_ms_per_image", "encoder ms/image", False, None),
+    ("decoder_ms_per_token", "decoder ms/token (batch 1)", False, None),
+]
+
+
+def load(results):
+    runs = {}
+    for path in sorted(glob.glob(os.path.join(results, "*.json"))):
+        arch, system, _ = os.path.basename(path).rsplit(".", 3)[:3]
+        with open(path) as f:
+            runs.setdefault(arch, {}).setdefault(system, []).append(json.load(f))
+    return runs
+
+
+def pooled(processes):
+    samples = {}
+    for p in processes:
+        for key, values in p["samples"].items():
+            samples.setdefault(key, []).extend(values)
+    out = {k: statistics.median(v) for k, v in samples.items()}
+    out["n"] = {k: len(v) for k, v in samples.items()}
+    for key in ("load_ms", "peak_rss_mb"):
+        out[key] = statistics.median(p[key] for p in processes)
+    limits = [p["limits"] for p in processes if "limits" in p]
+    for key in ("sgemm_gflops", "read_bandwidth_gbs"):
+        if limits:
+            out[key] = statistics.median(l[key] for l in limits)
+    out["analysis"] = processes[0]["analysis"]
+    out["first"] = processes[0]
+    return out
+
+
+def fmt(x, digits=1):
+    return "–" if x is None else f"{x:,.{digits}f}"
+
+
+def ratio_cell(r, target, lower_is_better=False):
+    if r is None:
+        return "–", ""
+    if target is None:
+        return f"{r:.2f}x", ""
+    ok = r <= target if lower_is_better else r >= target
+    return f"{r:.2f}x", "met" if ok else "**missed**"
+
+
+def machine():
+    model = "unknown"
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    mem = ""
+    with open("/proc/meminfo") as f:
+        mem = f"{int(f.readline().split()[1]) / 1048576:.0f} GiB RAM"
+    return f"{model}, {os.cpu_count()} cores, {mem}, {platform.system()} {platform.release()}"
+
+
+def arch_section(arch, systems):
+    ours, torch = pooled(systems["mlxocr"]), pooled(systems["pytorch"])
+    lines = [f"### {arch}", "", ARCH_NOTES.get(arch, arch) + ".", "",
+             "| figure | mlxocr (fp32, OpenBLAS) | PyTorch fp32 | ratio | target | |",
+             "|---|---:|---:|---:|---|---|"]
+    chart = []
+    for key, label, higher, target in SPEED_ROWS:
+        a, b = ours.get(key), torch.get(key)
+        r = (a / b if higher else b / a) if a and b else None
+        cell, verdict = ratio_cell(r, target)
+        tgt = f"≥ {target}x faster" if target else ""
+        lines.append(f"| {label} | {fmt(a, 2 if higher else 1)} | {fmt(b, 2 if higher else 1)} "
+                     f"| {cell} faster | {tgt} | {verdict} |")
+        chart.append((label, r, target))
+    for key, label, target in (("load_ms", "model load, ms", 0.3),
+                               ("peak_rss_mb", "peak RSS, MB", 0.6)):
+        a, b = ours[key], torch[key]
+        cell, verdict = ratio_cell(a / b, target, lower_is_better=True)
+        lines.append(f"| {label} | {fmt(a)} | {fmt(b)} | {cell} of PyTorch | ≤ {target}x | "
+                     f"{verdict} |")
+        chart.append((label.split(",")[0] + " (PyTorch / mlxocr)", b / a, 1 / target))
+    if "mlxocr-q8" in systems:
+        q8 = pooled(systems["mlxocr-q8"])
+        a, b = q8.get("e2e_ms_per_region_batch1"), torch.get("e2e_ms_per_region_batch1")
+        cell, verdict = ratio_cell(b / a, 3.0)
+        lines.append(f"| 8-bit decoder: end-to-end ms/region, batch 1 | {fmt(a)} | {fmt(b)} "
+                     f"| {cell} faster | ≥ 3x | {verdict} |")
+        lines.append(f"| 8-bit decoder: decoder ms/token | {fmt(q8['decoder_ms_per_token'])} | "
+                     f"{fmt(torch['decoder_ms_per_token'])} | "
+                     f"{torch['decoder_ms_per_token'] / q8['decoder_ms_per_token']:.2f}x faster | | |")
+        chart.append(("8-bit end-to-end, batch 1", b / a, 3.0))
+    an_o, an_t = ours["analysis"], torch["analysis"]
+    enc_o = an_o["encoder_gflop_per_image"] / (ours["encoder_ms_per_image"] / 1000)
+    enc_t = an_t["encoder_gflop_per_image"] / (torch["encoder_ms_per_image"] / 1000)
+    bw_o, bw_t = ours.get("read_bandwidth_gbs"), torch.get("read_bandwidth_gbs")
+    # The machine's bandwidth is the best either process reached (MLX's sum is one thread,
+    # torch's uses all): one bound for both systems.
+    bw = max(bw_o, bw_t)
+    bound_o = an_o["decoder_weight_mb_per_token"] / 1e3 / bw * 1e3
+    bound_t = an_t["decoder_weight_mb_per_token"] / 1e3 / bw * 1e3
+    lines += ["", "Against the machine (limits measured inside each system's own process):", "",
+              "| | mlxocr | PyTorch | target (mlxocr) | |", "|---|---:|---:|---|---|",
+              f"| sgemm peak, GFLOP/s (fp32 matmul 2048², 512² for a slow BLAS) | {fmt(ours['sgemm_gflops'])} | "
+              f"{fmt(torch['sgemm_gflops'])} | | |",
+              f"| read bandwidth, GB/s (512 MB sum) | {fmt(bw_o)} | {fmt(bw_t)} | | |",
+              f"| encoder: {an_o['encoder_gflop_per_image']:.1f} GFLOP/image → GFLOP/s "
+              f"| {fmt(enc_o)} | {fmt(enc_t)} | | |",
+              f"| encoder GFLOP/s / own sgemm peak | {enc_o / ours['sgemm_gflops']:.0%} | "
+              f"{enc_t / torch['sgemm_gflops']:.0%} | ≥ 70% | "
+              f"{'met' if enc_o / ours['sgemm_gflops'] >= 0.7 else '**missed**'} |",
+              f"| decoder weights read per token, MB | {an_o['decoder_weight_mb_per_token']:.1f} | "
+              f"{an_t['decoder_weight_mb_per_token']:.1f} | | |",
+              f"| weight-streaming bound at {bw:.1f} GB/s (the better of the two), ms/token | {bound_o:.2f} | {bound_t:.2f} | | |",
+              f"| decoder ms/token / bound | {ours['decoder_ms_per_token'] / bound_o:.2f}x | "
+              f"{torch['decoder_ms_per_token'] / bound_t:.2f}x | ≤ 1.5x | "
+              f"{'met' if ours['decoder_ms_per_token'] / bound_o <= 1.5 else '**missed**'} |"]
+    if "mlxocr-wheel-blas" in systems:
+        w = pooled(systems["mlxocr-wheel-blas"])
+        lines += ["", f"The same binary with the wheel's own BLAS ({w['first']['blas']}): sgemm "
+                      f"{fmt(w.get('sgemm_gflops'))} GFLOP/s, encoder {fmt(w['encoder_ms_per_image'])} "
+                      f"ms/image, decoder {fmt(w['decoder_ms_per_token'])} ms/token "
+                      f"({w['first']['workload']['new_tokens']} tokens, 1 run)."]
+    n = ours["n"].get("e2e_ms_per_region_batch1", 0), torch["n"].get("e2e_ms_per_region_batch1", 0)
+    lines += ["", f"Samples per figure: mlxocr {n[0]}, PyTorch {n[1]} (processes: "
+                  f"{len(systems['mlxocr'])} and {len(systems['pytorch'])}, alternating).", ""]
+    return lines, chart, ours, torch
+
+
+def draw_chart(charts, path):
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=18)
+    bold = ImageFont.load_default(size=22)
+    row_h, label_w, bar_w, margin = 34, 430, 620, 24
+    rows = sum(len(c) + 2 for c in charts.values())
+    width, height = label_w + bar_w + 2 * margin + 80, rows * row_h + 90
+    img = Image.new("RGB", (width, height), "white")
+    d = ImageDraw.Draw(img)
+    d.text((margin, 14), "mlxocr vs PyTorch fp32, same machine, same run (higher = mlxocr better)",
+           fill="black", font=bold)
+    top_all = [v for c in charts.values() for _, v, t in c if v] + \
+              [t for c in charts.values() for _, _, t in c if t]
+    top = max(4.0, max(top_all) * 1.1)
+    x0 = margin + label_w
+    scale = bar_w / top
+    y = 60
+    for arch, chart in charts.items():
+        d.text((margin, y + 4), arch, fill="black", font=bold)
+        y += row_h
+        for label, value, target in chart:
+            d.text((margin, y + 6), label, fill="black", font=font)
+            if value:
+                colour = (46, 125, 50) if (not target or value >= target) else (198, 40, 40)
+                d.rectangle([x0, y + 4, x0 + value * scale, y + row_h - 6], fill=colour)
+                d.text((x0 + value * scale + 6, y + 6), f"{value:.2f}x", fill="black", font=font)
+            if target:
+                tx = x0 + target * scale
+                d.line([tx, y + 1, tx, y + row_h - 3], fill=(30, 30, 30), width=3)
+            y += row_h
+        y += row_h
+    one = x0 + scale
+    d.line([one, 56, one, height - 40], fill=(120, 120, 120), width=1)
+    d.text((one + 4, height - 36), "1x = parity", fill=(90, 90, 90), font=font)
+    d.text((x0 + bar_w * 0.45, height - 36), "| black tick = target;  green = met, red = missed",
+           fill=(90, 90, 90), font=font)
+    img.save(path)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--results", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--command", required=True)
+    parser.add_argument("--mlxocr", default="build/mlxocr")
+    args = parser.parse_args()
+    runs = load(args.results)
+
+    def read(name):
+        p = os.path.join(args.results, name)
+        return open(p).read().strip() if os.path.exists(p) else "?"
+
+    version = subprocess.run([args.mlxocr, "--version"], capture_output=True, text=True).stdout.strip()
+    any_torch = next(iter(runs.values()))["pytorch"][0]
+    any_ours = next(iter(runs.values()))["mlxocr"][0]
+    md = ["# Benchmarks: mlxocr against PyTorch", "",
+          "<!-- Written by bench/report.py from bench/run.sh; edit bench/OPTIMISATION.md for the "
+          "notes at the end. -->", "",
+          f"- Command: `{args.command}` ({read('seconds')})",
+          f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+          f"- Machine: {machine()}",
+          f"- Load average before: `{read('uptime.before')}`",
+          f"- Load average after: `{read('uptime.after')}`",
+          f"- mlxocr: {version}; BLAS in the process: `{any_ours['blas']}` "
+          f"({any_ours['threads']} threads)",
+          f"- PyTorch {any_torch['torch']}, transformers {any_torch['transformers']}, "
+          f"{any_torch['threads']} threads (torch.set_num_threads), fp32, use_cache=True",
+          f"- Workload: {any_ours['workload']['images']} line images, exactly "
+          f"{any_ours['workload']['new_tokens']} new tokens per region (EOS suppressed with "
+          "min_new_tokens = max_new_tokens), greedy at batch 1 and 8, beam 4 at batch 1; random "
+          "weights drawn by transformers and saved once, loaded by both.", "",
+          "The machine is shared (two cores, other people compiling): absolute numbers move from run "
+          "to run; the ratios come from the two systems run alternately in the same script.", ""]
+    charts = {}
+    for arch in ("trocr-small", "trocr-base"):
+        if arch in runs and "mlxocr" in runs[arch] and "pytorch" in runs[arch]:
+            lines, chart, _, _ = arch_section(arch, runs[arch])
+            md += lines
+            charts[arch] = chart
+    md += ["![mlxocr vs PyTorch](results.png)", ""]
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "OPTIMISATION.md")
+    if os.path.exists(notes):
+        md += [open(notes).read().rstrip(), ""]
+    with open(os.path.join(args.out, "RESULTS.md.tmp"), "w") as f:
+        f.write("\n".join(md))
+    os.replace(os.path.join(args.out, "RESULTS.md.tmp"), os.path.join(args.out, "RESULTS.md"))
+    draw_chart(charts, os.path.join(args.out, "results.png"))
+    print(f"wrote {args.out}/RESULTS.md and {args.out}/results.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# bench/run.sh — mlxocr beside PyTorch on the benchmark protocol's fixed workload, then
+# bench/RESULTS.md and bench/results.png (bench/report.py).
+#
+#   bench/run.sh                         the full table (trocr-small and trocr-base shapes)
+#   ARCHS=trocr-small ROUNDS=1 bench/run.sh   a quicker look
+#
+# Environment: ARCHS (default "trocr-small trocr-base"), ROUNDS (alternations of the systems,
+# default 2), THREADS (default nproc), NEW_TOKENS (32), MLXOCR (build/mlxocr), REFERENCE_PYTHON
+# (the tools/reference venv, which has torch and transformers), BENCH_WORK (bench/work: models,
+# images and the raw JSON of every process, git-ignored), OPENBLAS (a libopenblas.so.0; found or
+# fetched with apt-get download when unset, see below).
+#
+# Per round and shape, each system runs in its own process (clean peak RSS, its own load time),
+# in alternation: mlxocr with OpenBLAS, PyTorch, then mlxocr 8-bit (trocr-small). Medians over
+# all runs of all rounds are reported, with the load averages before and after.
+#
+# Why OpenBLAS: MLX's Linux CPU wheel calls cblas_sgemm from the netlib reference BLAS it bundles
+# (about 1 GFLOP/s on one core). Loading OpenBLAS first (LD_PRELOAD, or linking it: the CMake
+# option MLXOCR_OPENBLAS) makes MLX's cblas_sgemm calls go to OpenBLAS; nothing else changes. One
+# small process measures the wheel's own BLAS for the record.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ARCHS=${ARCHS:-"trocr-small trocr-base"}
+ROUNDS=${ROUNDS:-2}
+THREADS=${THREADS:-$(nproc)}
+NEW_TOKENS=${NEW_TOKENS:-32}
+MLXOCR=${MLXOCR:-build/mlxocr}
+WORK=${BENCH_WORK:-bench/work}
+PY=${REFERENCE_PYTHON:-tools/reference/.venv/bin/python}
+[ -x "$PY" ] || PY=/work/main/tools/reference/.venv/bin/python
+[ -x "$PY" ] || { echo "run.sh: no reference venv (tools/reference/setup.sh makes it)" >&2; exit 1; }
+[ -x "$MLXOCR" ] || { echo "run.sh: $MLXOCR is missing (./dev.sh build)" >&2; exit 1; }
+
+find_openblas() {
+  local lib
+  for lib in /usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0 \
+    /usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0 \
+    "$WORK/openblas/usr/lib/$(uname -m)-linux-gnu/openblas-pthread/libopenblas.so.0"; do
+    [ -f "$lib" ] && { echo "$lib"; return; }
+  done
+  # Debian's libopenblas0-pthread, unpacked into the work folder: nothing system-wide changes.
+  mkdir -p "$WORK/openblas"
+  (cd "$WORK/openblas" && apt-get download -q libopenblas0-pthread >&2 &&
+    dpkg -x libopenblas0-pthread_*.deb .)
+  echo "$WORK/openblas/usr/lib/$(uname -m)-linux-gnu/openblas-pthread/libopenblas.so.0"
+}
+OPENBLAS=${OPENBLAS:-$(find_openblas)}
+
+mkdir -p "$WORK/models" "$WORK/results"
+rm -f "$WORK"/results/*.json
+[ -d "$WORK/lines" ] || "$PY" bench/torch_bench.py lines --out "$WORK/lines"
+for arch in $ARCHS; do
+  # Random weights drawn by transformers and saved once: both systems load the same file.
+  [ -f "$WORK/models/$arch/model.safetensors" ] ||
+    "$PY" bench/torch_bench.py make-model --config "bench/configs/$arch.json" --seed 0 \
+      --out "$WORK/models/$arch"
+done
+
+common=(--images "$WORK/lines" --threads "$THREADS")
+ours() {  # ours NAME ARCH [extra flags]
+  local name=$1 arch=$2
+  shift 2
+  LD_PRELOAD="$OPENBLAS" OPENBLAS_NUM_THREADS="$THREADS" "$MLXOCR" bench \
+    --model "$WORK/models/$arch" "${common[@]}" --new-tokens "$NEW_TOKENS" "$@" --json "$WORK/results/$arch.$name.$round.json" >/dev/null
+}
+runs_for() { [ "$1" = trocr-base ] && echo 1 || echo 2; }
+
+uptime | tee "$WORK/results/uptime.before"
+start=$(date +%s)
+for round in $(seq 1 "$ROUNDS"); do
+  for arch in $ARCHS; do
+    runs=$(runs_for "$arch")
+    echo "== round $round/$ROUNDS, $arch: mlxocr (OpenBLAS)" >&2
+    ours mlxocr "$arch" --runs "$runs" --warmup 1
+    echo "== round $round/$ROUNDS, $arch: PyTorch" >&2
+    "$PY" bench/torch_bench.py bench --model "$WORK/models/$arch" --images "$WORK/lines" \
+      --new-tokens "$NEW_TOKENS" --threads "$THREADS" --runs "$runs" --warmup 1 \
+      --json "$WORK/results/$arch.pytorch.$round.json"
+    if [ "$arch" = trocr-small ]; then
+      # MLX's CPU quantized matmul is its own kernel (no BLAS): batch 1 only, see RESULTS.md.
+      echo "== round $round/$ROUNDS, $arch: mlxocr 8-bit decoder" >&2
+      ours mlxocr-q8 "$arch" --quantize 8 --runs 1 --warmup 1 --batch-sizes 1 --num-beams 1
+    fi
+  done
+done
+round=1
+echo "== the wheel's own BLAS (reference BLAS), trocr-small, 4 tokens, batch 1" >&2
+# Preloaded explicitly: without it cblas_sgemm may come from Debian's libblas.so.3, which is
+# whatever the alternatives system points at (OpenBLAS once libopenblas0-pthread is installed).
+wheel_blas=$(ls "$(.venv/bin/python -m mlx --cmake-dir)"/../mlx_cpu.libs/libblas-*.so* 2>/dev/null | head -1)
+LD_PRELOAD="$wheel_blas" "$MLXOCR" bench --model "$WORK/models/trocr-small" "${common[@]}" --new-tokens 4 --runs 1 \
+  --warmup 0 --batch-sizes 1 --num-beams 1 --json "$WORK/results/trocr-small.mlxocr-wheel-blas.1.json" >/dev/null
+echo "the full table took $(( $(date +%s) - start )) s" >"$WORK/results/seconds"
+uptime | tee "$WORK/results/uptime.after"
+
+"$PY" bench/report.py --results "$WORK/results" --out bench \
+  --command "ARCHS=\"$ARCHS\" ROUNDS=$ROUNDS THREADS=$THREADS NEW_TOKENS=$NEW_TOKENS bench/run.sh" \
+  --mlxocr "$MLXOCR"
