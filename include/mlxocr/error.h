@@ -63,4 +63,18 @@ class HubNetworkError : public HubError {
   using HubError::HubError;
 };
 
+// A dataset cannot be used at all (missing file, no usable rows). Single bad rows are reported
+// and skipped, never thrown.
+class DataError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Training cannot go on (a non-finite loss): the message says where it stopped and which
+// checkpoint is the last good one.
+class TrainingError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace mlxocr
