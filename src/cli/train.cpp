@@ -64,6 +64,9 @@ Action add_train(CLI::App& app) {
                   "data order, optimizer state and schedule)");
   cmd->add_flag("--augment", o.augment,
                 "Light on-the-fly augmentation: small rotation, blur, noise, contrast");
+  cmd->add_flag("--dropout,!--no-dropout", o.dropout,
+                "Dropout as config.json sets it (decoder dropout and activation_dropout, "
+                "encoder hidden_dropout_prob; default on)");
   cmd->add_option("--eval-batch-size", o.eval_batch_size, "Images per decoding batch (default 8)");
   cmd->add_option("--distributed-backend", args->backend,
                   "MLX distributed backend: any, ring or mpi (default any)");

@@ -23,6 +23,7 @@
 #include "image/image.h"
 #include "image/processor.h"
 #include "mlxocr/error.h"
+#include "model/dropout.h"
 #include "model/model.h"
 #include "text/tokenizer.h"
 #include "train/batch.h"
@@ -152,6 +153,33 @@ TextMetrics evaluate(const TrOCRModel& model, const std::vector<Sample>& samples
   return compute_metrics(predictions, references);
 }
 
+// The dropout probabilities of the model's config.json (transformers' names); attention
+// dropout, which TrOCR checkpoints leave at 0, is not applied and only noted.
+DropoutRates dropout_rates(const fs::path& model_dir, std::ostream& log, bool verbose) {
+  const nlohmann::json config =
+      nlohmann::json::parse(read_file(model_dir / "config.json", 16u << 20), nullptr, false);
+  DropoutRates rates;
+  if (!config.is_object()) return rates;
+  auto number = [](const nlohmann::json& part, const char* key) {
+    return part.is_object() && part.contains(key) && part[key].is_number() ? part[key].get<float>()
+                                                                           : 0.0f;
+  };
+  const nlohmann::json encoder = config.value("encoder", nlohmann::json::object());
+  const nlohmann::json decoder = config.value("decoder", nlohmann::json::object());
+  rates.encoder_hidden = number(encoder, "hidden_dropout_prob");
+  rates.decoder_hidden = number(decoder, "dropout");
+  rates.decoder_activation = number(decoder, "activation_dropout");
+  for (float p : {rates.encoder_hidden, rates.decoder_hidden, rates.decoder_activation})
+    if (p < 0.0f || p >= 1.0f)
+      throw ConfigError((model_dir / "config.json").string() + ": a dropout probability is " +
+                        std::to_string(p) + ", expected [0, 1)");
+  if (verbose && (number(encoder, "attention_probs_dropout_prob") > 0 ||
+                  number(decoder, "attention_dropout") > 0))
+    log << "note: attention dropout of config.json is not applied (hidden and activation "
+           "dropout are)\n";
+  return rates;
+}
+
 std::vector<Sample> load_training_data(const fs::path& source, const std::string& what,
                                        std::ostream& log, bool verbose) {
   DatasetReport report;
@@ -240,6 +268,8 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
         << (parallel.size() > 1 ? "es" : "") << ")\n";
   }
 
+  const DropoutRates dropout_probabilities =
+      o.dropout ? dropout_rates(source, log, main_process) : DropoutRates{};
   LabelSettings labels;
   labels.pad_token_id = model.config.pad_token_id;
   labels.decoder_start_token_id = model.config.decoder_start_token_id;
@@ -298,8 +328,15 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
 
     std::vector<mx::array> grads;
     mx::array loss_sum = mx::array(0.0f);
-    for (const TrainingBatch& batch : micro) {
-      LossAndGrads part = gradient(params.values, batch, normalizer);
+    for (size_t a = 0; a < micro.size(); ++a) {
+      // Masks drawn from (seed, step, micro-batch, rank): a resumed run drops the same units.
+      const TrainingDropout scope(
+          dropout_probabilities,
+          state.seed * 0xBF58476D1CE4E5B9ULL +
+              static_cast<std::uint64_t>((step * o.grad_accum + static_cast<long long>(a)) *
+                                             parallel.size() +
+                                         parallel.rank()));
+      LossAndGrads part = gradient(params.values, micro[a], normalizer);
       loss_sum = loss_sum + part.loss_sum;
       if (grads.empty()) {
         grads = std::move(part.grads);

@@ -32,6 +32,7 @@ struct TrainOptions {
   int keep_last = 0;  // 0 keeps every checkpoint
   unsigned long long seed = 42;
   bool augment = false;
+  bool dropout = true;  // the dropout of config.json; false: none (as in the parity tests)
   int eval_batch_size = 8;
   bool progress = true;
 };
