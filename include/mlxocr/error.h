@@ -63,8 +63,9 @@ class HubNetworkError : public HubError {
   using HubError::HubError;
 };
 
-// A dataset cannot be used at all (missing file, no usable rows). Single bad rows are reported
-// and skipped, never thrown.
+// A dataset (CSV/TSV, JSONL or a folder of images with .txt sidecars) cannot be used at all:
+// missing, unreadable, no header with file_name and text, unknown format. Bad rows are not
+// errors: they are reported and skipped.
 class DataError : public Error {
  public:
   using Error::Error;

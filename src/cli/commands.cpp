@@ -35,6 +35,7 @@ void register_commands(CLI::App& app) {
   add(app, add_ocr);
   add(app, add_convert);
   add(app, add_models);
+  add(app, add_eval);
   add(app, add_train);
 }
 

@@ -35,6 +35,7 @@ Action add_recognize(CLI::App& app);   // recognize.cpp
 Action add_ocr(CLI::App& app);         // ocr.cpp
 Action add_convert(CLI::App& app);     // convert.cpp
 Action add_models(CLI::App& app);      // models.cpp
+Action add_eval(CLI::App& app);        // eval.cpp
 Action add_train(CLI::App& app);       // train.cpp
 
 }  // namespace mlxocr::cli

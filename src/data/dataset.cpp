@@ -1,12 +1,15 @@
-// PLACEHOLDER until branch `data` lands (see dataset.h): the simplest readers that satisfy the
-// interface, so that `mlxocr train` builds and is tested meanwhile.
 #include "data/dataset.h"
 
-#include <fstream>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
+#include "core/file_util.h"
+#include "data/csv.h"
+#include "image/image.h"
+#include "image/image_header.h"
 #include "mlxocr/error.h"
+#include "text/unicode.h"
 
 namespace mlxocr {
 
@@ -14,73 +17,219 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void keep(std::vector<Sample>& out, DatasetReport& report, const fs::path& image,
-          const std::string& text, const std::string& where) {
-  ++report.rows;
-  std::error_code ec;
-  if (text.empty()) {
-    report.problems.push_back(where + ": empty text");
-  } else if (!fs::is_regular_file(image, ec)) {
-    report.problems.push_back(where + ": image " + image.string() + " not found");
-  } else {
-    out.push_back({image, text});
-    ++report.kept;
+// Data files are lists of paths and short texts; anything near this size is not one.
+constexpr std::uintmax_t kMaxDataFileBytes = std::uintmax_t{1} << 30;
+constexpr std::uintmax_t kMaxSidecarBytes = std::uintmax_t{1} << 20;
+
+bool is_blank(std::string_view text) {
+  if (unicode::find_invalid_utf8(text) != unicode::kValid) return false;
+  return unicode::python_strip(text).empty();
+}
+
+std::string lower_extension(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
+bool is_image_extension(const std::string& ext) {
+  static const std::vector<std::string> kExtensions = {".png",  ".jpg", ".jpeg", ".tif",
+                                                       ".tiff", ".bmp", ".webp"};
+  return std::find(kExtensions.begin(), kExtensions.end(), ext) != kExtensions.end();
+}
+
+std::string read_source(const fs::path& file) {
+  try {
+    return read_file(file, kMaxDataFileBytes);
+  } catch (const FileError& e) {
+    throw DataError(std::string("cannot read the dataset: ") + e.what());
   }
+}
+
+// Collects samples and problems for one data file (rows numbered by line).
+class RowSink {
+ public:
+  RowSink(const fs::path& data_file, DatasetReport& report, std::vector<Sample>& samples)
+      : data_file_(data_file), base_(data_file.parent_path()), report_(report), samples_(samples) {}
+
+  void problem(size_t line, const std::string& why) {
+    ++report_.rows;
+    report_.problems.push_back(data_file_.string() + ":" + std::to_string(line) + ": " + why);
+  }
+
+  void row(size_t line, const std::string& file_name, std::string text) {
+    if (file_name.empty()) return problem(line, "empty file_name");
+    if (unicode::find_invalid_utf8(text) != unicode::kValid)
+      return problem(line, "text is not valid UTF-8");
+    if (is_blank(text)) return problem(line, "empty text for " + file_name);
+    fs::path image = fs::path(file_name).is_absolute() ? fs::path(file_name) : base_ / file_name;
+    if (std::string why = check_image_file(image); !why.empty()) return problem(line, why);
+    ++report_.rows;
+    ++report_.kept;
+    samples_.push_back({std::move(image), std::move(text)});
+  }
+
+ private:
+  fs::path data_file_, base_;
+  DatasetReport& report_;
+  std::vector<Sample>& samples_;
+};
+
+size_t column_index(const std::vector<std::string>& header, const std::string& name,
+                    const fs::path& file) {
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (unicode::python_strip(header[i]) == name) return i;
+  }
+  std::string seen;
+  for (const std::string& h : header)
+    seen += (seen.empty() ? "" : ", ") + h;
+  throw DataError(file.string() + ":1: the header has no column '" + name +
+                  "' (expected file_name and text, found: " + seen + ")");
+}
+
+std::vector<Sample> load_delimited(const fs::path& file, char delimiter, DatasetReport& report) {
+  const std::vector<CsvRecord> records = parse_delimited(read_source(file), delimiter);
+  if (records.empty()) {
+    throw DataError(file.string() + ": empty file (expected a header line: file_name" +
+                    std::string(1, delimiter == '\t' ? '\t' : ',') + "text)");
+  }
+  const std::vector<std::string>& header = records.front().fields;
+  const size_t file_col = column_index(header, "file_name", file);
+  const size_t text_col = column_index(header, "text", file);
+  std::vector<Sample> samples;
+  RowSink sink(file, report, samples);
+  for (size_t r = 1; r < records.size(); ++r) {
+    const CsvRecord& record = records[r];
+    if (!record.problem.empty()) {
+      sink.problem(record.line, record.problem);
+    } else if (record.fields.size() != header.size()) {
+      sink.problem(record.line, std::to_string(record.fields.size()) + " fields, the header has " +
+                                    std::to_string(header.size()));
+    } else {
+      sink.row(record.line, record.fields[file_col], record.fields[text_col]);
+    }
+  }
+  return samples;
+}
+
+std::vector<Sample> load_jsonl(const fs::path& file, DatasetReport& report) {
+  std::string text = read_source(file);
+  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
+  std::vector<Sample> samples;
+  RowSink sink(file, report, samples);
+  size_t line_no = 0, start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + start, end - start);
+    start = end + 1;
+    ++line_no;
+    if (is_blank(line)) continue;
+    const nlohmann::json row = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (row.is_discarded()) {
+      sink.problem(line_no, "not valid JSON");
+    } else if (!row.is_object()) {
+      sink.problem(line_no, "not a JSON object");
+    } else if (!row.contains("file_name") || !row["file_name"].is_string()) {
+      sink.problem(line_no, "no string member \"file_name\"");
+    } else if (!row.contains("text") || !row["text"].is_string()) {
+      sink.problem(line_no, "no string member \"text\"");
+    } else {
+      sink.row(line_no, row["file_name"].get<std::string>(), row["text"].get<std::string>());
+    }
+  }
+  return samples;
+}
+
+std::string read_sidecar(const fs::path& sidecar) {
+  std::string text = read_file(sidecar, kMaxSidecarBytes);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+    text.pop_back();
+  return text;
+}
+
+std::vector<Sample> load_folder(const fs::path& folder, DatasetReport& report) {
+  std::vector<fs::path> images;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file(ec) && is_image_extension(lower_extension(it->path())))
+      images.push_back(it->path());
+  }
+  if (ec) throw DataError(folder.string() + ": cannot list the folder: " + ec.message());
+  if (images.empty()) {
+    throw DataError(folder.string() +
+                    ": no images and no metadata.csv / metadata.jsonl (a dataset folder holds "
+                    "images with .txt sidecars)");
+  }
+  std::sort(images.begin(), images.end());
+  std::vector<Sample> samples;
+  for (const fs::path& image : images) {
+    ++report.rows;
+    const fs::path sidecar = fs::path(image).replace_extension(".txt");
+    std::string why;
+    std::string text;
+    if (!fs::is_regular_file(sidecar)) {
+      why = "no text sidecar " + sidecar.filename().string();
+    } else {
+      try {
+        text = read_sidecar(sidecar);
+        if (unicode::find_invalid_utf8(text) != unicode::kValid)
+          why = sidecar.filename().string() + " is not valid UTF-8";
+        else if (is_blank(text))
+          why = "empty text in " + sidecar.filename().string();
+      } catch (const Error& e) {
+        why = e.what();
+      }
+    }
+    if (why.empty()) why = check_image_file(image);
+    if (!why.empty()) {
+      report.problems.push_back(image.string() + ": " + why);
+      continue;
+    }
+    ++report.kept;
+    samples.push_back({image, std::move(text)});
+  }
+  return samples;
 }
 
 }  // namespace
 
-std::vector<Sample> load_dataset(const fs::path& source, DatasetReport& report) {
-  std::vector<Sample> out;
+std::string check_image_file(const fs::path& image) {
   std::error_code ec;
+  if (!fs::exists(image, ec)) return "image not found: " + image.string();
+  if (!fs::is_regular_file(image, ec)) return "not a file: " + image.string();
+  const ImageLimits limits;
+  try {
+    const std::string bytes = read_file(image, limits.max_file_bytes);
+    const ImageHeader header = read_image_header(bytes, image.string());
+    if (header.width * header.height > limits.max_pixels) {
+      return image.string() + ": " + std::to_string(header.width) + "x" +
+             std::to_string(header.height) + " pixels, too large for a text line";
+    }
+  } catch (const Error& e) {
+    return std::string("unreadable image: ") + e.what();
+  }
+  return "";
+}
+
+std::vector<Sample> load_dataset(const fs::path& source, DatasetReport& report) {
+  std::error_code ec;
+  if (!fs::exists(source, ec)) throw DataError(source.string() + ": no such file or folder");
   if (fs::is_directory(source, ec)) {
-    for (const auto& entry : fs::directory_iterator(source, ec)) {
-      if (entry.path().extension() != ".txt") continue;
-      std::ifstream in(entry.path());
-      std::string text;
-      std::getline(in, text);
-      for (const char* ext : {".png", ".jpg", ".jpeg"}) {
-        fs::path image = entry.path();
-        image.replace_extension(ext);
-        if (fs::exists(image, ec)) {
-          keep(out, report, image, text, entry.path().string());
-          break;
-        }
-      }
-    }
-    return out;
+    if (fs::is_regular_file(source / "metadata.csv"))
+      return load_delimited(source / "metadata.csv", ',', report);
+    if (fs::is_regular_file(source / "metadata.jsonl"))
+      return load_jsonl(source / "metadata.jsonl", report);
+    return load_folder(source, report);
   }
-  std::ifstream in(source);
-  if (!in) throw DataError(source.string() + ": cannot read the dataset");
-  const fs::path base = source.parent_path();
-  std::string line;
-  size_t number = 0;
-  const bool jsonl = source.extension() == ".jsonl";
-  const char separator = source.extension() == ".tsv" ? '\t' : ',';
-  while (std::getline(in, line)) {
-    ++number;
-    const std::string where = source.string() + ":" + std::to_string(number);
-    if (jsonl) {
-      const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-      if (!j.is_object() || !j.contains("file_name") || !j.contains("text")) {
-        ++report.rows;
-        report.problems.push_back(where + ": not a {\"file_name\", \"text\"} object");
-        continue;
-      }
-      keep(out, report, base / j["file_name"].get<std::string>(), j["text"].get<std::string>(),
-           where);
-      continue;
-    }
-    if (number == 1) continue;  // header
-    const size_t cut = line.find(separator);
-    if (cut == std::string::npos) {
-      ++report.rows;
-      report.problems.push_back(where + ": no separator");
-      continue;
-    }
-    keep(out, report, base / line.substr(0, cut), line.substr(cut + 1), where);
-  }
-  return out;
+  const std::string ext = lower_extension(source);
+  if (ext == ".csv") return load_delimited(source, ',', report);
+  if (ext == ".tsv") return load_delimited(source, '\t', report);
+  if (ext == ".jsonl") return load_jsonl(source, report);
+  throw DataError(source.string() +
+                  ": unknown dataset kind (expected a .csv, .tsv or .jsonl file, or a folder of "
+                  "images with .txt sidecars)");
 }
 
 }  // namespace mlxocr

@@ -131,9 +131,9 @@ class MetricsLog {
 };
 
 // Greedy decoding of every eval sample with the current weights, then CER/WER/exact match.
-TextMetrics evaluate(const TrOCRModel& model, const std::vector<Sample>& samples,
-                     const ImageProcessor& processor, const Tokenizer& tokenizer,
-                     int max_new_tokens, int batch_size) {
+TextMetrics evaluate_current_weights(const TrOCRModel& model, const std::vector<Sample>& samples,
+                                     const ImageProcessor& processor, const Tokenizer& tokenizer,
+                                     int max_new_tokens, int batch_size) {
   GenerationConfig greedy;
   greedy.num_beams = 1;
   greedy.max_new_tokens = max_new_tokens;
@@ -393,9 +393,9 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
     bar.update(static_cast<size_t>(step - first_step), detail);
 
     if (!eval_set.empty() && main_process && (step % eval_every == 0 || step == total_steps)) {
-      const TextMetrics m =
-          evaluate(model, eval_set, processor, *tokenizer,
-                   std::min(max_target_length, max_positions - 1), o.eval_batch_size);
+      const TextMetrics m = evaluate_current_weights(model, eval_set, processor, *tokenizer,
+                                                     std::min(max_target_length, max_positions - 1),
+                                                     o.eval_batch_size);
       metrics.write({{"step", step},
                      {"epoch", epoch},
                      {"eval_cer", m.cer},

@@ -193,6 +193,38 @@ TEST(TrainCli, TwoProcessesEqualOneWithTheGlobalBatch) {
   }
 }
 
+TEST(TrainCli, GradientAccumulationEqualsTheBigBatch) {
+  TempDir dir("train-accum");
+  const fs::path data = write_dataset(dir);
+  const std::string args = "--max-steps 3 --save-every 0 --no-dropout ";
+  const auto big = run_cli(common_args(data, dir / "big") + args + "--batch-size 4");
+  ASSERT_EQ(big.exit_code, 0) << big.err;
+  const auto accumulated =
+      run_cli(common_args(data, dir / "accum") + args + "--batch-size 2 --grad-accum 2");
+  ASSERT_EQ(accumulated.exit_code, 0) << accumulated.err;
+  const auto a = losses(dir / "big"), b = losses(dir / "accum");
+  ASSERT_EQ(b.size(), 3u);
+  for (long long step = 1; step <= 3; ++step)
+    EXPECT_NEAR(b.at(step), a.at(step), 1e-5 * a.at(step)) << "step " << step;
+}
+
+TEST(TrainCli, NonFiniteLossStopsWithAClearMessageAndKeepsTheCheckpoints) {
+  TempDir dir("train-nan");
+  const fs::path data = write_dataset(dir);
+  // An absurd learning rate: the first step throws the weights to ~1e30, the next loss is not
+  // finite.
+  const auto r = run_cli("train -m '" + model_fixture("vit-trocr").string() + "' --train '" +
+                         data.string() + "' -o '" + (dir / "out").string() +
+                         "' --lr 1e30 --max-steps 6 --save-every 1 --batch-size 2 --no-progress");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("training stopped"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("last good checkpoint"), std::string::npos) << r.err;
+  const auto checkpoints = list_checkpoints(dir / "out");
+  ASSERT_FALSE(checkpoints.empty());
+  EXPECT_NO_THROW(load_model(checkpoints.back()));
+  EXPECT_LT(losses(dir / "out").size(), 6u);
+}
+
 TEST(TrainCli, BadInputsGiveOneClearLine) {
   TempDir dir("train-errors");
   const fs::path data = write_dataset(dir);
