@@ -71,4 +71,11 @@ class DataError : public Error {
   using Error::Error;
 };
 
+// Training cannot go on (a non-finite loss): the message says where it stopped and which
+// checkpoint is the last good one.
+class TrainingError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace mlxocr

@@ -37,6 +37,7 @@ void register_commands(CLI::App& app) {
   add(app, add_models);
   add(app, add_eval);
   add(app, add_bench);
+  add(app, add_train);
 }
 
 std::vector<std::string> verbatim_arguments(const CLI::App& sub, const std::string& what) {

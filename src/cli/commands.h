@@ -37,5 +37,6 @@ Action add_convert(CLI::App& app);     // convert.cpp
 Action add_models(CLI::App& app);      // models.cpp
 Action add_eval(CLI::App& app);        // eval.cpp
 Action add_bench(CLI::App& app);       // bench.cpp
+Action add_train(CLI::App& app);       // train.cpp
 
 }  // namespace mlxocr::cli

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "mlxocr/error.h"
+#include "model/dropout.h"
 
 namespace mlxocr {
 
@@ -93,6 +94,7 @@ mx::array TrOCRDecoder::forward(const mx::array& input_ids, DecoderCache& cache)
   mx::array h =
       embedding(embed_tokens, input_ids) * embed_scale + position_embeddings(input_ids, start);
   if (layernorm_embedding) h = layer_norm(h, *layernorm_embedding);
+  h = dropout(h, DropoutSite::decoder_hidden);
 
   const mx::Shape from = {0, 0, start, 0};
   const mx::Shape upto = {batch, heads, end, config.head_dim()};
@@ -108,16 +110,22 @@ mx::array TrOCRDecoder::forward(const mx::array& input_ids, DecoderCache& cache)
     const mx::array keys = mx::slice(cache.self_keys[i], {0, 0, 0, 0}, upto);
     const mx::array values = mx::slice(cache.self_values[i], {0, 0, 0, 0}, upto);
     mx::array attended = merge_heads(attend(q, keys, values, length > 1));
-    h = layer_norm(h + linear(attended, layer.self_attn.out_proj), layer.self_attn_layer_norm);
+    h = layer_norm(
+        h + dropout(linear(attended, layer.self_attn.out_proj), DropoutSite::decoder_hidden),
+        layer.self_attn_layer_norm);
 
     // Cross-attention over the image.
     const mx::array cross_q = split_heads(linear(h, layer.encoder_attn.q_proj), heads);
     attended = merge_heads(attend(cross_q, cache.cross_keys[i], cache.cross_values[i], false));
-    h = layer_norm(h + linear(attended, layer.encoder_attn.out_proj),
-                   layer.encoder_attn_layer_norm);
+    h = layer_norm(
+        h + dropout(linear(attended, layer.encoder_attn.out_proj), DropoutSite::decoder_hidden),
+        layer.encoder_attn_layer_norm);
 
     const mx::array ffn =
-        linear(activation(linear(h, layer.fc1), config.activation_function), layer.fc2);
+        dropout(linear(dropout(activation(linear(h, layer.fc1), config.activation_function),
+                               DropoutSite::decoder_activation),
+                       layer.fc2),
+                DropoutSite::decoder_hidden);
     h = layer_norm(h + ffn, layer.final_layer_norm);
   }
   cache.length = end;

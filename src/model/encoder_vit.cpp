@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "mlxocr/error.h"
+#include "model/dropout.h"
 
 namespace mlxocr {
 
@@ -33,8 +34,9 @@ mx::array self_attention(const ViTLayer& layer, const mx::array& x, int num_head
   const mx::array k = split_heads(qkv[1], num_heads);
   const mx::array v = split_heads(qkv[2], num_heads);
   const float scale = 1.0f / std::sqrt(static_cast<float>(q.shape(3)));
-  return linear(merge_heads(mx::fast::scaled_dot_product_attention(q, k, v, scale)),
-                layer.attention_output);
+  return dropout(linear(merge_heads(mx::fast::scaled_dot_product_attention(q, k, v, scale)),
+                        layer.attention_output),
+                 DropoutSite::encoder_hidden);
 }
 
 }  // namespace
@@ -57,13 +59,16 @@ mx::array VisionEncoder::forward(const mx::array& pixel_values) const {
     parts.push_back(mx::broadcast_to(*embeddings.distillation_token, {batch, 1, hidden}));
   }
   parts.push_back(patches);
-  mx::array h = mx::concatenate(parts, 1) + embeddings.position_embeddings;
+  mx::array h = dropout(mx::concatenate(parts, 1) + embeddings.position_embeddings,
+                        DropoutSite::encoder_hidden);
 
   for (const ViTLayer& layer : layers) {
     h = h +
         self_attention(layer, layer_norm(h, layer.layernorm_before), config.num_attention_heads);
     const mx::array ffn_in = layer_norm(h, layer.layernorm_after);
-    h = h + linear(activation(linear(ffn_in, layer.intermediate), config.hidden_act), layer.output);
+    h = h + dropout(linear(activation(linear(ffn_in, layer.intermediate), config.hidden_act),
+                           layer.output),
+                    DropoutSite::encoder_hidden);
   }
   return layer_norm(h, layernorm);
 }

@@ -1,0 +1,58 @@
+#include "train/batch.h"
+
+#include <mlx/ops.h>
+#include <algorithm>
+
+#include "mlxocr/error.h"
+
+namespace mlxocr {
+
+std::vector<int> label_ids(const Tokenizer& tokenizer, const std::string& text, int max_length) {
+  std::vector<int> ids = tokenizer.encode(text, true);
+  if (max_length >= 2 && static_cast<int>(ids.size()) > max_length) {
+    // transformers truncates the text's tokens and keeps the special tokens around them.
+    const int last = ids.back();
+    ids.resize(max_length - 1);
+    ids.push_back(last);
+  }
+  return ids;
+}
+
+mx::array pad_labels(const std::vector<std::vector<int>>& rows) {
+  size_t longest = 0;
+  for (const auto& row : rows)
+    longest = std::max(longest, row.size());
+  std::vector<int> values(rows.size() * longest, kIgnoreIndex);
+  for (size_t r = 0; r < rows.size(); ++r)
+    std::copy(rows[r].begin(), rows[r].end(), values.begin() + r * longest);
+  return mx::array(values.data(), {static_cast<int>(rows.size()), static_cast<int>(longest)},
+                   mx::int32);
+}
+
+mx::array shift_tokens_right(const mx::array& labels, int pad, int decoder_start) {
+  const int rows = labels.shape(0), length = labels.shape(1);
+  const mx::array start = mx::full({rows, 1}, decoder_start, mx::int32);
+  const mx::array body = mx::slice(mx::astype(labels, mx::int32), {0, 0}, {rows, length - 1});
+  const mx::array shifted = mx::concatenate({start, body}, 1);
+  return mx::where(mx::equal(shifted, mx::array(kIgnoreIndex)), mx::array(pad), shifted);
+}
+
+TrainingBatch make_batch(const std::vector<RgbImage>& images, const std::vector<std::string>& texts,
+                         const ImageProcessor& processor, const Tokenizer& tokenizer,
+                         const LabelSettings& settings) {
+  if (images.size() != texts.size() || images.empty())
+    throw UsageError("a training batch needs as many texts as images, and at least one");
+  std::vector<std::vector<int>> rows;
+  TrainingBatch batch;
+  for (const std::string& text : texts) {
+    rows.push_back(label_ids(tokenizer, text, settings.max_target_length));
+    batch.label_tokens += static_cast<int>(rows.back().size());
+  }
+  batch.pixel_values = processor.batch(images);
+  batch.labels = pad_labels(rows);
+  batch.decoder_input_ids =
+      shift_tokens_right(batch.labels, settings.pad_token_id, settings.decoder_start_token_id);
+  return batch;
+}
+
+}  // namespace mlxocr

@@ -1,0 +1,196 @@
+#include "train/checkpoint.h"
+
+#include <unistd.h>
+
+#include <mlx/ops.h>
+#include <mlx/transforms.h>
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <system_error>
+
+#include "core/file_util.h"
+#include "io/safetensors.h"
+#include "mlxocr/error.h"
+#include "train/parameters.h"
+
+namespace mlxocr {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Files of the source model that a checkpoint must not inherit: its weights (replaced by ours)
+// and the training state of an earlier run.
+bool is_weight_or_state_file(const std::string& name) {
+  auto starts = [&](const char* p) { return name.rfind(p, 0) == 0; };
+  auto ends = [&](const char* t) {
+    const std::string tail(t);
+    return name.size() >= tail.size() &&
+           name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  return name == "config.json" || starts("model.safetensors") || starts("model-") ||
+         starts("pytorch_model") || name == "mlxocr.safetensors" || name == kOptimizerFile ||
+         name == kTrainerStateFile || ends(".bin") || ends(".safetensors") || ends(".png") ||
+         ends(".jsonl");
+}
+
+void copy_model_files(const fs::path& source, const fs::path& target) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(source, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file() || is_weight_or_state_file(name)) continue;
+    fs::copy_file(entry.path(), target / name, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw FileError(target.string() + ": cannot copy " + name + ": " + ec.message());
+  }
+  if (ec) throw FileError(source.string() + ": cannot list the model folder: " + ec.message());
+}
+
+std::string config_json(const fs::path& source) {
+  nlohmann::json config =
+      nlohmann::json::parse(read_file(source / "config.json", 16u << 20), nullptr, false);
+  if (config.is_discarded() || !config.is_object())
+    throw ConfigError((source / "config.json").string() + ": not a JSON object");
+  config["torch_dtype"] = "float32";  // the weights we write
+  return config.dump(2) + "\n";
+}
+
+nlohmann::json state_json(const TrainerState& s) {
+  return {{"format", "mlxocr-trainer-state-1"},
+          {"step", s.step},
+          {"samples_seen", s.samples_seen},
+          {"seed", s.seed},
+          {"total_steps", s.total_steps},
+          {"freeze_encoder", s.freeze_encoder},
+          {"world_size", s.world_size},
+          {"optimizer",
+           {{"name", "AdamW"},
+            {"lr", s.optimizer.lr},
+            {"betas", {s.optimizer.beta1, s.optimizer.beta2}},
+            {"eps", s.optimizer.eps},
+            {"weight_decay", s.optimizer.weight_decay}}}};
+}
+
+}  // namespace
+
+void save_checkpoint(const fs::path& dir, TrOCRModel& model, const fs::path& source_model_dir,
+                     const std::vector<std::string>& names, const AdamW& optimizer,
+                     const TrainerState& state) {
+  const fs::path tmp =
+      dir.parent_path() / ("." + dir.filename().string() + ".tmp-" + std::to_string(::getpid()));
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) throw FileError(tmp.string() + ": cannot create the checkpoint folder: " + ec.message());
+  try {
+    copy_model_files(source_model_dir, tmp);
+    write_file_atomic(tmp / "config.json", config_json(source_model_dir));
+    TensorMap weights = model_tensors_hugging_face(model);
+    for (auto& [name, value] : weights)
+      value = mx::contiguous(mx::astype(value, mx::float32));
+    save_safetensors(tmp / "model.safetensors", weights, {{"format", "pt"}});
+    TensorMap moments;
+    for (size_t i = 0; i < optimizer.exp_avg().size() && i < names.size(); ++i) {
+      moments.insert_or_assign("exp_avg." + names[i], optimizer.exp_avg()[i]);
+      moments.insert_or_assign("exp_avg_sq." + names[i], optimizer.exp_avg_sq()[i]);
+    }
+    save_safetensors(tmp / kOptimizerFile, moments,
+                     {{"step", std::to_string(optimizer.steps_taken())}});
+    write_file_atomic(tmp / kTrainerStateFile, state_json(state).dump(2) + "\n");
+    fs::remove_all(dir, ec);
+    fs::rename(tmp, dir, ec);
+    if (ec)
+      throw FileError(dir.string() + ": cannot move the checkpoint into place: " + ec.message());
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+}
+
+TrainerState load_trainer_state(const fs::path& dir) {
+  const fs::path file = dir / kTrainerStateFile;
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) {
+    throw CheckpointError(dir.string() + ": not a training checkpoint (" + kTrainerStateFile +
+                          " is missing)");
+  }
+  const nlohmann::json j = nlohmann::json::parse(read_file(file, 1u << 20), nullptr, false);
+  TrainerState s;
+  try {
+    if (j.is_discarded() || !j.is_object()) throw std::runtime_error("not a JSON object");
+    if (j.value("format", "") != "mlxocr-trainer-state-1")
+      throw std::runtime_error("unknown format (expected mlxocr-trainer-state-1)");
+    s.step = j.at("step").get<long long>();
+    s.samples_seen = j.at("samples_seen").get<long long>();
+    s.seed = j.at("seed").get<unsigned long long>();
+    s.total_steps = j.at("total_steps").get<long long>();
+    s.freeze_encoder = j.at("freeze_encoder").get<bool>();
+    s.world_size = j.at("world_size").get<int>();
+    const nlohmann::json& o = j.at("optimizer");
+    s.optimizer.lr = o.at("lr").get<double>();
+    s.optimizer.beta1 = o.at("betas").at(0).get<double>();
+    s.optimizer.beta2 = o.at("betas").at(1).get<double>();
+    s.optimizer.eps = o.at("eps").get<double>();
+    s.optimizer.weight_decay = o.at("weight_decay").get<double>();
+    if (s.step < 0 || s.samples_seen < 0 || s.total_steps < 0 || s.world_size < 1)
+      throw std::runtime_error("negative step, position or world size");
+  } catch (const std::exception& e) {
+    throw CheckpointError(file.string() + ": corrupted trainer state: " + e.what());
+  }
+  return s;
+}
+
+void load_optimizer_state(const fs::path& dir, const std::vector<std::string>& names,
+                          const std::vector<mx::array>& params, long long steps, AdamW& optimizer) {
+  const fs::path file = dir / kOptimizerFile;
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec))
+    throw CheckpointError(dir.string() + ": " + kOptimizerFile + " is missing, cannot resume");
+  TensorMap moments = load_safetensors(file);
+  if (steps == 0 && moments.empty()) return;  // saved before the first step
+  auto moment = [&](const std::string& kind, size_t i) {
+    auto found = moments.find(kind + names[i]);
+    if (found == moments.end())
+      throw CheckpointError(file.string() + ": no " + kind + names[i] +
+                            " (corrupted, or saved with another --freeze-encoder setting)");
+    if (found->second.shape() != params[i].shape() || found->second.dtype() != mx::float32)
+      throw CheckpointError(file.string() + ": " + kind + names[i] +
+                            " does not have the parameter's shape and float32 dtype");
+    return found->second;
+  };
+  std::vector<mx::array> exp_avg, exp_avg_sq;
+  for (size_t i = 0; i < names.size(); ++i) {
+    exp_avg.push_back(moment("exp_avg.", i));
+    exp_avg_sq.push_back(moment("exp_avg_sq.", i));
+  }
+  optimizer.restore(steps, std::move(exp_avg), std::move(exp_avg_sq));
+}
+
+std::vector<fs::path> list_checkpoints(const fs::path& output) {
+  std::vector<std::pair<long long, fs::path>> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(output, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_directory() || name.rfind("checkpoint-", 0) != 0) continue;
+    try {
+      size_t used = 0;
+      const long long step = std::stoll(name.substr(11), &used);
+      if (used == name.size() - 11) found.emplace_back(step, entry.path());
+    } catch (const std::exception&) {
+    }
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<fs::path> out;
+  for (auto& [step, path] : found)
+    out.push_back(path);
+  return out;
+}
+
+void prune_checkpoints(const fs::path& output, int keep_last) {
+  if (keep_last <= 0) return;
+  const std::vector<fs::path> all = list_checkpoints(output);
+  std::error_code ec;
+  for (size_t i = 0; i + keep_last < all.size(); ++i)
+    fs::remove_all(all[i], ec);
+}
+
+}  // namespace mlxocr

@@ -1,0 +1,55 @@
+// Training checkpoints: a Hugging Face model folder (config.json, model.safetensors with
+// transformers' tensor names, tokenizer, preprocessor and generation files) that
+// VisionEncoderDecoderModel.from_pretrained loads, plus what an exact resume needs beside it:
+// optimizer.safetensors (AdamW moments) and trainer_state.json (step, data position, seed).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "model/model.h"
+#include "train/optimizer.h"
+
+namespace mlxocr {
+
+inline constexpr const char* kOptimizerFile = "optimizer.safetensors";
+inline constexpr const char* kTrainerStateFile = "trainer_state.json";
+
+// Where a run stands. Data order, augmentation and dropout are functions of (seed, position),
+// so these numbers are the whole random state of a run.
+struct TrainerState {
+  long long step = 0;          // optimizer steps taken
+  long long samples_seen = 0;  // position in the endless stream of shuffled epochs (global)
+  unsigned long long seed = 42;
+  long long total_steps = 0;
+  bool freeze_encoder = false;
+  int world_size = 1;
+  AdamWSettings optimizer;
+};
+
+// Writes checkpoint `dir` atomically: everything goes into a temporary folder beside it, which
+// is renamed to `dir` once complete (an existing `dir` is replaced). `source_model_dir` supplies
+// config.json and the tokenizer/preprocessor/generation files. `names` are the trainable
+// parameters' names (trainable_parameters order) that the optimizer's moments belong to.
+void save_checkpoint(const std::filesystem::path& dir, TrOCRModel& model,
+                     const std::filesystem::path& source_model_dir,
+                     const std::vector<std::string>& names, const AdamW& optimizer,
+                     const TrainerState& state);
+
+// Reads trainer_state.json of a checkpoint; CheckpointError naming the file when it is missing
+// or malformed.
+TrainerState load_trainer_state(const std::filesystem::path& dir);
+
+// Restores the AdamW moments of a checkpoint into `optimizer`; CheckpointError when the file is
+// missing, malformed, or does not hold a moment of the right shape for every name in `names`.
+void load_optimizer_state(const std::filesystem::path& dir, const std::vector<std::string>& names,
+                          const std::vector<mx::array>& params, long long steps, AdamW& optimizer);
+
+// "checkpoint-<step>" folders of `output`, oldest (lowest step) first.
+std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path& output);
+
+// Removes all but the newest `keep_last` checkpoints (keep_last <= 0 keeps all).
+void prune_checkpoints(const std::filesystem::path& output, int keep_last);
+
+}  // namespace mlxocr

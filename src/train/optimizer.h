@@ -1,0 +1,57 @@
+// The optimisation of the common TrOCR fine-tuning recipe, exactly as PyTorch and transformers
+// compute it: torch.optim.AdamW, torch.nn.utils.clip_grad_norm_ and
+// transformers.get_linear_schedule_with_warmup.
+#pragma once
+
+#include <mlx/array.h>
+#include <vector>
+
+namespace mlxocr {
+
+namespace mx = mlx::core;
+
+struct AdamWSettings {
+  double lr = 5e-5;  // the peak learning rate; the schedule scales it
+  double beta1 = 0.9, beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+};
+
+// torch.optim.AdamW (foreach or not, same arithmetic): decoupled weight decay
+// p *= 1 - lr * wd, moments m = lerp(m, g, 1 - b1), v = b2 v + (1 - b2) g^2, then
+// p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+class AdamW {
+ public:
+  explicit AdamW(AdamWSettings settings) : settings_(settings) {}
+
+  // One step at learning rate `lr` (the schedule's value); returns the new parameters. The
+  // moments are created (zeros) on the first step.
+  std::vector<mx::array> step(const std::vector<mx::array>& params,
+                              const std::vector<mx::array>& grads, double lr);
+
+  long long steps_taken() const { return step_; }
+  const std::vector<mx::array>& exp_avg() const { return exp_avg_; }
+  const std::vector<mx::array>& exp_avg_sq() const { return exp_avg_sq_; }
+  // Restores a saved state (resume).
+  void restore(long long steps, std::vector<mx::array> exp_avg, std::vector<mx::array> exp_avg_sq);
+  const AdamWSettings& settings() const { return settings_; }
+
+ private:
+  AdamWSettings settings_;
+  long long step_ = 0;
+  std::vector<mx::array> exp_avg_, exp_avg_sq_;
+};
+
+// get_linear_schedule_with_warmup's factor at `step` (0-based, the step about to be taken):
+// step / warmup during warmup, then linearly down to 0 at total_steps.
+double linear_schedule_factor(long long step, long long warmup_steps, long long total_steps);
+
+// clip_grad_norm_(max_norm): the global 2-norm of all gradients (returned, before clipping) and
+// the gradients scaled by min(1, max_norm / (norm + 1e-6)). max_norm <= 0 leaves them as they are.
+struct ClippedGradients {
+  std::vector<mx::array> grads;
+  mx::array total_norm = mx::array(0.0f);
+};
+ClippedGradients clip_grad_norm(const std::vector<mx::array>& grads, double max_norm);
+
+}  // namespace mlxocr

@@ -1,0 +1,51 @@
+// `mlxocr train`: fine-tuning a TrOCR model on image/text pairs (the loop of transformers'
+// Seq2SeqTrainer with the common TrOCR recipe), with checkpoints transformers loads back.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+
+#include "train/data_parallel.h"
+#include "train/optimizer.h"
+
+namespace mlxocr {
+
+struct TrainOptions {
+  std::filesystem::path model;       // Hugging Face folder to start from
+  std::filesystem::path train_data;  // CSV/TSV, JSONL or a folder with .txt sidecars
+  std::filesystem::path eval_data;   // optional
+  std::filesystem::path output;      // checkpoints, metrics.jsonl, training.png
+  std::filesystem::path resume;      // a checkpoint folder to continue from
+  double epochs = 3.0;
+  long long max_steps = 0;  // > 0 overrides epochs
+  int batch_size = 8;       // per process
+  int grad_accum = 1;
+  AdamWSettings adamw;  // lr 5e-5, betas (0.9, 0.999), eps 1e-8, weight decay 0
+  long long warmup_steps = 0;
+  double grad_clip = 1.0;
+  float label_smoothing = 0.0f;
+  int max_target_length = 0;  // 0: 128, or the decoder's positions when it has fewer
+  bool freeze_encoder = false;
+  long long eval_every = 0;  // steps; 0: at the end of every epoch
+  long long save_every = 500;
+  int keep_last = 0;  // 0 keeps every checkpoint
+  unsigned long long seed = 42;
+  bool augment = false;
+  bool dropout = true;  // the dropout of config.json; false: none (as in the parity tests)
+  int eval_batch_size = 8;
+  bool progress = true;
+};
+
+struct TrainSummary {
+  long long steps = 0;
+  double last_loss = 0.0;
+  std::filesystem::path last_checkpoint;
+};
+
+// Runs the training; throws mlxocr errors (DataError, UsageError, FileError, CheckpointError,
+// TrainingError for a non-finite loss) with one-line messages. `log` gets the human summary
+// lines; metrics go to output/metrics.jsonl.
+TrainSummary train(const TrainOptions& options, const DataParallel& parallel, std::ostream& log);
+
+}  // namespace mlxocr
