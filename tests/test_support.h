@@ -10,6 +10,21 @@
 
 namespace mlxocr::testing {
 
+// The message of the error `f` throws as E; fails the test when it throws nothing or another type.
+template <class E, class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "unexpected exception type: " << e.what();
+    return "";
+  }
+  ADD_FAILURE() << "no exception";
+  return "";
+}
+
 namespace mx = mlx::core;
 
 inline std::filesystem::path fixtures() {

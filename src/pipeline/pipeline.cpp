@@ -222,7 +222,7 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
   for (const std::string& dir : options.models) {
     const std::filesystem::path folder = resolve_model(dir);
     Model model{dir, std::make_unique<Recognizer>(folder), {}};
-    model.options = load_generation_config(folder, model.recognizer->model().config);
+    model.options = model.recognizer->default_config();  // the checkpoint's own settings
     if (options.max_new_tokens > 0) model.options.max_new_tokens = options.max_new_tokens;
     if (options.num_beams > 0) model.options.num_beams = options.num_beams;
     validate_generation_config(model.options, model.recognizer->model().config);

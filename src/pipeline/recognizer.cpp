@@ -9,10 +9,6 @@ namespace mlxocr {
 
 namespace fs = std::filesystem;
 
-int default_max_new_tokens(const fs::path& model_dir, const ModelConfig& config) {
-  return load_generation_config(model_dir, config).max_new_tokens;
-}
-
 void apply_min_confidence(std::vector<RecognizedLine>& lines, double threshold) {
   for (RecognizedLine& line : lines) {
     if (!line.error.empty()) continue;

@@ -45,11 +45,6 @@ struct RecognizedLine {
   std::vector<LineHypothesis> alternatives;
 };
 
-// max_new_tokens when the user gives none: load_generation_config's (the checkpoint's own
-// setting, unless it is an old max_length <= 20 that would silently cut fields; then 128; never
-// more than the decoder has positions for).
-int default_max_new_tokens(const std::filesystem::path& model_dir, const ModelConfig& config);
-
 // --min-confidence: lines (and alternatives) whose confidence is below `threshold` get an empty
 // text and no words; their tokens and scores stay.
 void apply_min_confidence(std::vector<RecognizedLine>& lines, double threshold);

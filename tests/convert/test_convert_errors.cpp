@@ -18,20 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::TempDir;
 
-// The message of the error `f` throws as E; fails the test when it throws nothing or another type.
-template <class E, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "unexpected exception type: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "no exception";
-  return "";
-}
+using testing::error_of;
 
 // A copy of a fixture folder without the files named in `leave_out`.
 fs::path copy_fixture(const TempDir& dir, const std::string& variant,

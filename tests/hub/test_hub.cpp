@@ -32,19 +32,7 @@ using testing::settings_for;
 using testing::sha256_of;
 using testing::TempDir;
 
-template <class E, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "unexpected exception type: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "no exception";
-  return "";
-}
+using testing::error_of;
 
 size_t count_requests(const LocalHubServer& server, const std::string& method,
                       const std::string& path_part) {
