@@ -28,7 +28,8 @@ enum class RegionMode {
 };
 
 struct PipelineOptions {
-  std::vector<std::string> models;  // folders or hub ids; the first model's text is the result
+  std::vector<std::string> models;  // folders or hub ids ("" = the bundled default); the first
+                                    // model's text is the result
   RegionMode mode = RegionMode::kLine;
   int batch_size = 8;      // regions decoded together, across files
   int max_new_tokens = 0;  // 0: the model's default

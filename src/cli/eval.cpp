@@ -180,8 +180,7 @@ Action add_eval(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   cmd->add_option("--model,-m", args->model,
                   "Model folder (Hugging Face layout or mlxocr convert output), or a hub id "
-                  "org/name[@revision]")
-      ->required();
+                  "org/name[@revision] (default: the bundled model, models/mlxocr-fields-tiny)");
   cmd->add_option("--data,-d", args->data,
                   "Dataset: .csv/.tsv (file_name,text), .jsonl, or a folder (see below)")
       ->required();

@@ -127,7 +127,8 @@ void write_pictures(const fs::path& dir, const std::string& stem, const PageResu
 
 int run(OcrArgs& args) {
   PipelineOptions& options = args.pipeline;
-  options.models = args.models;
+  // No --model: the bundled default (resolve_model maps "" to it).
+  options.models = args.models.empty() ? std::vector<std::string>{""} : args.models;
   options.template_file = args.template_file;
   options.fields_file = args.fields_file;
   options.align = args.align;
@@ -216,8 +217,8 @@ Action add_ocr(CLI::App& app) {
   cmd->add_option("--model,-m", args->models,
                   "Model folder or hub id org/name[@revision]; repeat to read every field with "
                   "several models side by side\n"
-                  "(the first model's text is the result, e.g. base then fine-tuned)")
-      ->required()
+                  "(the first model's text is the result, e.g. base then fine-tuned); default: the "
+                  "bundled model, models/mlxocr-fields-tiny")
       ->allow_extra_args(false);  // -m A -m B; the words after -m A are inputs
   cmd->add_option(
          "INPUT", args->inputs,

@@ -209,8 +209,7 @@ Action add_recognize(CLI::App& app) {
   auto given = std::make_shared<GivenOptions>();
   cmd->add_option("--model,-m", args->model,
                   "Model folder (Hugging Face layout or mlxocr convert output), or a hub id "
-                  "org/name[@revision]")
-      ->required();
+                  "org/name[@revision] (default: the bundled model, models/mlxocr-fields-tiny)");
   cmd->add_option("IMAGE", args->images, "Image files; each is one text line")->required();
   given->max_new_tokens =
       cmd->add_option("--max-new-tokens", args->max_new_tokens,

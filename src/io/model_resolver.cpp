@@ -2,6 +2,7 @@
 
 #include <system_error>
 
+#include "io/default_model.h"
 #include "io/hub.h"
 #include "mlxocr/error.h"
 
@@ -10,9 +11,9 @@ namespace mlxocr {
 namespace fs = std::filesystem;
 
 fs::path resolve_model(const std::string& spec) {
+  if (spec.empty()) return default_model_dir();
   std::error_code ec;
   if (fs::is_directory(spec, ec)) return spec;
-  if (spec.empty()) throw UsageError("no model given");
   const std::optional<HubModelId> id = parse_hub_model_id(spec);
   if (!id) {
     if (fs::exists(spec, ec)) {

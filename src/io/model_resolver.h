@@ -7,7 +7,8 @@
 
 namespace mlxocr {
 
-// The folder holding the model `spec` names: `spec` itself when it is an existing folder; for a
+// The folder holding the model `spec` names: the bundled default model when `spec` is empty
+// (io/default_model.h); `spec` itself when it is an existing folder; for a
 // hub id, the cache's snapshot folder (models--org--name/snapshots/COMMIT), downloading the model
 // files first when they are not cached (and HF_HUB_OFFLINE is not set). Throws UsageError when
 // `spec` is neither an existing folder nor a hub id, HubError when the hub cannot provide it.

@@ -221,7 +221,7 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = options;
   for (const std::string& dir : options.models) {
     const std::filesystem::path folder = resolve_model(dir);
-    Model model{dir, std::make_unique<Recognizer>(folder), {}};
+    Model model{dir.empty() ? folder.string() : dir, std::make_unique<Recognizer>(folder), {}};
     model.options = model.recognizer->default_config();  // the checkpoint's own settings
     if (options.max_new_tokens > 0) model.options.max_new_tokens = options.max_new_tokens;
     if (options.num_beams > 0) model.options.num_beams = options.num_beams;
