@@ -4,11 +4,13 @@
 Run with the reference venv (tools/reference/setup.sh) after building mlxocr:
     tools/reference/.venv/bin/python tools/reference/check_training_checkpoint.py \
         [--mlxocr build/mlxocr] [--model tests/fixtures/models/vit-trocr]
+        [--checkpoint DIR] [--images FILE ...] [--max-new-tokens N]
 
 Trains a few steps with `mlxocr train` on fixture images (unless --checkpoint is given), loads
 the last checkpoint with VisionEncoderDecoderModel.from_pretrained (which must report no missing
 or unexpected weights), decodes every image greedily with generate() and with
-`mlxocr recognize --format json`, and compares the token ids. Prints one JSON summary; exits 1
+`mlxocr recognize --format json`, and compares the token ids. --checkpoint checks a finished model
+instead (the bundled default: --checkpoint models/mlxocr-fields-tiny), on --images of your choice. Prints one JSON summary; exits 1
 when anything differs. Not part of CI: it needs torch.
 """
 import argparse
@@ -49,6 +51,7 @@ def main():
     parser.add_argument("--mlxocr", default=str(ROOT / "build" / "mlxocr"))
     parser.add_argument("--model", default=str(ROOT / "tests" / "fixtures" / "models" / "vit-trocr"))
     parser.add_argument("--checkpoint", help="a checkpoint folder to check instead of training")
+    parser.add_argument("--images", nargs="+", help="images to decode (default: six fixtures)")
     parser.add_argument("--max-new-tokens", type=int, default=16)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -60,7 +63,7 @@ def main():
         model.eval()
         processor = ViTImageProcessor.from_pretrained(checkpoint)
         tokenizer = AutoTokenizer.from_pretrained(checkpoint)
-        files = [IMAGES / name for name, _ in ROWS]
+        files = [Path(f) for f in args.images] if args.images else [IMAGES / n for n, _ in ROWS]
         images = [Image.open(f).convert("RGB") for f in files]
         with torch.no_grad():
             out = model.generate(processor(images=images, return_tensors="pt").pixel_values,

@@ -315,17 +315,36 @@ def pick_font(rng, fonts, text):
 INKS = [(0, 0, 0), (20, 20, 20), (40, 40, 60), (15, 30, 110), (30, 30, 30), (60, 60, 60)]
 
 
+# The field boxes' shape the lines imitate: the bundled model reads 32 x 384 strips (12:1), and
+# a form's box is usually wider than what is written in it.
+BOX_ASPECT = 12.0
+
+
+def box_width(rng, text_width, height):
+    """The crop's width: a tight crop (a quarter of lines), or a box of the model's 12:1 shape
+    (most), or of some aspect in between, never narrower than the text."""
+    roll = rng.random()
+    if roll < 0.25:
+        return text_width
+    aspect = BOX_ASPECT * rng.uniform(0.9, 1.0) if roll < 0.85 else \
+        rng.uniform(text_width / height, BOX_ASPECT)
+    return max(text_width, int(aspect * height))
+
+
 def render_text(rng, font, text, height):
-    """Text drawn in dark ink on light paper, about `height` px of ink-box height, RGB."""
+    """Text drawn in dark ink on light paper, about `height` px of ink-box height, RGB, placed
+    in a box as a form field would hold it: from the left (mostly) or centred."""
     size = font.size_for(height * rng.uniform(0.7, 0.9))
     face = font.at(size)
     left, top, right, bottom = face.getbbox(text)
     pad_x, pad_y = int(size * rng.uniform(0.2, 0.8)), int(size * rng.uniform(0.15, 0.45))
-    width, full = right - left + 2 * pad_x, bottom - top + 2 * pad_y
+    text_width, full = right - left + 2 * pad_x, bottom - top + 2 * pad_y
+    width = box_width(rng, text_width, full)
+    x = pad_x if rng.random() < 0.75 else pad_x + (width - text_width) // 2
     paper = rng.randint(225, 255)
     image = Image.new("RGB", (width, full), (paper, paper, paper))
     draw = ImageDraw.Draw(image)
-    draw.text((pad_x - left, pad_y - top), text, font=face, fill=rng.choice(INKS))
+    draw.text((x - left, pad_y - top), text, font=face, fill=rng.choice(INKS))
     return image, (paper, paper, paper)
 
 
