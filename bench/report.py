@@ -208,8 +208,8 @@ def main():
     any_torch = next(iter(runs.values()))["pytorch"][0]
     any_ours = next(iter(runs.values()))["mlxocr"][0]
     md = ["# Benchmarks: mlxocr against PyTorch", "",
-          "<!-- Written by bench/report.py from bench/run.sh; edit bench/OPTIMISATION.md for the "
-          "notes at the end. -->", "",
+          "<!-- Written by bench/report.py from bench/run.sh; edit bench/TRAINING.md, QUALITY.md and "
+          "OPTIMISATION.md for the sections at the end. -->", "",
           f"- Command: `{args.command}` ({read('seconds')})",
           f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
           f"- Machine: {machine()}",
@@ -232,9 +232,12 @@ def main():
             md += lines
             charts[arch] = chart
     md += ["![mlxocr vs PyTorch](results.png)", ""]
-    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "OPTIMISATION.md")
-    if os.path.exists(notes):
-        md += [open(notes).read().rstrip(), ""]
+    # Sections measured by their own scripts (training speed: train_bench.py; reading quality:
+    # quality.py), then the notes on the optimisation work.
+    for name in ("TRAINING.md", "QUALITY.md", "OPTIMISATION.md"):
+        section = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+        if os.path.exists(section):
+            md += [open(section).read().rstrip(), ""]
     with open(os.path.join(args.out, "RESULTS.md.tmp"), "w") as f:
         f.write("\n".join(md))
     os.replace(os.path.join(args.out, "RESULTS.md.tmp"), os.path.join(args.out, "RESULTS.md"))
