@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -45,6 +46,17 @@ MappedFile::MappedFile(const std::filesystem::path& path) {
   if (mapping == MAP_FAILED)
     throw FileError(path.string() + ": cannot map into memory: " + std::strerror(errno));
   data_ = static_cast<const std::uint8_t*>(mapping);
+}
+
+void MappedFile::release(std::size_t offset, std::size_t length) const {
+  if (data_ == nullptr || offset >= size_) return;
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t end = std::min(size_, offset + length);
+  const std::size_t first = (offset + page - 1) / page * page;  // whole pages only: a page
+  const std::size_t last = end / page * page;                   // shared with a neighbour stays
+  if (last <= first) return;
+  // Advice, not a requirement: when the kernel declines, the pages are merely kept.
+  ::madvise(const_cast<std::uint8_t*>(data_) + first, last - first, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile() {

@@ -21,6 +21,11 @@ class MappedFile {
   std::size_t size() const { return size_; }
   std::string_view bytes() const { return {reinterpret_cast<const char*>(data_), size_}; }
 
+  // Tells the kernel that bytes [offset, offset + length) are no longer needed (the whole pages
+  // inside them leave the resident set; reading them again reloads them from the file). A loader
+  // calls it after copying each tensor out, so the checkpoint and its copy are never both resident.
+  void release(std::size_t offset, std::size_t length) const;
+
  private:
   const std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;

@@ -320,6 +320,7 @@ TensorMap load_safetensors(const fs::path& file) {
     stored.shape = entry.shape;
     stored.strides = row_major_strides(entry.shape);
     tensors.insert_or_assign(entry.name, materialise(stored));
+    mapped.release(header.data_start + entry.begin, entry.end - entry.begin);
   }
   return tensors;
 }
