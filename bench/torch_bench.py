@@ -29,6 +29,17 @@ def peak_rss_bytes():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def emit_json(record, path):
+    """The record to `path`, atomically (temp file + rename), or to stdout when no path is given."""
+    text = json.dumps(record, indent=2)
+    if not path:
+        print(text)
+        return
+    with open(path + ".tmp", "w") as f:
+        f.write(text + "\n")
+    os.replace(path + ".tmp", path)
+
+
 def make_model(args):
     import torch
     from transformers import VisionEncoderDecoderConfig, VisionEncoderDecoderModel, ViTImageProcessor
@@ -198,14 +209,7 @@ def bench(args):
         analysis["decoder_ms_over_bound"] = metrics["decoder_ms_per_token"] / bound
     out["analysis"] = analysis
     out["peak_rss_mb"] = rss
-    text = json.dumps(out, indent=2)
-    if args.json:
-        tmp = args.json + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(text + "\n")
-        os.replace(tmp, args.json)
-    else:
-        print(text)
+    emit_json(out, args.json)
 
 
 def main():

@@ -56,6 +56,8 @@ import subprocess
 import sys
 import time
 
+from torch_bench import emit_json, peak_rss_bytes  # bench/ is on sys.path when run from there
+
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
                    "vocab.json", "merges.txt", "sentencepiece.bpe.model", "added_tokens.json")
 IMAGE_PROCESSOR_FILE = "preprocessor_config.json"
@@ -64,15 +66,6 @@ IMAGE_PROCESSOR_FILE = "preprocessor_config.json"
 def fail(message):
     print(f"train_bench.py: {message}", file=sys.stderr)
     sys.exit(1)
-
-
-def peak_rss_bytes():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def has_tokenizer(folder):
@@ -234,14 +227,7 @@ def torch_worker(args):
            "samples_per_s": samples_per_s, "ms_per_step": ms_per_step,
            "elapsed_s": times, "loss": losses, "grad_norm": grad_norms,
            "label_tokens": label_tokens, "peak_rss_bytes": peak_rss_bytes()}
-    text = json.dumps(out, indent=2)
-    if args.json:
-        tmp = args.json + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(text + "\n")
-        os.replace(tmp, args.json)
-    else:
-        print(text)
+    emit_json(out, args.json)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -406,10 +392,7 @@ def run(args):
               "summary": summary, "rounds": rounds}
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        tmp = args.json + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(json.dumps(report, indent=2) + "\n")
-        os.replace(tmp, args.json)
+        emit_json(report, args.json)
 
     mib = 1024 * 1024
     print(f"Training, {os.path.basename(os.path.normpath(args.model))}, batch {args.batch_size}, "
