@@ -34,25 +34,8 @@ bool is_weight_or_state_file(const std::string& name) {
          ends(".jsonl");
 }
 
-void copy_model_files(const fs::path& source, const fs::path& target) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(source, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file() || is_weight_or_state_file(name)) continue;
-    fs::copy_file(entry.path(), target / name, fs::copy_options::overwrite_existing, ec);
-    if (ec) throw FileError(target.string() + ": cannot copy " + name + ": " + ec.message());
-  }
-  if (ec) throw FileError(source.string() + ": cannot list the model folder: " + ec.message());
-}
-
-std::string config_json(const fs::path& source) {
-  nlohmann::json config =
-      nlohmann::json::parse(read_file(source / "config.json", 16u << 20), nullptr, false);
-  if (config.is_discarded() || !config.is_object())
-    throw ConfigError((source / "config.json").string() + ": not a JSON object");
-  config["torch_dtype"] = "float32";  // the weights we write
-  return config.dump(2) + "\n";
-}
+// Tokenizer, preprocessor and generation files are small; a file this big is not one of them.
+constexpr std::uintmax_t kMaxModelFileBytes = std::uintmax_t{1} << 30;
 
 nlohmann::json state_json(const TrainerState& s) {
   return {{"format", "mlxocr-trainer-state-1"},
@@ -72,7 +55,25 @@ nlohmann::json state_json(const TrainerState& s) {
 
 }  // namespace
 
-void save_checkpoint(const fs::path& dir, TrOCRModel& model, const fs::path& source_model_dir,
+SourceModelFiles read_source_model_files(const fs::path& source) {
+  SourceModelFiles files;
+  nlohmann::json config =
+      nlohmann::json::parse(read_file(source / "config.json", 16u << 20), nullptr, false);
+  if (config.is_discarded() || !config.is_object())
+    throw ConfigError((source / "config.json").string() + ": not a JSON object");
+  config["torch_dtype"] = "float32";  // the weights we write
+  files.config_json = config.dump(2) + "\n";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(source, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file() || is_weight_or_state_file(name)) continue;
+    files.others.emplace_back(name, read_file(entry.path(), kMaxModelFileBytes));
+  }
+  if (ec) throw FileError(source.string() + ": cannot list the model folder: " + ec.message());
+  return files;
+}
+
+void save_checkpoint(const fs::path& dir, TrOCRModel& model, const SourceModelFiles& files,
                      const std::vector<std::string>& names, const AdamW& optimizer,
                      const TrainerState& state) {
   const fs::path tmp =
@@ -82,8 +83,9 @@ void save_checkpoint(const fs::path& dir, TrOCRModel& model, const fs::path& sou
   fs::create_directories(tmp, ec);
   if (ec) throw FileError(tmp.string() + ": cannot create the checkpoint folder: " + ec.message());
   try {
-    copy_model_files(source_model_dir, tmp);
-    write_file_atomic(tmp / "config.json", config_json(source_model_dir));
+    for (const auto& [name, contents] : files.others)
+      write_file_atomic(tmp / name, contents);
+    write_file_atomic(tmp / "config.json", files.config_json);
     TensorMap weights = model_tensors_hugging_face(model);
     for (auto& [name, value] : weights)
       value = mx::contiguous(mx::astype(value, mx::float32));

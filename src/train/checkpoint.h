@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/model.h"
@@ -28,14 +29,24 @@ struct TrainerState {
   AdamWSettings optimizer;
 };
 
+// What every checkpoint takes from the model training started from: config.json (torch_dtype
+// set to float32, the weights we write) and the tokenizer, preprocessor and generation files.
+// Read once when training starts, because that folder may go away while the run goes on (a
+// resumed run's own older checkpoint, pruned by --keep-last).
+struct SourceModelFiles {
+  std::string config_json;
+  std::vector<std::pair<std::string, std::string>> others;  // file name, contents
+};
+
+// ConfigError when config.json is not a JSON object, FileError when the folder cannot be read.
+SourceModelFiles read_source_model_files(const std::filesystem::path& source_model_dir);
+
 // Writes checkpoint `dir` atomically: everything goes into a temporary folder beside it, which
-// is renamed to `dir` once complete (an existing `dir` is replaced). `source_model_dir` supplies
-// config.json and the tokenizer/preprocessor/generation files. `names` are the trainable
+// is renamed to `dir` once complete (an existing `dir` is replaced). `names` are the trainable
 // parameters' names (trainable_parameters order) that the optimizer's moments belong to.
 void save_checkpoint(const std::filesystem::path& dir, TrOCRModel& model,
-                     const std::filesystem::path& source_model_dir,
-                     const std::vector<std::string>& names, const AdamW& optimizer,
-                     const TrainerState& state);
+                     const SourceModelFiles& files, const std::vector<std::string>& names,
+                     const AdamW& optimizer, const TrainerState& state);
 
 // Reads trainer_state.json of a checkpoint; CheckpointError naming the file when it is missing
 // or malformed.

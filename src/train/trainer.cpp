@@ -221,6 +221,7 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
                      "trained; start from the Hugging Face folder");
   const ImageProcessor processor(load_image_processor_config(source));
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(source);
+  const SourceModelFiles source_files = read_source_model_files(source);
   const int max_positions = model.config.decoder.max_position_embeddings;
   const int max_target_length =
       o.max_target_length > 0 ? o.max_target_length : std::min(128, max_positions);
@@ -292,7 +293,7 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
     state.step = step;
     state.samples_seen = position;
     last_checkpoint = o.output / ("checkpoint-" + std::to_string(step));
-    save_checkpoint(last_checkpoint, model, source, params.names, optimizer, state);
+    save_checkpoint(last_checkpoint, model, source_files, params.names, optimizer, state);
     prune_checkpoints(o.output, o.keep_last);
     write_training_plot(o.output / "training.png", metrics.curves());
   };

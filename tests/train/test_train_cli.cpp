@@ -140,6 +140,21 @@ TEST(TrainCli, KillDashNineThenResumeGivesTheSameLosses) {
     EXPECT_EQ(got.at(step), expected.at(step)) << "step " << step;
 }
 
+TEST(TrainCli, AResumedRunOutlivesTheCheckpointItStartedFrom) {
+  // --keep-last 1 prunes the checkpoint a resumed run started from; later checkpoints still get
+  // the tokenizer and configs (read when training starts, not at every save).
+  TempDir dir("train-prune-source");
+  const fs::path data = write_dataset(dir);
+  const std::string args = "--batch-size 2 --save-every 1 --keep-last 1 ";
+  ASSERT_EQ(run_cli(common_args(data, dir / "run") + args + "--max-steps 2").exit_code, 0);
+  const auto resumed = run_cli(common_args(data, dir / "run") + args + "--max-steps 4 --resume '" +
+                               (dir / "run" / "checkpoint-2").string() + "'");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_FALSE(fs::exists(dir / "run" / "checkpoint-2"));
+  for (const char* file : {"config.json", "tokenizer.json", "preprocessor_config.json"})
+    EXPECT_TRUE(fs::exists(dir / "run" / "checkpoint-4" / file)) << file;
+}
+
 TEST(TrainCli, TwoProcessesEqualOneWithTheGlobalBatch) {
   TempDir dir("train-parallel");
   const fs::path data = write_dataset(dir);
