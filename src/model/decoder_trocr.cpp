@@ -1,6 +1,5 @@
 #include "model/decoder_trocr.h"
 
-#include <mlx/fast.h>
 #include <mlx/ops.h>
 #include <cmath>
 
@@ -13,9 +12,9 @@ namespace {
 
 mx::array attend(const mx::array& q, const mx::array& k, const mx::array& v, bool causal) {
   const float scale = 1.0f / std::sqrt(static_cast<float>(q.shape(3)));
-  // MLX's causal mode aligns the last query with the last key, which is what a query block
+  // The causal mask aligns the last query with the last key, which is what a query block
   // appended after `past` cached tokens needs.
-  return mx::fast::scaled_dot_product_attention(q, k, v, scale, causal ? "causal" : "");
+  return attention(q, k, v, scale, causal);
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "model/encoder_vit.h"
 
-#include <mlx/fast.h>
 #include <mlx/ops.h>
 #include <cmath>
 
@@ -13,7 +12,7 @@ namespace {
 
 std::string shape_text(const mx::array& a) {
   std::string out = "[";
-  for (int i = 0; i < a.ndim(); ++i)
+  for (int i = 0; i < static_cast<int>(a.ndim()); ++i)
     out += (i ? ", " : "") + std::to_string(a.shape(i));
   return out + "]";
 }
@@ -34,8 +33,7 @@ mx::array self_attention(const ViTLayer& layer, const mx::array& x, int num_head
   const mx::array k = split_heads(qkv[1], num_heads);
   const mx::array v = split_heads(qkv[2], num_heads);
   const float scale = 1.0f / std::sqrt(static_cast<float>(q.shape(3)));
-  return dropout(linear(merge_heads(mx::fast::scaled_dot_product_attention(q, k, v, scale)),
-                        layer.attention_output),
+  return dropout(linear(merge_heads(attention(q, k, v, scale, false)), layer.attention_output),
                  DropoutSite::encoder_hidden);
 }
 

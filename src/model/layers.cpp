@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "mlxocr/error.h"
+#include "model/cpu_kernels.h"
 
 namespace mlxocr {
 
@@ -43,6 +44,7 @@ mx::array layer_norm(const mx::array& x, const LayerNorm& norm) {
 
 mx::array activation(const mx::array& x, const std::string& name) {
   if (name == "gelu") {
+    if (cpu_kernels_apply(x)) return gelu_erf_cpu(x);
     return x * (1.0f + mx::erf(x * static_cast<float>(M_SQRT1_2))) * 0.5f;
   }
   if (name == "relu") return mx::maximum(x, mx::array(0.0f, x.dtype()));
@@ -54,6 +56,15 @@ mx::array activation(const mx::array& x, const std::string& name) {
   if (name == "silu" || name == "swish") return x * mx::sigmoid(x);
   if (name == "tanh") return mx::tanh(x);
   throw ConfigError("unsupported activation function '" + name + "'");
+}
+
+mx::array attention(const mx::array& q, const mx::array& k, const mx::array& v, float scale,
+                    bool causal) {
+  if (!cpu_kernels_apply(q)) {
+    return mx::fast::scaled_dot_product_attention(q, k, v, scale, causal ? "causal" : "");
+  }
+  const mx::array scores = mx::matmul(q, mx::swapaxes(k, -1, -2));
+  return mx::matmul(scaled_softmax_cpu(scores, scale, causal), v);
 }
 
 mx::array split_heads(const mx::array& x, int num_heads) {
