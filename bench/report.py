@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Turns the JSON of bench/run.sh's processes into bench/RESULTS.md and bench/results.png.
 
-Files are named ARCH.SYSTEM.ROUND.json (SYSTEM: mlxocr, pytorch, mlxocr-q8, mlxocr-wheel-blas).
+Files are named ARCH.SYSTEM.ROUND.json (SYSTEM: mlxocr, pytorch, mlxocr-q8, mlxocr-wheel-blas,
+mlxocr-mlx-ops).
 Samples of every process of a system are pooled and their median reported; load time, peak RSS
 and the machine limits are medians over processes. Ratios are PyTorch / mlxocr for times (above
 1: mlxocr is faster) and mlxocr / PyTorch for load time and memory (below 1: mlxocr needs less).
@@ -83,6 +84,19 @@ def machine():
     return f"{model}, {os.cpu_count()} cores, {mem}, {platform.system()} {platform.release()}"
 
 
+def mlx_ops_rows(mlx_ops, ours):
+    """Before/after of our CPU softmax and GELU kernels: the same binary with MLXOCR_CPU_KERNELS=0."""
+    lines = ["", "Our CPU softmax/GELU kernels against MLX's own ops (the same binary with "
+             "`MLXOCR_CPU_KERNELS=0`, in the same run):", "",
+             "| figure | MLX's ops | our kernels | speed-up |", "|---|---:|---:|---:|"]
+    for key, label, higher, _ in SPEED_ROWS:
+        a, b = mlx_ops.get(key), ours.get(key)
+        if a and b:
+            lines.append(f"| {label} | {fmt(a, 2 if higher else 1)} | {fmt(b, 2 if higher else 1)} "
+                         f"| {(b / a if higher else a / b):.2f}x |")
+    return lines
+
+
 def arch_section(arch, systems):
     ours, torch = pooled(systems["mlxocr"]), pooled(systems["pytorch"])
     lines = [f"### {arch}", "", ARCH_NOTES.get(arch, arch) + ".", "",
@@ -145,6 +159,8 @@ def arch_section(arch, systems):
                       f"{fmt(w.get('sgemm_gflops'))} GFLOP/s, encoder {fmt(w['encoder_ms_per_image'])} "
                       f"ms/image, decoder {fmt(w['decoder_ms_per_token'])} ms/token "
                       f"({w['first']['workload']['new_tokens']} tokens, 1 run)."]
+    if "mlxocr-mlx-ops" in systems:
+        lines += mlx_ops_rows(pooled(systems["mlxocr-mlx-ops"]), ours)
     n = ours["n"].get("e2e_ms_per_region_batch1", 0), torch["n"].get("e2e_ms_per_region_batch1", 0)
     lines += ["", f"Samples per figure: mlxocr {n[0]}, PyTorch {n[1]} (processes: "
                   f"{len(systems['mlxocr'])} and {len(systems['pytorch'])}, alternating).", ""]

@@ -92,6 +92,10 @@ echo "== the wheel's own BLAS (reference BLAS), trocr-small, 4 tokens, batch 1" 
 wheel_blas=$(ls "$(.venv/bin/python -m mlx --cmake-dir)"/../mlx_cpu.libs/libblas-*.so* 2>/dev/null | head -1)
 LD_PRELOAD="$wheel_blas" "$MLXOCR" bench --model "$WORK/models/trocr-small" "${common[@]}" --new-tokens 4 --runs 1 \
   --warmup 0 --batch-sizes 1 --num-beams 1 --json "$WORK/results/trocr-small.mlxocr-wheel-blas.1.json" >/dev/null
+echo "== MLX's own CPU softmax/GELU (MLXOCR_CPU_KERNELS=0), trocr-small: our kernels' before/after" >&2
+MLXOCR_CPU_KERNELS=0 LD_PRELOAD="$OPENBLAS" OPENBLAS_NUM_THREADS="$THREADS" "$MLXOCR" bench \
+  --model "$WORK/models/trocr-small" "${common[@]}" --new-tokens "$NEW_TOKENS" --runs 1 --warmup 1 \
+  --json "$WORK/results/trocr-small.mlxocr-mlx-ops.1.json" >/dev/null
 echo "the full table took $(( $(date +%s) - start )) s" >"$WORK/results/seconds"
 uptime | tee "$WORK/results/uptime.after"
 

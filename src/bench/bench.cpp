@@ -1,5 +1,6 @@
 #include "bench/bench.h"
 
+#include <mlx/ops.h>
 #include <mlx/transforms.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "generate/decoding.h"
 #include "image/processor.h"
 #include "io/model_resolver.h"
+#include "model/cpu_kernels.h"
 #include "mlxocr/error.h"
 
 namespace mlxocr {
@@ -225,6 +227,7 @@ double decoder_weight_bytes_per_token(const TrOCRModel& model) {
 nlohmann::ordered_json run_bench(const BenchOptions& options, std::ostream* log) {
   check(options);
   const bool threads_set = options.threads > 0 && set_blas_threads(options.threads);
+  if (options.threads > 0) set_cpu_kernel_threads(options.threads);
   const std::vector<RgbImage> images =
       options.images.empty() ? rendered_lines(16) : folder_images(options.images);
   if (log)
@@ -249,6 +252,7 @@ nlohmann::ordered_json run_bench(const BenchOptions& options, std::ostream* log)
   out["mlx"] = mlx_version();
   out["backend"] = backend_name();
   out["blas"] = blas_library();
+  out["cpu_kernels"] = cpu_kernels_apply(mx::zeros({1}, model.dtype));
   out["threads"] = options.threads;
   out["threads_applied"] = threads_set;
   out["model"] = options.arch.empty() ? options.model : options.arch;

@@ -6,6 +6,7 @@
 #include <mlx/primitives.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -336,7 +337,14 @@ bool cpu_kernels_apply(const mx::array& x) {
   return enabled && x.dtype() == mx::float32 && mx::default_device() == mx::Device::cpu;
 }
 
+namespace {
+std::atomic<int> thread_override{0};
+}  // namespace
+
+void set_cpu_kernel_threads(int n) { thread_override = n > 0 ? std::min(n, 64) : 0; }
+
 int cpu_kernel_threads() {
+  if (const int n = thread_override.load(); n > 0) return n;
   static const int threads = [] {
     if (const char* env = std::getenv("MLXOCR_THREADS")) {
       const int requested = std::atoi(env);

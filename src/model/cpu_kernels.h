@@ -26,7 +26,10 @@ mx::array gelu_erf_cpu(const mx::array& x);
 // S - L cached ones, as MLX's "causal" mask). Hidden keys get probability 0.
 mx::array scaled_softmax_cpu(const mx::array& scores, float scale, bool causal);
 
-// How many threads one kernel call may use: MLXOCR_THREADS, else the hardware's (at most 8).
+// How many threads one kernel call may use: set_cpu_kernel_threads, else MLXOCR_THREADS, else
+// the hardware's (at most 8).
 int cpu_kernel_threads();
+// Overrides the above (n > 0), e.g. to match `mlxocr bench --threads`.
+void set_cpu_kernel_threads(int n);
 
 }  // namespace mlxocr
