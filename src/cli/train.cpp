@@ -64,6 +64,11 @@ Action add_train(CLI::App& app) {
                   "data order, optimizer state and schedule)");
   cmd->add_flag("--augment", o.augment,
                 "Light on-the-fly augmentation: small rotation, blur, noise, contrast");
+  cmd->add_option("--token-dropout", o.token_dropout,
+                  "Probability of replacing each decoder input token (after the start token) by "
+                  "the unknown token, labels unchanged (default 0). For training from scratch: "
+                  "a decoder that cannot lean on the previous characters has to read the image")
+      ->check(CLI::Range(0.0, 0.9));
   cmd->add_flag("--dropout,!--no-dropout", o.dropout,
                 "Dropout as config.json sets it (decoder dropout and activation_dropout, "
                 "encoder hidden_dropout_prob; default on)");

@@ -37,6 +37,20 @@ mx::array shift_tokens_right(const mx::array& labels, int pad, int decoder_start
   return mx::where(mx::equal(shifted, mx::array(kIgnoreIndex)), mx::array(pad), shifted);
 }
 
+mx::array drop_decoder_inputs(const mx::array& decoder_input_ids, float probability, int mask_id,
+                              int pad_id, std::mt19937_64& rng) {
+  mx::array ids = mx::astype(decoder_input_ids, mx::int32);
+  mx::eval(ids);
+  std::vector<int> values(ids.data<int>(), ids.data<int>() + ids.size());
+  const int length = ids.shape(1);
+  std::bernoulli_distribution drop(probability);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i % length == 0 || values[i] == pad_id) continue;  // the start token; padding
+    if (drop(rng)) values[i] = mask_id;
+  }
+  return mx::array(values.data(), ids.shape(), mx::int32);
+}
+
 TrainingBatch make_batch(const std::vector<RgbImage>& images, const std::vector<std::string>& texts,
                          const ImageProcessor& processor, const Tokenizer& tokenizer,
                          const LabelSettings& settings) {

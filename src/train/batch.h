@@ -4,6 +4,7 @@
 #pragma once
 
 #include <mlx/array.h>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,13 @@ mx::array pad_labels(const std::vector<std::vector<int>>& rows);
 // transformers' shift_tokens_right: one position to the right, `decoder_start` in front, -100
 // replaced by `pad`.
 mx::array shift_tokens_right(const mx::array& labels, int pad, int decoder_start);
+
+// Decoder inputs with each token after the first (the decoder start) replaced by `mask_id` with
+// probability `probability`, padding left alone; labels are not touched. A from-scratch model
+// whose decoder can guess the next character from the previous ones learns to ignore the image
+// (the "language-model plateau"); hiding some of those inputs makes reading the image pay.
+mx::array drop_decoder_inputs(const mx::array& decoder_input_ids, float probability, int mask_id,
+                              int pad_id, std::mt19937_64& rng);
 
 TrainingBatch make_batch(const std::vector<RgbImage>& images, const std::vector<std::string>& texts,
                          const ImageProcessor& processor, const Tokenizer& tokenizer,

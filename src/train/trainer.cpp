@@ -275,6 +275,10 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
   labels.pad_token_id = model.config.pad_token_id;
   labels.decoder_start_token_id = model.config.decoder_start_token_id;
   labels.max_target_length = max_target_length;
+  const int unk_id = tokenizer->special_token_ids().unk;
+  if (o.token_dropout > 0.0f && unk_id < 0)
+    throw UsageError("--token-dropout replaces decoder inputs by the unknown token, and " +
+                     source.string() + "'s tokenizer has none");
   AugmentOptions augment_options;
   augment_options.enabled = o.augment;
 
@@ -321,6 +325,14 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
         texts.push_back(sample.text);
       }
       micro.push_back(make_batch(images, texts, processor, *tokenizer, labels));
+      if (o.token_dropout > 0.0f) {
+        // Seeded by the micro-batch's stream position: a resumed run hides the same tokens.
+        std::mt19937_64 rng(state.seed ^
+                            (static_cast<unsigned long long>(base) * 0x9E3779B97F4A7C15ULL +
+                             0x632BE59BD9B4E019ULL));
+        micro.back().decoder_input_ids = drop_decoder_inputs(
+            micro.back().decoder_input_ids, o.token_dropout, unk_id, labels.pad_token_id, rng);
+      }
       local_tokens += static_cast<float>(micro.back().label_tokens);
     }
     mx::array global_tokens = parallel.sum(mx::array(local_tokens));

@@ -32,7 +32,8 @@ struct TrainOptions {
   int keep_last = 0;  // 0 keeps every checkpoint
   unsigned long long seed = 42;
   bool augment = false;
-  bool dropout = true;  // the dropout of config.json; false: none (as in the parity tests)
+  float token_dropout = 0.0f;  // decoder inputs replaced by <unk> (drop_decoder_inputs)
+  bool dropout = true;         // the dropout of config.json; false: none (as in the parity tests)
   int eval_batch_size = 8;
   bool progress = true;
 };
