@@ -69,6 +69,12 @@ Action add_train(CLI::App& app) {
                   "the unknown token, labels unchanged (default 0). For training from scratch: "
                   "a decoder that cannot lean on the previous characters has to read the image")
       ->check(CLI::Range(0.0, 0.9));
+  cmd->add_option("--ctc-weight", o.ctc_weight,
+                  "Add W x CTC loss of a linear head on the encoder's patch columns (default 0: "
+                  "off). For training from scratch: gives the encoder a direct per-column signal "
+                  "before the decoder has learnt where to look. The head is not part of the "
+                  "saved model (kept in optimizer.safetensors for --resume)")
+      ->check(CLI::Range(0.0, 10.0));
   cmd->add_flag("--dropout,!--no-dropout", o.dropout,
                 "Dropout as config.json sets it (decoder dropout and activation_dropout, "
                 "encoder hidden_dropout_prob; default on)");

@@ -62,6 +62,14 @@ TrainingBatch make_batch(const std::vector<RgbImage>& images, const std::vector<
     rows.push_back(label_ids(tokenizer, text, settings.max_target_length));
     batch.label_tokens += static_cast<int>(rows.back().size());
   }
+  if (settings.ctc_frames > 0) {
+    // label_ids wraps every text in the start and end tokens; CTC reads the text alone.
+    std::vector<std::vector<int>> texts_only;
+    for (const auto& row : rows)
+      texts_only.emplace_back(row.begin() + std::min<size_t>(1, row.size()),
+                              row.end() - std::min<size_t>(row.size() > 1 ? 1 : 0, row.size()));
+    batch.ctc = make_ctc_targets(texts_only, settings.pad_token_id, settings.ctc_frames);
+  }
   batch.pixel_values = processor.batch(images);
   batch.labels = pad_labels(rows);
   batch.decoder_input_ids =

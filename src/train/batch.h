@@ -4,6 +4,7 @@
 #pragma once
 
 #include <mlx/array.h>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "image/image.h"
 #include "image/processor.h"
 #include "text/tokenizer.h"
+#include "train/ctc.h"
 
 namespace mlxocr {
 
@@ -23,6 +25,7 @@ struct LabelSettings {
   int pad_token_id = 1;            // what -100 becomes in the decoder inputs
   int decoder_start_token_id = 2;  // the first decoder input of every row
   int max_target_length = 128;     // labels longer than this are cut (the end token kept)
+  int ctc_frames = 0;              // > 0: also build CTC targets for this many encoder columns
 };
 
 struct TrainingBatch {
@@ -30,6 +33,7 @@ struct TrainingBatch {
   mx::array labels = mx::array(0);             // [B, T] int32, -100 where padded
   mx::array decoder_input_ids = mx::array(0);  // [B, T] int32
   int label_tokens = 0;                        // labels that count in the loss
+  std::optional<CtcTargets> ctc;  // the labels without start/end tokens, blank = the pad id
 };
 
 // tokenizer(text, truncation=True, max_length=max_length).input_ids: the ids with the special

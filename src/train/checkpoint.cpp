@@ -75,7 +75,7 @@ SourceModelFiles read_source_model_files(const fs::path& source) {
 
 void save_checkpoint(const fs::path& dir, TrOCRModel& model, const SourceModelFiles& files,
                      const std::vector<std::string>& names, const AdamW& optimizer,
-                     const TrainerState& state) {
+                     const TrainerState& state, const TensorMap& training_only) {
   const fs::path tmp =
       dir.parent_path() / ("." + dir.filename().string() + ".tmp-" + std::to_string(::getpid()));
   std::error_code ec;
@@ -95,6 +95,8 @@ void save_checkpoint(const fs::path& dir, TrOCRModel& model, const SourceModelFi
       moments.insert_or_assign("exp_avg." + names[i], optimizer.exp_avg()[i]);
       moments.insert_or_assign("exp_avg_sq." + names[i], optimizer.exp_avg_sq()[i]);
     }
+    for (const auto& [name, value] : training_only)
+      moments.insert_or_assign(std::string(kTrainingOnlyPrefix) + name, value);
     save_safetensors(tmp / kOptimizerFile, moments,
                      {{"step", std::to_string(optimizer.steps_taken())}});
     write_file_atomic(tmp / kTrainerStateFile, state_json(state).dump(2) + "\n");
@@ -139,6 +141,18 @@ TrainerState load_trainer_state(const fs::path& dir) {
     throw CheckpointError(file.string() + ": corrupted trainer state: " + e.what());
   }
   return s;
+}
+
+TensorMap load_training_only_tensors(const fs::path& dir) {
+  const fs::path file = dir / kOptimizerFile;
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec))
+    throw CheckpointError(dir.string() + ": " + kOptimizerFile + " is missing, cannot resume");
+  TensorMap out;
+  const std::string prefix = kTrainingOnlyPrefix;
+  for (auto& [name, value] : load_safetensors(file))
+    if (name.rfind(prefix, 0) == 0) out.insert_or_assign(name.substr(prefix.size()), value);
+  return out;
 }
 
 void load_optimizer_state(const fs::path& dir, const std::vector<std::string>& names,

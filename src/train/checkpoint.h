@@ -9,12 +9,15 @@
 #include <utility>
 #include <vector>
 
+#include "io/tensor_map.h"
 #include "model/model.h"
 #include "train/optimizer.h"
 
 namespace mlxocr {
 
 inline constexpr const char* kOptimizerFile = "optimizer.safetensors";
+// Name prefix of the training-only tensors (save_checkpoint) inside kOptimizerFile.
+inline constexpr const char* kTrainingOnlyPrefix = "param.";
 inline constexpr const char* kTrainerStateFile = "trainer_state.json";
 
 // Where a run stands. Data order, augmentation and dropout are functions of (seed, position),
@@ -44,9 +47,16 @@ SourceModelFiles read_source_model_files(const std::filesystem::path& source_mod
 // Writes checkpoint `dir` atomically: everything goes into a temporary folder beside it, which
 // is renamed to `dir` once complete (an existing `dir` is replaced). `names` are the trainable
 // parameters' names (trainable_parameters order) that the optimizer's moments belong to.
+// `training_only`: tensors that are trained but not part of the model (the CTC head), kept in
+// the optimizer file as "param.<name>" for --resume.
 void save_checkpoint(const std::filesystem::path& dir, TrOCRModel& model,
                      const SourceModelFiles& files, const std::vector<std::string>& names,
-                     const AdamW& optimizer, const TrainerState& state);
+                     const AdamW& optimizer, const TrainerState& state,
+                     const TensorMap& training_only = {});
+
+// The `training_only` tensors save_checkpoint stored in `dir` (names without "param."); empty
+// when there are none.
+TensorMap load_training_only_tensors(const std::filesystem::path& dir);
 
 // Reads trainer_state.json of a checkpoint; CheckpointError naming the file when it is missing
 // or malformed.

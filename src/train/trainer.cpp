@@ -1,6 +1,7 @@
 #include "train/trainer.h"
 
 #include <mlx/ops.h>
+#include <mlx/random.h>
 #include <mlx/transforms.h>
 #include <unistd.h>
 
@@ -38,6 +39,31 @@ namespace mlxocr {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Appends the CTC head (--ctc-weight) to the trained tensors: "ctc_head.weight" [vocab, hidden]
+// drawn from N(0, 0.02) as transformers initialises linear layers (seeded), "ctc_head.bias"
+// zeros; a resumed run takes both from its checkpoint.
+void add_ctc_head(NamedParameters& params, const ModelConfig& config, unsigned long long seed,
+                  const fs::path& resume) {
+  const int vocab = config.decoder.vocab_size, width = config.encoder.hidden_size;
+  mx::array weight = mx::random::normal({vocab, width}, mx::float32, 0.0f, 0.02f,
+                                        mx::random::key(seed ^ 0x43544321ULL));
+  mx::array bias = mx::zeros({vocab}, mx::float32);
+  if (!resume.empty()) {
+    const TensorMap saved = load_training_only_tensors(resume);
+    const auto w = saved.find("ctc_head.weight"), b = saved.find("ctc_head.bias");
+    if (w == saved.end() || b == saved.end())
+      throw UsageError(resume.string() + " was trained without --ctc-weight; resume without it");
+    if (w->second.shape() != weight.shape() || b->second.shape() != bias.shape())
+      throw CheckpointError(resume.string() + ": the saved CTC head does not fit this model");
+    weight = w->second;
+    bias = b->second;
+  }
+  params.names.push_back("ctc_head.weight");
+  params.values.push_back(weight);
+  params.names.push_back("ctc_head.bias");
+  params.values.push_back(bias);
+}
 
 void check_options(const TrainOptions& o) {
   auto need = [](bool ok, const std::string& what) {
@@ -244,6 +270,12 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
   const long long eval_every = o.eval_every > 0 ? o.eval_every : steps_per_epoch;
 
   NamedParameters params = trainable_parameters(model, o.freeze_encoder);
+  const size_t model_tensors = params.values.size();
+  if (o.ctc_weight > 0.0f) add_ctc_head(params, model.config, o.seed, resuming ? o.resume : "");
+  // The model's share of params.values (the CTC head, when there is one, comes after it).
+  auto model_values = [&]() {
+    return std::vector<mx::array>(params.values.begin(), params.values.begin() + model_tensors);
+  };
   AdamW optimizer(o.adamw);
   long long step = 0, position = 0;
   if (resuming) {
@@ -275,6 +307,7 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
   labels.pad_token_id = model.config.pad_token_id;
   labels.decoder_start_token_id = model.config.decoder_start_token_id;
   labels.max_target_length = max_target_length;
+  if (o.ctc_weight > 0.0f) labels.ctc_frames = model.config.encoder.num_patches();
   const int unk_id = tokenizer->special_token_ids().unk;
   if (o.token_dropout > 0.0f && unk_id < 0)
     throw UsageError("--token-dropout replaces decoder inputs by the unknown token, and " +
@@ -284,7 +317,8 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
 
   SampleStream stream(train_set.size(), state.seed);
   MetricsLog metrics(o.output / "metrics.jsonl", step, main_process);
-  const LossGradient gradient(model, o.freeze_encoder, o.label_smoothing);
+  const LossGradient gradient(model, o.freeze_encoder, o.label_smoothing, o.ctc_weight,
+                              model_tensors);
   ProgressBar bar("train", static_cast<size_t>(std::max(0LL, total_steps - step)),
                   o.progress && main_process && stderr_is_terminal());
   TrainSummary summary;
@@ -297,7 +331,11 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
     state.step = step;
     state.samples_seen = position;
     last_checkpoint = o.output / ("checkpoint-" + std::to_string(step));
-    save_checkpoint(last_checkpoint, model, source_files, params.names, optimizer, state);
+    TensorMap training_only;
+    for (size_t i = model_tensors; i < params.values.size(); ++i)
+      training_only.insert_or_assign(params.names[i], params.values[i]);
+    save_checkpoint(last_checkpoint, model, source_files, params.names, optimizer, state,
+                    training_only);
     prune_checkpoints(o.output, o.keep_last);
     write_training_plot(o.output / "training.png", metrics.curves());
   };
@@ -340,7 +378,7 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
     const float normalizer = global_tokens.item<float>();
 
     std::vector<mx::array> grads;
-    mx::array loss_sum = mx::array(0.0f);
+    mx::array loss_sum = mx::array(0.0f), ctc_sum = mx::array(0.0f);
     for (size_t a = 0; a < micro.size(); ++a) {
       // Masks drawn from (seed, step, micro-batch, rank): a resumed run drops the same units.
       const TrainingDropout scope(
@@ -351,6 +389,7 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
                                          parallel.rank()));
       LossAndGrads part = gradient(params.values, micro[a], normalizer);
       loss_sum = loss_sum + part.loss_sum;
+      ctc_sum = ctc_sum + part.ctc_sum;
       if (grads.empty()) {
         grads = std::move(part.grads);
       } else {
@@ -359,6 +398,7 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
       }
       std::vector<mx::array> pending = grads;
       pending.push_back(loss_sum);
+      pending.push_back(ctc_sum);
       mx::eval(pending);
     }
     grads = parallel.sum(grads);
@@ -383,7 +423,7 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
     std::vector<mx::array> moments = optimizer.exp_avg();
     moments.insert(moments.end(), optimizer.exp_avg_sq().begin(), optimizer.exp_avg_sq().end());
     mx::eval(moments);
-    assign_parameters(model, params.values, o.freeze_encoder);
+    assign_parameters(model, model_values(), o.freeze_encoder);
     ++step;
     position += per_step;
     summary.last_loss = loss;
@@ -392,13 +432,16 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const double samples_per_second = (step - first_step) * per_step / std::max(elapsed, 1e-9);
     const double epoch = static_cast<double>(position) / train_set.size();
-    metrics.write({{"step", step},
-                   {"epoch", epoch},
-                   {"loss", loss},
-                   {"lr", lr},
-                   {"grad_norm", grad_norm},
-                   {"samples_per_second", samples_per_second},
-                   {"elapsed_s", elapsed}});
+    nlohmann::json line = {{"step", step},           {"epoch", epoch},
+                           {"loss", loss},           {"lr", lr},
+                           {"grad_norm", grad_norm}, {"samples_per_second", samples_per_second},
+                           {"elapsed_s", elapsed}};
+    if (o.ctc_weight > 0.0f) {
+      const mx::array ctc = parallel.sum(ctc_sum) / normalizer;
+      mx::eval(ctc);
+      line["ctc_loss"] = ctc.item<float>();  // per label token, like "loss"
+    }
+    metrics.write(line);
     char detail[160];
     std::snprintf(detail, sizeof detail, "loss %.4f  lr %.2e  %.1f samples/s  ETA %s", loss, lr,
                   samples_per_second,

@@ -33,6 +33,7 @@ struct TrainOptions {
   unsigned long long seed = 42;
   bool augment = false;
   float token_dropout = 0.0f;  // decoder inputs replaced by <unk> (drop_decoder_inputs)
+  float ctc_weight = 0.0f;     // > 0: + ctc_weight x CTC of a head on the encoder (ctc.h)
   bool dropout = true;         // the dropout of config.json; false: none (as in the parity tests)
   int eval_batch_size = 8;
   bool progress = true;
