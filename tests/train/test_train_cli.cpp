@@ -155,6 +155,34 @@ TEST(TrainCli, AResumedRunOutlivesTheCheckpointItStartedFrom) {
     EXPECT_TRUE(fs::exists(dir / "run" / "checkpoint-4" / file)) << file;
 }
 
+TEST(TrainCli, CtcAndTokenDropoutResumeExactlyAndLeaveTheModelAsTransformersHasIt) {
+  TempDir dir("train-ctc");
+  const fs::path data = write_dataset(dir);
+  const std::string args =
+      "--max-steps 4 --batch-size 2 --save-every 2 --no-dropout --ctc-weight 0.5 "
+      "--token-dropout 0.3 ";
+  const auto whole = run_cli(common_args(data, dir / "whole") + args);
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  const auto resumed = run_cli(common_args(data, dir / "resumed") + args + "--resume '" +
+                               (dir / "whole" / "checkpoint-2").string() + "'");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const auto expected = losses(dir / "whole"), got = losses(dir / "resumed");
+  for (long long step = 3; step <= 4; ++step)
+    EXPECT_EQ(got.at(step), expected.at(step)) << "step " << step;
+  // The head is training state: in optimizer.safetensors, not in the model transformers loads.
+  for (const auto& [name, value] :
+       load_safetensors(dir / "whole" / "checkpoint-4" / "model.safetensors"))
+    EXPECT_EQ(name.find("ctc"), std::string::npos) << name;
+  EXPECT_EQ(load_training_only_tensors(dir / "whole" / "checkpoint-4").size(), 2u);
+  // Resuming a CTC-less checkpoint with --ctc-weight is refused in one line.
+  ASSERT_EQ(run_cli(common_args(data, dir / "plain") + "--max-steps 1 --batch-size 2").exit_code,
+            0);
+  const auto refused = run_cli(common_args(data, dir / "plain") + args + "--resume '" +
+                               (dir / "plain" / "checkpoint-1").string() + "'");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("trained without --ctc-weight"), std::string::npos) << refused.err;
+}
+
 TEST(TrainCli, TwoProcessesEqualOneWithTheGlobalBatch) {
   TempDir dir("train-parallel");
   const fs::path data = write_dataset(dir);
