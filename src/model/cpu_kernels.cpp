@@ -181,10 +181,6 @@ class KernelPrimitive : public mx::UnaryPrimitive {
   }
 };
 
-mx::array contiguous_f32(const mx::array& x) {
-  return mx::contiguous(x);
-}
-
 mx::array gelu_erf_grad_cpu(const mx::array& x, const mx::array& g);
 mx::array scaled_softmax_grad_cpu(const mx::array& y, const mx::array& g, float scale);
 
@@ -313,8 +309,11 @@ class ScaledSoftmaxGrad : public KernelPrimitive {
 
 mx::array make(std::shared_ptr<mx::Primitive> primitive, const mx::array& shape_of,
                std::vector<mx::array> inputs) {
-  for (mx::array& input : inputs)
-    input = contiguous_f32(input);
+  for (mx::array& input : inputs) {
+    if (input.dtype() != mx::float32)
+      throw UsageError("internal error: mlxocr's CPU kernels take float32 arrays only");
+    input = mx::contiguous(input);  // row-major, as the kernels read it (free when it already is)
+  }
   return mx::array(shape_of.shape(), mx::float32, std::move(primitive), std::move(inputs));
 }
 
@@ -341,7 +340,9 @@ namespace {
 std::atomic<int> thread_override{0};
 }  // namespace
 
-void set_cpu_kernel_threads(int n) { thread_override = n > 0 ? std::min(n, 64) : 0; }
+void set_cpu_kernel_threads(int n) {
+  thread_override = n > 0 ? std::min(n, 64) : 0;
+}
 
 int cpu_kernel_threads() {
   if (const int n = thread_override.load(); n > 0) return n;

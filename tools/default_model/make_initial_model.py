@@ -7,8 +7,9 @@ Run in tools/reference's venv (transformers, tokenizers):
 
 1. A byte-level BPE tokenizer in RoBERTa's layout (what TrOCRProcessor loads for the real
    checkpoints: <s>=0, <pad>=1, </s>=2, <unk>=3, <mask> last), trained with the `tokenizers`
-   library on the text column of the training CSV the synthetic generator wrote. A small
-   vocabulary keeps the output layer cheap; form fields are short, so sequences stay short too.
+   library on the text column of the training CSV the synthetic generator wrote. With
+   --vocab-size 261 it has no merges: one token per character (two for an accented letter),
+   which is what the current default model uses (each decoding step reads one glyph).
 2. A VisionEncoderDecoderModel (ViT encoder + TrOCR decoder) sized to train on 2 CPU cores in
    about an hour, with transformers' own initialisation (seeded), and the processor files, saved
    with save_pretrained: exactly the layout `mlxocr train --model` and transformers both read.
@@ -36,6 +37,7 @@ from transformers import (GenerationConfig, RobertaTokenizer, RobertaTokenizerFa
 
 IMAGE_HEIGHT, IMAGE_WIDTH = 32, 384
 PATCH = [32, 6]  # [height, width]: a full-height column
+MAX_POSITIONS = 64  # decoder positions: the longest field (55 characters) and its start/end tokens
 
 
 def read_texts(csv_path):
@@ -75,7 +77,7 @@ def build_config(vocab_size, encoder_width):
                         layer_norm_eps=1e-12)
     decoder = TrOCRConfig(vocab_size=vocab_size, d_model=256, decoder_layers=2,
                           decoder_attention_heads=4, decoder_ffn_dim=1024,
-                          activation_function="gelu", max_position_embeddings=64,
+                          activation_function="gelu", max_position_embeddings=MAX_POSITIONS,
                           dropout=0.1, attention_dropout=0.0, activation_dropout=0.0,
                           scale_embedding=True, use_learned_position_embeddings=True,
                           layernorm_embedding=True, tie_word_embeddings=False,
@@ -138,7 +140,8 @@ def main():
     if args.position_scale:
         distinct_positions(model, args.position_scale)
     model.generation_config = GenerationConfig(decoder_start_token_id=2, bos_token_id=0,
-                                               eos_token_id=2, pad_token_id=1, max_new_tokens=48)
+                                               eos_token_id=2, pad_token_id=1,
+                                               max_new_tokens=MAX_POSITIONS - 2)
     model.save_pretrained(str(out))
     image_processor = ViTImageProcessor(size={"height": IMAGE_HEIGHT, "width": IMAGE_WIDTH},
                                         resample=2, image_mean=[0.5] * 3, image_std=[0.5] * 3)
