@@ -15,8 +15,8 @@
 #include "generate/decoding.h"
 #include "image/processor.h"
 #include "io/model_resolver.h"
-#include "model/cpu_kernels.h"
 #include "mlxocr/error.h"
+#include "model/cpu_kernels.h"
 
 namespace mlxocr {
 
