@@ -143,6 +143,16 @@ void for_rows(std::int64_t rows, std::int64_t row_floats, Fn fn) {
     helper.join();
 }
 
+// Calls fn(from, to) on consecutive spans covering [0, n) of an element-wise kernel, the spans
+// shared out between threads.
+template <class Fn>
+void for_spans(std::int64_t n, Fn fn) {
+  constexpr std::int64_t kSpan = 4096;
+  for_rows((n + kSpan - 1) / kSpan, kSpan, [&](std::int64_t begin, std::int64_t end) {
+    fn(begin * kSpan, std::min(end * kSpan, n));
+  });
+}
+
 // ---- MLX primitives ------------------------------------------------------------------------
 
 // The output buffer: the input's when MLX says nobody else holds it (inference), else new.
@@ -195,10 +205,7 @@ class GeluErf : public KernelPrimitive {
     dispatch(stream(), inputs, out, [](std::vector<mx::array>& in, mx::array& y) {
       const float* x = in[0].data<float>();
       float* dst = y.data<float>();
-      const auto n = static_cast<std::int64_t>(y.size());
-      const std::int64_t chunk = 4096;
-      for_rows((n + chunk - 1) / chunk, chunk, [&](std::int64_t begin, std::int64_t end) {
-        const std::int64_t from = begin * chunk, to = std::min(end * chunk, n);
+      for_spans(static_cast<std::int64_t>(y.size()), [&](std::int64_t from, std::int64_t to) {
         gelu_span(x + from, dst + from, to - from);
       });
     });
@@ -223,10 +230,7 @@ class GeluErfGrad : public KernelPrimitive {
       const float* x = in[0].data<float>();
       const float* g = in[1].data<float>();
       float* dst = dx.data<float>();
-      const auto n = static_cast<std::int64_t>(dx.size());
-      const std::int64_t chunk = 4096;
-      for_rows((n + chunk - 1) / chunk, chunk, [&](std::int64_t begin, std::int64_t end) {
-        const std::int64_t from = begin * chunk, to = std::min(end * chunk, n);
+      for_spans(static_cast<std::int64_t>(dx.size()), [&](std::int64_t from, std::int64_t to) {
         gelu_grad_span(x + from, g + from, dst + from, to - from);
       });
     });
