@@ -66,8 +66,8 @@ TrainingBatch make_batch(const std::vector<RgbImage>& images, const std::vector<
     // label_ids wraps every text in the start and end tokens; CTC reads the text alone.
     std::vector<std::vector<int>> texts_only;
     for (const auto& row : rows)
-      texts_only.emplace_back(row.begin() + std::min<size_t>(1, row.size()),
-                              row.end() - std::min<size_t>(row.size() > 1 ? 1 : 0, row.size()));
+      texts_only.push_back(row.size() > 2 ? std::vector<int>(row.begin() + 1, row.end() - 1)
+                                          : std::vector<int>{});
     batch.ctc = make_ctc_targets(texts_only, settings.pad_token_id, settings.ctc_frames);
   }
   batch.pixel_values = processor.batch(images);
