@@ -70,6 +70,14 @@ def ratio_cell(r, target, lower_is_better=False):
     return f"{r:.2f}x", "met" if ok else "**missed**"
 
 
+def measured_at(results):
+    """When run.sh finished measuring (its last file), not when the report was (re)written."""
+    path = os.path.join(results, "uptime.after")
+    stamp = os.path.getmtime(path) if os.path.exists(path) else None
+    return datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc) if stamp else \
+        datetime.datetime.now(datetime.timezone.utc)
+
+
 def machine():
     model = "unknown"
     try:
@@ -227,7 +235,7 @@ def main():
           "<!-- Written by bench/report.py from bench/run.sh; edit bench/TRAINING.md, QUALITY.md and "
           "OPTIMISATION.md for the sections at the end. -->", "",
           f"- Command: `{args.command}` ({read('seconds')})",
-          f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+          f"- Date: {measured_at(args.results):%Y-%m-%d %H:%M} UTC",
           f"- Machine: {machine()}",
           f"- Load average before: `{read('uptime.before')}`",
           f"- Load average after: `{read('uptime.after')}`",
