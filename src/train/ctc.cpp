@@ -17,6 +17,7 @@ constexpr float kImpossible = -1e30f;
 // x shifted right by `by` along the last axis, `kImpossible` coming in.
 mx::array shift_right(const mx::array& x, int by) {
   const int batch = x.shape(0), states = x.shape(1);
+  if (by >= states) return mx::full({batch, states}, kImpossible, mx::float32);
   const mx::array fill = mx::full({batch, by}, kImpossible, mx::float32);
   return mx::concatenate({fill, mx::slice(x, {0, 0}, {batch, states - by})}, 1);
 }

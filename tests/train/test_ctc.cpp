@@ -132,5 +132,17 @@ TEST(Ctc, ATargetTooLongForTheFramesCountsZeroAndKeepsGradientsFinite) {
               brute_force_nll(row, 3, 2, {1}), 1e-5);
 }
 
+TEST(Ctc, ABatchOfEmptyTargetsIsTheProbabilityOfAllBlanks) {
+  const mx::array logits = mx::random::normal({2, 4, 3}, mx::float32, mx::random::key(14));
+  const mx::array lp = logits - mx::logsumexp(logits, -1, true);
+  const CtcTargets targets = make_ctc_targets({{}, {}}, kBlank, 4);
+  const std::vector<float> v = values(lp);
+  double want = 0.0;
+  for (int b = 0; b < 2; ++b)
+    for (int t = 0; t < 4; ++t)
+      want -= v[(b * 4 + t) * 3 + kBlank];
+  EXPECT_NEAR(values(ctc_loss_sum(lp, targets))[0], want, 1e-5 * want);
+}
+
 }  // namespace
 }  // namespace mlxocr
