@@ -252,7 +252,7 @@ nlohmann::ordered_json run_bench(const BenchOptions& options, std::ostream* log)
   out["mlx"] = mlx_version();
   out["backend"] = backend_name();
   out["blas"] = blas_library();
-  out["cpu_kernels"] = cpu_kernels_apply(mx::zeros({1}, model.dtype));
+  out["cpu_kernels"] = cpu_kernels_apply(model.dtype);
   out["threads"] = options.threads;
   out["threads_applied"] = threads_set;
   out["model"] = options.arch.empty() ? options.model : options.arch;

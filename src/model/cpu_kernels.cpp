@@ -333,11 +333,15 @@ mx::array scaled_softmax_grad_cpu(const mx::array& y, const mx::array& g, float 
 }  // namespace
 
 bool cpu_kernels_apply(const mx::array& x) {
+  return cpu_kernels_apply(x.dtype());
+}
+
+bool cpu_kernels_apply(mx::Dtype dtype) {
   static const bool enabled = [] {
     const char* env = std::getenv("MLXOCR_CPU_KERNELS");
     return env == nullptr || std::string(env) != "0";
   }();
-  return enabled && x.dtype() == mx::float32 && mx::default_device() == mx::Device::cpu;
+  return enabled && dtype == mx::float32 && mx::default_device() == mx::Device::cpu;
 }
 
 namespace {

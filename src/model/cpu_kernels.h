@@ -17,6 +17,8 @@ namespace mx = mlx::core;
 // True when `x` would be computed by the kernels below: a float32 array on the CPU (the default
 // device), unless MLXOCR_CPU_KERNELS=0 asks for MLX's own ops (for comparisons).
 bool cpu_kernels_apply(const mx::array& x);
+// The same question for arrays of `dtype` on the default device.
+bool cpu_kernels_apply(mx::Dtype dtype);
 
 // x * Phi(x), transformers' "gelu" (erf form); float32, CPU. Relative error ~1e-7.
 mx::array gelu_erf_cpu(const mx::array& x);
