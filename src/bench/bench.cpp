@@ -1,6 +1,5 @@
 #include "bench/bench.h"
 
-#include <mlx/ops.h>
 #include <mlx/transforms.h>
 
 #include <algorithm>
