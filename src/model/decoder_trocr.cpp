@@ -76,8 +76,10 @@ DecoderCache TrOCRDecoder::start_cache(const mx::array& encoder_states, int capa
     cache.self_values.push_back(mx::zeros(self_shape, dtype));
     const std::vector<mx::array> kv =
         mx::split(linear(encoder_states, layer.encoder_attn.kv_proj), 2, -1);
-    cache.cross_keys.push_back(split_heads(kv[0], heads));
-    cache.cross_values.push_back(split_heads(kv[1], heads));
+    // Stored row-major once: as the strided views split_heads makes, every decoding step's
+    // attention matmuls would copy them again (MLX's CPU matmul takes only plain layouts).
+    cache.cross_keys.push_back(mx::contiguous(split_heads(kv[0], heads)));
+    cache.cross_values.push_back(mx::contiguous(split_heads(kv[1], heads)));
   }
   return cache;
 }
