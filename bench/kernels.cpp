@@ -1,23 +1,30 @@
-// Our CPU softmax and GELU kernels (src/model/cpu_kernels.h) beside MLX's own ops, in the same
-// process, on the shapes where they matter: the trocr-small encoder at batch 8 and the default
-// model's training step at batch 16. Forward and gradient; best of 5 runs; a markdown table.
+// Our CPU kernels (src/model/cpu_kernels.h) beside MLX's own ops, in the same process, on the
+// shapes where they matter: softmax and GELU (forward and gradient) of the trocr-small encoder at
+// batch 8 and of the default model's training step at batch 16; the linear layers and the
+// vocabulary's log-sum-exp of a trocr-small decoding step. Best of 5 runs; a markdown table.
 //
-//   cmake --build build --target kernel_bench && build/kernel_bench
+//   cmake --build build --target kernel_bench
+//   LD_PRELOAD=/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0 build/kernel_bench
 //
 // MLX's ops are what the model ran before (and runs with MLXOCR_CPU_KERNELS=0): softmax of the
-// scaled scores (precise), and x * (1 + erf(x / sqrt 2)) / 2 with its autodiff gradient.
+// scaled scores (precise), x * (1 + erf(x / sqrt 2)) / 2 with its autodiff gradient, matmul with
+// the transposed weight plus bias (cblas_sgemm: preload OpenBLAS as above, the wheel's reference
+// BLAS is 40x slower), mx::quantized_matmul, and mx::logsumexp.
 #include <mlx/mlx.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "model/cpu_kernels.h"
 
 namespace mx = mlx::core;
 using mlxocr::gelu_erf_cpu;
+using mlxocr::linear_rows_cpu;
+using mlxocr::logsumexp_cpu;
 using mlxocr::scaled_softmax_cpu;
 
 namespace {
@@ -78,6 +85,34 @@ void shapes(const std::string& name, const mx::Shape& scores_shape, const mx::Sh
       [&] { return grad_of(gelu_erf_cpu, x, gx); });
 }
 
+// A decoding step of trocr-small: `rows` sequences (batch 1 greedy, beam 4, batch 8), one token
+// each, through the fc1 layer and the output projection, then the vocabulary's log-sum-exp.
+void decoding_step(int rows) {
+  const std::string name = "trocr-small decoding step, " + std::to_string(rows) + " row(s): ";
+  const mx::array h = mx::random::normal({rows, 1, 256}, mx::float32, mx::random::key(5));
+  const mx::array fc1 = mx::random::normal({1024, 256}, mx::float32, mx::random::key(6));
+  const mx::array vocab = mx::random::normal({64044, 256}, mx::float32, mx::random::key(7));
+  const mx::array bias = mx::random::normal({64044}, mx::float32, mx::random::key(8));
+  const mx::array logits = mx::random::normal({rows, 64044}, mx::float32, mx::random::key(9));
+  mx::eval({h, fc1, vocab, bias, logits});
+  row(
+      name + "fc1 [1024,256]", [&] { return mx::matmul(h, mx::transpose(fc1)); },
+      [&] { return linear_rows_cpu(h, fc1, std::nullopt); });
+  row(
+      name + "output projection [64044,256]",
+      [&] { return mx::addmm(bias, h, mx::transpose(vocab)); },
+      [&] { return linear_rows_cpu(h, vocab, bias); });
+  const std::vector<mx::array> q8 = mx::quantize(vocab, 64, 8);
+  mx::eval(q8);
+  row(
+      name + "output projection, 8-bit",
+      [&] { return mx::quantized_matmul(h, q8[0], q8[1], q8[2], true, 64, 8) + bias; },
+      [&] { return mlxocr::quantized_linear_rows_cpu(h, q8[0], q8[1], q8[2], 64, 8, bias); });
+  row(
+      name + "log-sum-exp over 64044", [&] { return mx::logsumexp(logits, -1, true); },
+      [&] { return logsumexp_cpu(logits); });
+}
+
 }  // namespace
 
 int main() {
@@ -88,4 +123,6 @@ int main() {
          {8, 577, 1536}, 0.125f);
   shapes("default model training, batch 16 ([16,3,65,65], [16,65,768])", {16, 3, 65, 65},
          {16, 65, 768}, 0.125f);
+  for (int rows : {1, 4, 8})
+    decoding_step(rows);
 }

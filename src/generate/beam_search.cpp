@@ -24,6 +24,7 @@
 #include <numeric>
 
 #include "generate/decoding.h"
+#include "model/layers.h"
 
 namespace mlxocr::decoding {
 
@@ -188,7 +189,7 @@ std::vector<std::vector<GeneratedSequence>> beam_search(
       }
     }
     const mx::array logits = step_logits(model, last, cache);
-    const mx::array logprobs = logits - mx::logsumexp(logits, -1, true);
+    const mx::array logprobs = log_softmax(logits);
     mx::array processed = apply_logits_processors(logprobs, setup.processors, histories);
     if (config.do_sample) {
       processed =

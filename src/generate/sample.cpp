@@ -5,6 +5,7 @@
 #include <mlx/random.h>
 
 #include "generate/decoding.h"
+#include "model/layers.h"
 
 namespace mlxocr::decoding {
 
@@ -66,7 +67,7 @@ std::vector<std::vector<GeneratedSequence>> sample_search(
       histories.push_back(&row->sequence.tokens);
     }
     const mx::array logits = step_logits(model, last, cache);
-    const mx::array logprobs = logits - mx::logsumexp(logits, -1, true);
+    const mx::array normaliser = logsumexp_last_axis(logits);  // [count, 1]
     mx::array scores = apply_logits_processors(logits, setup.processors, histories);
     mx::array chosen = mx::array(0);
     if (config.do_sample) {
@@ -80,8 +81,9 @@ std::vector<std::vector<GeneratedSequence>> sample_search(
     } else {
       chosen = mx::astype(mx::argmax(scores, -1), mx::int32);
     }
+    // The chosen token's log-softmax, without building the whole row of them.
     const mx::array chosen_logprob =
-        mx::squeeze(mx::take_along_axis(logprobs, mx::expand_dims(chosen, -1), -1), -1);
+        mx::squeeze(mx::take_along_axis(logits, mx::expand_dims(chosen, -1), -1) - normaliser, -1);
     // One evaluation per step: the cache writes are part of this graph.
     std::vector<mx::array> outputs = {chosen, chosen_logprob};
     append_cache_arrays(cache, outputs);

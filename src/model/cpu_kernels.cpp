@@ -1,10 +1,5 @@
 #include "model/cpu_kernels.h"
 
-#include <mlx/allocator.h>
-#include <mlx/backend/cpu/encoder.h>
-#include <mlx/ops.h>
-#include <mlx/primitives.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -13,21 +8,20 @@
 #include <thread>
 #include <vector>
 
-#include "mlxocr/error.h"
+#include "model/cpu_kernel_primitive.h"
 #include "model/vector_math.h"
-
-// On x86-64 Linux each kernel is compiled twice, for AVX2+FMA and for the baseline, and the
-// loader picks the one the CPU supports (GCC function multi-versioning).
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
-#define MLXOCR_KERNEL __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define MLXOCR_KERNEL
-#endif
 
 namespace mlxocr {
 
 namespace {
 
+using kernel::allocate_like;
+using kernel::cpu_stream;
+using kernel::dispatch;
+using kernel::for_rows;
+using kernel::for_spans;
+using kernel::KernelPrimitive;
+using kernel::make;
 using vmath::f8;
 constexpr int kLanes = 8;
 
@@ -117,79 +111,6 @@ MLXOCR_KERNEL void softmax_grad_row(const float* y, const float* g, float* dx, s
   for (; i < length; ++i)
     dx[i] = scale * y[i] * (g[i] - dot);
 }
-
-// ---- Threads ---------------------------------------------------------------------------------
-
-// Below this many floats per thread, starting a thread costs more than it saves.
-constexpr std::int64_t kMinFloatsPerThread = 1 << 15;
-
-// Calls fn(begin, end) on disjoint ranges covering [0, rows), on up to cpu_kernel_threads()
-// threads; the calling thread takes the first range.
-template <class Fn>
-void for_rows(std::int64_t rows, std::int64_t row_floats, Fn fn) {
-  const std::int64_t by_work = std::max<std::int64_t>(1, rows * row_floats / kMinFloatsPerThread);
-  const auto count = static_cast<int>(
-      std::min<std::int64_t>({cpu_kernel_threads(), by_work, std::max<std::int64_t>(rows, 1)}));
-  if (count <= 1) {
-    fn(std::int64_t{0}, rows);
-    return;
-  }
-  std::vector<std::thread> helpers;
-  helpers.reserve(count - 1);
-  for (int t = 1; t < count; ++t)
-    helpers.emplace_back(fn, rows * t / count, rows * (t + 1) / count);
-  fn(std::int64_t{0}, rows / count);
-  for (std::thread& helper : helpers)
-    helper.join();
-}
-
-// Calls fn(from, to) on consecutive spans covering [0, n) of an element-wise kernel, the spans
-// shared out between threads.
-template <class Fn>
-void for_spans(std::int64_t n, Fn fn) {
-  constexpr std::int64_t kSpan = 4096;
-  for_rows((n + kSpan - 1) / kSpan, kSpan, [&](std::int64_t begin, std::int64_t end) {
-    fn(begin * kSpan, std::min(end * kSpan, n));
-  });
-}
-
-// ---- MLX primitives ------------------------------------------------------------------------
-
-// The output buffer: the input's when MLX says nobody else holds it (inference), else new.
-void allocate_like(const mx::array& input, mx::array& out) {
-  if (input.is_donatable() && input.itemsize() == out.itemsize()) {
-    out.copy_shared_buffer(input);
-  } else {
-    out.set_data(mx::allocator::malloc(out.nbytes()));
-  }
-}
-
-// Runs `work` on the stream's CPU worker after the inputs are computed, as MLX's own CPU kernels
-// do; the weak copies keep no extra references that would block buffer donation.
-template <class Work>
-void dispatch(const mx::Stream& stream, const std::vector<mx::array>& inputs, mx::array& out,
-              Work work) {
-  auto& encoder = mx::cpu::get_command_encoder(stream);
-  for (const mx::array& input : inputs)
-    encoder.set_input_array(input);
-  encoder.set_output_array(out);
-  std::vector<mx::array> weak_inputs;
-  for (const mx::array& input : inputs)
-    weak_inputs.push_back(mx::array::unsafe_weak_copy(input));
-  encoder.dispatch([inputs = std::move(weak_inputs), out = mx::array::unsafe_weak_copy(out),
-                    work = std::move(work)]() mutable { work(inputs, out); });
-}
-
-class KernelPrimitive : public mx::UnaryPrimitive {
- public:
-  using mx::UnaryPrimitive::UnaryPrimitive;
-  void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
-    throw UsageError("internal error: a CPU kernel of mlxocr was scheduled on a GPU stream");
-  }
-  std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& inputs) override {
-    return {inputs[0].shape()};
-  }
-};
 
 mx::array gelu_erf_grad_cpu(const mx::array& x, const mx::array& g);
 mx::array scaled_softmax_grad_cpu(const mx::array& y, const mx::array& g, float scale);
@@ -311,23 +232,12 @@ class ScaledSoftmaxGrad : public KernelPrimitive {
   float scale_;
 };
 
-mx::array make(std::shared_ptr<mx::Primitive> primitive, const mx::array& shape_of,
-               std::vector<mx::array> inputs) {
-  for (mx::array& input : inputs) {
-    if (input.dtype() != mx::float32)
-      throw UsageError("internal error: mlxocr's CPU kernels take float32 arrays only");
-    input = mx::contiguous(input);  // row-major, as the kernels read it (free when it already is)
-  }
-  return mx::array(shape_of.shape(), mx::float32, std::move(primitive), std::move(inputs));
-}
-
 mx::array gelu_erf_grad_cpu(const mx::array& x, const mx::array& g) {
-  return make(std::make_shared<GeluErfGrad>(mx::default_stream(mx::Device::cpu)), x, {x, g});
+  return make(std::make_shared<GeluErfGrad>(cpu_stream()), x.shape(), {x, g});
 }
 
 mx::array scaled_softmax_grad_cpu(const mx::array& y, const mx::array& g, float scale) {
-  return make(std::make_shared<ScaledSoftmaxGrad>(mx::default_stream(mx::Device::cpu), scale), y,
-              {y, g});
+  return make(std::make_shared<ScaledSoftmaxGrad>(cpu_stream(), scale), y.shape(), {y, g});
 }
 
 }  // namespace
@@ -365,14 +275,14 @@ int cpu_kernel_threads() {
 }
 
 mx::array gelu_erf_cpu(const mx::array& x) {
-  return make(std::make_shared<GeluErf>(mx::default_stream(mx::Device::cpu)), x, {x});
+  return make(std::make_shared<GeluErf>(cpu_stream()), x.shape(), {x});
 }
 
 mx::array scaled_softmax_cpu(const mx::array& scores, float scale, bool causal) {
   if (scores.ndim() < 1 || !(scale > 0.0f))
     throw UsageError("scaled_softmax_cpu needs scores with a last axis and a positive scale");
-  return make(std::make_shared<ScaledSoftmax>(mx::default_stream(mx::Device::cpu), scale, causal),
-              scores, {scores});
+  return make(std::make_shared<ScaledSoftmax>(cpu_stream(), scale, causal), scores.shape(),
+              {scores});
 }
 
 }  // namespace mlxocr

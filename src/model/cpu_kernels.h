@@ -1,14 +1,21 @@
-// Fused, vectorised and threaded CPU kernels for the element-wise hot spots of TrOCR: the
-// attention softmax and the exact GELU, forward and gradient, as MLX primitives (so autodiff
-// and the trainer go through them like through any MLX op).
+// Fused, vectorised and threaded CPU kernels for the hot spots of TrOCR that MLX's CPU backend
+// leaves slow: the attention softmax and the exact GELU, forward and gradient (cpu_kernels.cpp),
+// and the parts of a decoding step: a linear layer on a few rows, float32 or quantized, and the
+// vocabulary's log-sum-exp (cpu_decoding_kernels.cpp), the attention of one new token
+// (cpu_decode_attention.cpp); as MLX primitives, so autodiff and the trainer go
+// through them like through any MLX op.
 //
 // Why: MLX's x86 CPU backend runs exp and erf one lane at a time on one thread, and builds
 // GELU from five separate passes; in a training step those were about a third of the time
 // and in batched inference the encoder's softmaxes alone cost ~0.6 s per trocr-small image
-// (bench/TRAINING.md, bench/OPTIMISATION.md). On GPUs MLX's own fused kernels are used.
+// (bench/TRAINING.md, bench/OPTIMISATION.md). In a decoding step each weight matrix meets one
+// row per sequence, and OpenBLAS's sgemm repacks the whole weight for that one row: a third of
+// the step's time. On GPUs MLX's own kernels are used.
 #pragma once
 
 #include <mlx/array.h>
+
+#include <optional>
 
 namespace mlxocr {
 
@@ -27,6 +34,33 @@ mx::array gelu_erf_cpu(const mx::array& x);
 // from query i when j > i + S - L (the last query sees every key: a block of L new tokens after
 // S - L cached ones, as MLX's "causal" mask). Hidden keys get probability 0.
 mx::array scaled_softmax_cpu(const mx::array& scores, float scale, bool causal);
+
+// x W^T + b for x [..., in] with at most kLinearRowsMax rows in all, weight [out, in], bias
+// [out]; float32, CPU. Reads each weight row once for all rows (the weight-streaming bound).
+constexpr int kLinearRowsMax = 8;
+mx::array linear_rows_cpu(const mx::array& x, const mx::array& weight,
+                          const std::optional<mx::array>& bias);
+
+// The same with the weight quantized as mx::quantize stores it (codes [out, in * bits / 32]
+// uint32, scales and biases [out, in / group_size] float32): each weight is dequantized once and
+// used for every row, so the layer streams bits/32 of the float32 bytes. MLX's own CPU
+// quantized matmul is scalar code, slower than float32 on a good BLAS.
+bool quantized_linear_rows_supports(int group_size, int bits);  // 4 or 8 bits, groups % 8 == 0
+mx::array quantized_linear_rows_cpu(const mx::array& x, const mx::array& packed,
+                                    const mx::array& scales, const mx::array& biases,
+                                    int group_size, int bits, const std::optional<mx::array>& bias);
+
+// softmax(scale * q k^T) v for one query per head, q [B, heads, 1, dim], k and v [B, heads, S,
+// dim]: a decoding step's attention in one pass per head, where MLX would run two small sgemm
+// calls per head (each packing the keys or values) and a softmax. float32, CPU, dim a multiple of
+// 8 up to 128 (attend_one_query_supports).
+bool attend_one_query_supports(const mx::array& q, const mx::array& k);
+mx::array attend_one_query_cpu(const mx::array& q, const mx::array& k, const mx::array& v,
+                               float scale);
+
+// log(sum(exp(x))) over the last axis, kept as an axis of 1 (mx::logsumexp(x, -1, true));
+// float32, CPU.
+mx::array logsumexp_cpu(const mx::array& x);
 
 // How many threads one kernel call may use: set_cpu_kernel_threads, else MLXOCR_THREADS, else
 // the hardware's (at most 8).

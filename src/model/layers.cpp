@@ -3,6 +3,7 @@
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "mlxocr/error.h"
@@ -10,13 +11,40 @@
 
 namespace mlxocr {
 
+namespace {
+
+// Whether linear_rows_cpu computes x W^T + b: float32 throughout and at most kLinearRowsMax rows.
+bool few_rows_for_cpu_kernel(const mx::array& x, const Linear& layer) {
+  if (!cpu_kernels_apply(x) || x.ndim() < 1 || layer.weight.dtype() != mx::float32) return false;
+  if (layer.bias && layer.bias->dtype() != mx::float32) return false;
+  return static_cast<std::int64_t>(x.size()) <= std::int64_t{kLinearRowsMax} * x.shape(-1);
+}
+
+bool few_rows_for_quantized_kernel(const mx::array& x, const QuantizedMatrix& q,
+                                   const std::optional<mx::array>& bias) {
+  if (!cpu_kernels_apply(x) || x.ndim() < 1 ||
+      !quantized_linear_rows_supports(q.group_size, q.bits))
+    return false;
+  if (q.scales.dtype() != mx::float32 || q.biases.dtype() != mx::float32) return false;
+  if (bias && bias->dtype() != mx::float32) return false;
+  return static_cast<std::int64_t>(x.size()) <= std::int64_t{kLinearRowsMax} * x.shape(-1);
+}
+
+}  // namespace
+
 mx::array linear(const mx::array& x, const Linear& layer) {
   if (layer.quantized) {
     const QuantizedMatrix& q = *layer.quantized;
+    if (few_rows_for_quantized_kernel(x, q, layer.bias))
+      return quantized_linear_rows_cpu(x, q.packed, q.scales, q.biases, q.group_size, q.bits,
+                                       layer.bias);
     const mx::array y =
         mx::quantized_matmul(x, q.packed, q.scales, q.biases, true, q.group_size, q.bits);
     return layer.bias ? y + *layer.bias : y;
   }
+  // A decoding step has one row per sequence: there our kernel streams the weight once, where
+  // sgemm would first repack all of it.
+  if (few_rows_for_cpu_kernel(x, layer)) return linear_rows_cpu(x, layer.weight, layer.bias);
   // addmm/matmul read the transposed weight through strides; no copy is made.
   if (layer.bias) return mx::addmm(*layer.bias, x, mx::transpose(layer.weight));
   return mx::matmul(x, mx::transpose(layer.weight));
@@ -42,6 +70,15 @@ mx::array layer_norm(const mx::array& x, const LayerNorm& norm) {
   return mx::fast::layer_norm(x, norm.weight, norm.bias, norm.eps);
 }
 
+mx::array logsumexp_last_axis(const mx::array& x) {
+  if (cpu_kernels_apply(x)) return logsumexp_cpu(x);
+  return mx::logsumexp(x, -1, true);
+}
+
+mx::array log_softmax(const mx::array& x) {
+  return x - logsumexp_last_axis(x);
+}
+
 mx::array activation(const mx::array& x, const std::string& name) {
   if (name == "gelu") {
     if (cpu_kernels_apply(x)) return gelu_erf_cpu(x);
@@ -63,6 +100,8 @@ mx::array attention(const mx::array& q, const mx::array& k, const mx::array& v, 
   if (!cpu_kernels_apply(q)) {
     return mx::fast::scaled_dot_product_attention(q, k, v, scale, causal ? "causal" : "");
   }
+  // One new token per sequence (L = 1): it sees every key, causal or not.
+  if (attend_one_query_supports(q, k)) return attend_one_query_cpu(q, k, v, scale);
   const mx::array scores = mx::matmul(q, mx::swapaxes(k, -1, -2));
   return mx::matmul(scaled_softmax_cpu(scores, scale, causal), v);
 }

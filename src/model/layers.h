@@ -72,6 +72,10 @@ mx::array embedding(const Linear& table, const mx::array& ids);
 Linear quantize_linear(const Linear& layer, int group_size, int bits);
 mx::array layer_norm(const mx::array& x, const LayerNorm& norm);
 
+// log(sum(exp(x))) over the last axis, kept as an axis of 1, and x minus it (log_softmax).
+mx::array logsumexp_last_axis(const mx::array& x);
+mx::array log_softmax(const mx::array& x);
+
 // transformers' ACT2FN by name; "gelu" is the exact (erf) GELU.
 mx::array activation(const mx::array& x, const std::string& name);
 

@@ -2,6 +2,7 @@
 
 #include <mlx/ops.h>
 
+#include "model/layers.h"
 #include "train/batch.h"
 
 namespace mlxocr {
@@ -14,7 +15,7 @@ mx::array cross_entropy_sum(const mx::array& logits, const mx::array& labels,
                             float label_smoothing) {
   const mx::array x = mx::astype(logits, mx::float32);
   const int vocab = x.shape(-1);
-  const mx::array log_probs = x - mx::logsumexp(x, -1, true);
+  const mx::array log_probs = log_softmax(x);
   const mx::array counted = mx::not_equal(labels, mx::array(kIgnoreIndex));
   const mx::array targets = mx::where(counted, mx::astype(labels, mx::int32), mx::array(0));
   const mx::array nll =

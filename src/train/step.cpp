@@ -4,6 +4,7 @@
 #include <mlx/transforms.h>
 
 #include "mlxocr/error.h"
+#include "model/layers.h"
 #include "train/ctc.h"
 #include "train/loss.h"
 #include "train/parameters.h"
@@ -28,7 +29,7 @@ mx::array ctc_log_probs(const TrOCRModel& model, const mx::array& states, const 
   const int columns = model.config.encoder.num_patches();
   const mx::array patches = mx::slice(states, {0, length - columns, 0}, {batch, length, width});
   const mx::array logits = mx::matmul(patches, mx::transpose(weight)) + bias;
-  return logits - mx::logsumexp(logits, -1, true);
+  return log_softmax(logits);
 }
 
 }  // namespace

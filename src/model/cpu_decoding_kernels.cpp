@@ -1,0 +1,443 @@
+// The two CPU kernels of a decoding step: a linear layer applied to a handful of rows (one token
+// per sequence) and the log-sum-exp over the vocabulary. See cpu_kernels.h for why.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "model/cpu_kernel_primitive.h"
+#include "model/cpu_kernels.h"
+#include "model/vector_math.h"
+
+namespace mlxocr {
+
+namespace {
+
+using kernel::dispatch;
+using kernel::for_rows;
+using kernel::KernelPrimitive;
+using vmath::f8;
+constexpr int kLanes = 8;
+
+float sum_lanes(const f8& v) {
+  float sum = 0.0f;
+  for (int lane = 0; lane < kLanes; ++lane)
+    sum += v[lane];
+  return sum;
+}
+
+// y[r, o] = x[r] . w[o] + b[o] for the R weight rows o0 .. o0+R-1 and the M rows of x. Each
+// 8-float piece of a weight row is loaded once and used for all M rows of x; the R * M
+// accumulators are independent, so the FMAs overlap.
+template <int M, int R>
+[[gnu::always_inline]] inline void linear_block(const float* x, const float* w, const float* b,
+                                                float* y, std::int64_t in, std::int64_t out,
+                                                std::int64_t o0) {
+  f8 acc[R][M];
+  for (int j = 0; j < R; ++j)
+    for (int r = 0; r < M; ++r)
+      acc[j][r] = vmath::splat(0.0f);
+  std::int64_t i = 0;
+  for (; i + kLanes <= in; i += kLanes) {
+    for (int j = 0; j < R; ++j) {
+      const f8 weights = vmath::load(w + (o0 + j) * in + i);
+      for (int r = 0; r < M; ++r)
+        acc[j][r] += weights * vmath::load(x + r * in + i);
+    }
+  }
+  for (int j = 0; j < R; ++j) {
+    const float* weight_row = w + (o0 + j) * in;
+    for (int r = 0; r < M; ++r) {
+      float sum = sum_lanes(acc[j][r]);
+      for (std::int64_t k = i; k < in; ++k)
+        sum += x[r * in + k] * weight_row[k];
+      y[r * out + o0 + j] = sum + (b ? b[o0 + j] : 0.0f);
+    }
+  }
+}
+
+// Outputs [from, to) for the M rows of x, R weight rows at a time (the rest one by one).
+template <int M, int R>
+[[gnu::always_inline]] inline void linear_span(const float* x, const float* w, const float* b,
+                                               float* y, std::int64_t in, std::int64_t out,
+                                               std::int64_t from, std::int64_t to) {
+  std::int64_t o = from;
+  for (; o + R <= to; o += R)
+    linear_block<M, R>(x, w, b, y, in, out, o);
+  for (; o < to; ++o)
+    linear_block<M, 1>(x, w, b, y, in, out, o);
+}
+
+// y[r, o] = x[r] . w[o] (+ b[o]) for outputs o in [from, to) and rows r < rows, taken 8 at a
+// time. The weight is read from memory once per 8 rows: at a few rows the layer costs what
+// streaming its weight costs, where sgemm would first copy (pack) all of it.
+MLXOCR_KERNEL void linear_rows(const float* x, const float* w, const float* b, float* y,
+                               std::int64_t rows, std::int64_t in, std::int64_t out,
+                               std::int64_t from, std::int64_t to) {
+  for (std::int64_t r = 0; r < rows; r += 8) {
+    const float* xr = x + r * in;
+    float* yr = y + r * out;
+    switch (std::min<std::int64_t>(8, rows - r)) {  // more weight rows at once for fewer x rows
+      case 1:
+        linear_span<1, 4>(xr, w, b, yr, in, out, from, to);
+        break;
+      case 2:
+        linear_span<2, 2>(xr, w, b, yr, in, out, from, to);
+        break;
+      case 3:
+        linear_span<3, 2>(xr, w, b, yr, in, out, from, to);
+        break;
+      case 4:
+        linear_span<4, 1>(xr, w, b, yr, in, out, from, to);
+        break;
+      case 5:
+        linear_span<5, 1>(xr, w, b, yr, in, out, from, to);
+        break;
+      case 6:
+        linear_span<6, 1>(xr, w, b, yr, in, out, from, to);
+        break;
+      case 7:
+        linear_span<7, 1>(xr, w, b, yr, in, out, from, to);
+        break;
+      default:
+        linear_span<8, 1>(xr, w, b, yr, in, out, from, to);
+        break;
+    }
+  }
+}
+
+// The 8 weights of `codes` (MLX's affine quantization: w = scale * code + bias, codes packed
+// into uint32 words from the lowest bits up) starting at element `i` of a row, i % 8 == 0.
+// Which code of an 8-bit piece lane l of dequantize8<8> holds.
+constexpr int kByteOfLane[kLanes] = {0, 4, 1, 5, 2, 6, 3, 7};
+
+// x [rows, in] with each 8-float piece in kByteOfLane order (in % 8 == 0).
+std::vector<float> permute_for_8_bits(const float* x, std::int64_t rows, std::int64_t in) {
+  std::vector<float> permuted(static_cast<size_t>(rows * in));
+  for (std::int64_t piece = 0; piece < rows * in; piece += kLanes)
+    for (int lane = 0; lane < kLanes; ++lane)
+      permuted[piece + lane] = x[piece + kByteOfLane[lane]];
+  return permuted;
+}
+
+template <int Bits>
+[[gnu::always_inline]] inline f8 dequantize8(const std::uint32_t* codes, std::int64_t i, f8 scale,
+                                             f8 bias) {
+  using u8 = std::uint32_t __attribute__((vector_size(32)));
+  u8 code;
+  if constexpr (Bits == 8) {
+    // Two words (8 codes) broadcast as one 64-bit value: lane l holds word l % 2 and takes its
+    // byte l / 2, i.e. code kByteOfLane[l]; x is permuted to match (permute_for_8_bits).
+    // (Building the vector lane by lane goes through memory and stalls store forwarding.)
+    using u64x4 = std::uint64_t __attribute__((vector_size(32)));
+    std::uint64_t pair;
+    __builtin_memcpy(&pair, codes + i / 4, sizeof pair);
+    const u8 words = __builtin_bit_cast(u8, u64x4{} + pair);
+    code = (words >> u8{0, 0, 8, 8, 16, 16, 24, 24}) & 255u;
+  } else {  // Bits == 4: eight codes per word
+    const u8 word = u8{} + codes[i / 8];
+    code = (word >> u8{0, 4, 8, 12, 16, 20, 24, 28}) & 15u;
+  }
+  // Codes are below 2^8: the signed conversion is exact and is one instruction (vcvtdq2ps).
+  return __builtin_convertvector(__builtin_convertvector(code, vmath::i8), f8) * scale + bias;
+}
+
+// y[r, o] = x[r] . w[o] (+ b[o]) for the M rows of x and outputs o in [from, to), w quantized:
+// each 8-weight piece is dequantized once and used for every row of x. Needs in % group == 0
+// and group % 8 == 0.
+template <int Bits, int M>
+[[gnu::always_inline]] inline void quantized_span(const float* x, const std::uint32_t* codes,
+                                                  const float* scales, const float* biases,
+                                                  const float* b, float* y, std::int64_t in,
+                                                  std::int64_t out, std::int64_t group,
+                                                  std::int64_t from, std::int64_t to) {
+  const std::int64_t groups = in / group, words = in * Bits / 32;
+  for (std::int64_t o = from; o < to; ++o) {
+    f8 acc[M];
+    for (int r = 0; r < M; ++r)
+      acc[r] = vmath::splat(0.0f);
+    for (std::int64_t g = 0; g < groups; ++g) {
+      const f8 scale = vmath::splat(scales[o * groups + g]);
+      const f8 bias = vmath::splat(biases[o * groups + g]);
+      for (std::int64_t i = g * group; i < (g + 1) * group; i += kLanes) {
+        const f8 weights = dequantize8<Bits>(codes + o * words, i, scale, bias);
+        for (int r = 0; r < M; ++r)
+          acc[r] += weights * vmath::load(x + r * in + i);
+      }
+    }
+    for (int r = 0; r < M; ++r)
+      y[r * out + o] = sum_lanes(acc[r]) + (b ? b[o] : 0.0f);
+  }
+}
+
+template <int Bits>
+[[gnu::always_inline]] inline void quantized_rows(const float* x, const std::uint32_t* codes,
+                                                  const float* scales, const float* biases,
+                                                  const float* b, float* y, std::int64_t rows,
+                                                  std::int64_t in, std::int64_t out,
+                                                  std::int64_t group, std::int64_t from,
+                                                  std::int64_t to) {
+  for (std::int64_t r = 0; r < rows; r += 4) {
+    const float* xr = x + r * in;
+    float* yr = y + r * out;
+    switch (std::min<std::int64_t>(4, rows - r)) {
+      case 1:
+        quantized_span<Bits, 1>(xr, codes, scales, biases, b, yr, in, out, group, from, to);
+        break;
+      case 2:
+        quantized_span<Bits, 2>(xr, codes, scales, biases, b, yr, in, out, group, from, to);
+        break;
+      case 3:
+        quantized_span<Bits, 3>(xr, codes, scales, biases, b, yr, in, out, group, from, to);
+        break;
+      default:
+        quantized_span<Bits, 4>(xr, codes, scales, biases, b, yr, in, out, group, from, to);
+        break;
+    }
+  }
+}
+
+MLXOCR_KERNEL void quantized_linear_rows(const float* x, const std::uint32_t* codes,
+                                         const float* scales, const float* biases, const float* b,
+                                         float* y, int bits, std::int64_t rows, std::int64_t in,
+                                         std::int64_t out, std::int64_t group, std::int64_t from,
+                                         std::int64_t to) {
+  if (bits == 8) {
+    quantized_rows<8>(x, codes, scales, biases, b, y, rows, in, out, group, from, to);
+  } else {
+    quantized_rows<4>(x, codes, scales, biases, b, y, rows, in, out, group, from, to);
+  }
+}
+
+// log(sum(exp(x))) of one row, with the largest entry factored out. A row whose largest entry
+// is +-inf or NaN gives that entry (log of a sum with an infinite or undefined term).
+MLXOCR_KERNEL float logsumexp_row(const float* x, std::int64_t n) {
+  const float lowest = -std::numeric_limits<float>::infinity();
+  f8 top = vmath::splat(lowest);
+  vmath::i8 nan_lanes = {};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const f8 v = vmath::load(x + i);
+    top = vmath::select(v > top, v, top);
+    nan_lanes |= v != v;  // a NaN never wins a comparison: look for one explicitly
+  }
+  float m = lowest;
+  bool nan = false;
+  for (int lane = 0; lane < kLanes; ++lane) {
+    m = std::max(m, top[lane]);
+    nan = nan || nan_lanes[lane] != 0;
+  }
+  for (; i < n; ++i) {
+    m = std::max(m, x[i]);
+    nan = nan || std::isnan(x[i]);
+  }
+  if (nan) return std::numeric_limits<float>::quiet_NaN();
+  if (std::isinf(m)) return m;
+  f8 total = vmath::splat(0.0f);
+  for (i = 0; i + kLanes <= n; i += kLanes)
+    total += vmath::exp(vmath::load(x + i) - m);
+  if (i < n) total += vmath::exp(vmath::load_partial(x + i, static_cast<int>(n - i), lowest) - m);
+  return m + std::log(sum_lanes(total));
+}
+
+// Below this many weight floats per thread a second thread costs more than it saves (a thread
+// start is ~20 us, streaming 1 MB of weights ~70 us on one core).
+constexpr std::int64_t kMinWeightFloatsPerThread = 1 << 18;
+
+class LinearRows : public KernelPrimitive {
+ public:
+  using KernelPrimitive::KernelPrimitive;
+  const char* name() const override { return "MlxocrLinearRows"; }
+  bool is_equivalent(const mx::Primitive&) const override { return true; }
+
+  std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& inputs) override {
+    mx::Shape shape = inputs[0].shape();
+    shape.back() = inputs[1].shape(0);
+    return {shape};
+  }
+
+  void eval_cpu(const std::vector<mx::array>& inputs, mx::array& result) override {
+    result.set_data(mx::allocator::malloc(result.nbytes()));
+    dispatch(stream(), inputs, result, [](std::vector<mx::array>& in, mx::array& y) {
+      const std::int64_t features = in[1].shape(1), outputs = in[1].shape(0);
+      const std::int64_t rows = static_cast<std::int64_t>(in[0].size()) / features;
+      const float* x = in[0].data<float>();
+      const float* w = in[1].data<float>();
+      const float* b = in.size() > 2 ? in[2].data<float>() : nullptr;
+      float* dst = y.data<float>();
+      for_rows(
+          outputs, features,
+          [&](std::int64_t from, std::int64_t to) {
+            linear_rows(x, w, b, dst, rows, features, outputs, from, to);
+          },
+          kMinWeightFloatsPerThread);
+    });
+  }
+
+  // The gradients through MLX's own ops: training runs at many rows, where BLAS is the right tool.
+  std::vector<mx::array> vjp(const std::vector<mx::array>& primals,
+                             const std::vector<mx::array>& cotangents,
+                             const std::vector<int>& argnums,
+                             const std::vector<mx::array>&) override {
+    const mx::array& x = primals[0];
+    const mx::array& w = primals[1];
+    const mx::array& g = cotangents[0];
+    const int features = w.shape(1), outputs = w.shape(0);
+    std::vector<mx::array> grads;
+    for (int arg : argnums) {
+      if (arg == 0) {
+        grads.push_back(mx::matmul(g, w));
+      } else if (arg == 1) {
+        grads.push_back(mx::matmul(mx::transpose(mx::reshape(g, {-1, outputs})),
+                                   mx::reshape(x, {-1, features})));
+      } else {
+        grads.push_back(mx::sum(mx::reshape(g, {-1, outputs}), 0));
+      }
+    }
+    return grads;
+  }
+};
+
+class QuantizedLinearRows : public KernelPrimitive {
+ public:
+  QuantizedLinearRows(mx::Stream stream, int group_size, int bits)
+      : KernelPrimitive(stream), group_size_(group_size), bits_(bits) {}
+  const char* name() const override { return "MlxocrQuantizedLinearRows"; }
+  bool is_equivalent(const mx::Primitive& other) const override {
+    const auto& o = static_cast<const QuantizedLinearRows&>(other);
+    return group_size_ == o.group_size_ && bits_ == o.bits_;
+  }
+
+  std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& inputs) override {
+    mx::Shape shape = inputs[0].shape();
+    shape.back() = inputs[1].shape(0);
+    return {shape};
+  }
+
+  void eval_cpu(const std::vector<mx::array>& inputs, mx::array& result) override {
+    result.set_data(mx::allocator::malloc(result.nbytes()));
+    dispatch(stream(), inputs, result,
+             [group = group_size_, bits = bits_](std::vector<mx::array>& in, mx::array& y) {
+               const std::int64_t features = in[0].shape(-1), outputs = in[1].shape(0);
+               const std::int64_t rows = static_cast<std::int64_t>(in[0].size()) / features;
+               const float* b = in.size() > 4 ? in[4].data<float>() : nullptr;
+               std::vector<float> permuted;
+               const float* x = in[0].data<float>();
+               if (bits == 8) {
+                 permuted = permute_for_8_bits(x, rows, features);
+                 x = permuted.data();
+               }
+               for_rows(
+                   outputs, features,
+                   [&](std::int64_t from, std::int64_t to) {
+                     quantized_linear_rows(x, in[1].data<std::uint32_t>(), in[2].data<float>(),
+                                           in[3].data<float>(), b, y.data<float>(), bits, rows,
+                                           features, outputs, group, from, to);
+                   },
+                   kMinWeightFloatsPerThread);
+             });
+  }
+
+  // Inference only: the gradient with respect to x (quantized weights are not trained).
+  std::vector<mx::array> vjp(const std::vector<mx::array>& primals,
+                             const std::vector<mx::array>& cotangents,
+                             const std::vector<int>& argnums,
+                             const std::vector<mx::array>&) override {
+    if (argnums.size() != 1 || argnums[0] != 0)
+      throw UsageError("quantized weights have no gradient: they are not trained");
+    return {mx::matmul(cotangents[0],
+                       mx::dequantize(primals[1], primals[2], primals[3], group_size_, bits_))};
+  }
+
+ private:
+  int group_size_;
+  int bits_;
+};
+
+class LogSumExp : public KernelPrimitive {
+ public:
+  using KernelPrimitive::KernelPrimitive;
+  const char* name() const override { return "MlxocrLogSumExp"; }
+  bool is_equivalent(const mx::Primitive&) const override { return true; }
+
+  std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& inputs) override {
+    mx::Shape shape = inputs[0].shape();
+    shape.back() = 1;
+    return {shape};
+  }
+
+  void eval_cpu(const std::vector<mx::array>& inputs, mx::array& result) override {
+    result.set_data(mx::allocator::malloc(result.nbytes()));
+    dispatch(stream(), inputs, result, [](std::vector<mx::array>& in, mx::array& y) {
+      const std::int64_t length = in[0].shape(-1);
+      const float* x = in[0].data<float>();
+      float* dst = y.data<float>();
+      for_rows(static_cast<std::int64_t>(y.size()), length,
+               [&](std::int64_t begin, std::int64_t end) {
+                 for (std::int64_t r = begin; r < end; ++r)
+                   dst[r] = logsumexp_row(x + r * length, length);
+               });
+    });
+  }
+
+  // d lse / dx = softmax(x) = exp(x - lse).
+  std::vector<mx::array> vjp(const std::vector<mx::array>& primals,
+                             const std::vector<mx::array>& cotangents, const std::vector<int>&,
+                             const std::vector<mx::array>& outputs) override {
+    return {cotangents[0] * mx::exp(primals[0] - outputs[0])};
+  }
+};
+
+}  // namespace
+
+mx::array linear_rows_cpu(const mx::array& x, const mx::array& weight,
+                          const std::optional<mx::array>& bias) {
+  if (weight.ndim() != 2 || x.ndim() < 1 || x.shape(-1) != weight.shape(1) ||
+      (bias && (bias->ndim() != 1 || bias->shape(0) != weight.shape(0))))
+    throw UsageError("linear_rows_cpu: x [..., in], weight [out, in] and bias [out] do not fit");
+  std::vector<mx::array> inputs = {x, weight};
+  if (bias) inputs.push_back(*bias);
+  mx::Shape shape = x.shape();
+  shape.back() = weight.shape(0);
+  return kernel::make(std::make_shared<LinearRows>(kernel::cpu_stream()), std::move(shape),
+                      std::move(inputs));
+}
+
+bool quantized_linear_rows_supports(int group_size, int bits) {
+  return (bits == 4 || bits == 8) && group_size > 0 && group_size % kLanes == 0;
+}
+
+mx::array quantized_linear_rows_cpu(const mx::array& x, const mx::array& packed,
+                                    const mx::array& scales, const mx::array& biases,
+                                    int group_size, int bits,
+                                    const std::optional<mx::array>& bias) {
+  if (!quantized_linear_rows_supports(group_size, bits))
+    throw UsageError("quantized_linear_rows_cpu takes 4 or 8 bits in groups of a multiple of 8");
+  const int outputs = packed.ndim() == 2 ? packed.shape(0) : -1;
+  const int features = x.ndim() >= 1 ? x.shape(-1) : -1;
+  if (packed.dtype() != mx::uint32 || outputs < 0 || features % group_size != 0 ||
+      packed.shape(1) * 32 != features * bits ||
+      scales.shape() != mx::Shape{outputs, features / group_size} ||
+      biases.shape() != scales.shape() ||
+      (bias && (bias->ndim() != 1 || bias->shape(0) != outputs)))
+    throw UsageError("quantized_linear_rows_cpu: x, codes, scales, biases and bias do not fit");
+  std::vector<mx::array> inputs = {x, packed, scales, biases};
+  if (bias) inputs.push_back(*bias);
+  mx::Shape shape = x.shape();
+  shape.back() = outputs;
+  return kernel::make(std::make_shared<QuantizedLinearRows>(kernel::cpu_stream(), group_size, bits),
+                      std::move(shape), std::move(inputs));
+}
+
+mx::array logsumexp_cpu(const mx::array& x) {
+  if (x.ndim() < 1 || x.shape(-1) < 1)
+    throw UsageError("logsumexp_cpu needs an array with a non-empty last axis");
+  mx::Shape shape = x.shape();
+  shape.back() = 1;
+  return kernel::make(std::make_shared<LogSumExp>(kernel::cpu_stream()), std::move(shape), {x});
+}
+
+}  // namespace mlxocr

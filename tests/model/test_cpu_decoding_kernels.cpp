@@ -1,0 +1,282 @@
+// The decoding-step kernels against the formulas in double precision: the linear layer on a few
+// rows (every row count up to the 8 it takes at once, tails of the 8 lanes and of the weight-row
+// blocks, a strided input, the threaded path), its 4- and 8-bit quantized form (against MLX's
+// dequantize and quantized_matmul), the one-query attention (against MLX's fused attention) and
+// the log-sum-exp (large, infinite and NaN entries); their gradients against MLX's own ops. The
+// generation parity tests against transformers decode through all of them.
+#include <gtest/gtest.h>
+#include <mlx/fast.h>
+#include <mlx/ops.h>
+#include <mlx/random.h>
+#include <mlx/transforms.h>
+
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "mlxocr/error.h"
+#include "model/cpu_kernels.h"
+#include "model/layers.h"
+
+namespace mlxocr {
+namespace {
+
+std::vector<float> values(const mx::array& a) {
+  mx::array c = mx::contiguous(a);
+  mx::eval(c);
+  return {c.data<float>(), c.data<float>() + c.size()};
+}
+
+// x [rows, in] . w [out, in]^T + b, in double; `scale` gets sum |x w| + |b| per entry, the size
+// float32 rounding is relative to.
+std::vector<double> linear_reference(const std::vector<float>& x, const std::vector<float>& w,
+                                     const std::vector<float>* b, int rows, int in, int out,
+                                     std::vector<double>& scale) {
+  std::vector<double> y(static_cast<size_t>(rows) * out);
+  scale.assign(y.size(), 0.0);
+  for (int r = 0; r < rows; ++r) {
+    for (int o = 0; o < out; ++o) {
+      double sum = b ? (*b)[o] : 0.0, size = b ? std::abs((*b)[o]) : 0.0;
+      for (int k = 0; k < in; ++k) {
+        sum += static_cast<double>(x[r * in + k]) * w[o * in + k];
+        size += std::abs(static_cast<double>(x[r * in + k]) * w[o * in + k]);
+      }
+      y[r * out + o] = sum;
+      scale[r * out + o] = size;
+    }
+  }
+  return y;
+}
+
+void expect_linear(const mx::array& x, const mx::array& w, const std::optional<mx::array>& b) {
+  const int in = w.shape(1), out = w.shape(0);
+  const int rows = static_cast<int>(x.size()) / in;
+  const std::vector<float> xv = values(x), wv = values(w);
+  const std::vector<float> bv = b ? values(*b) : std::vector<float>{};
+  std::vector<double> scale;
+  const std::vector<double> want =
+      linear_reference(xv, wv, b ? &bv : nullptr, rows, in, out, scale);
+  const mx::array y = linear_rows_cpu(x, w, b);
+  mx::Shape shape = x.shape();
+  shape.back() = out;
+  EXPECT_EQ(y.shape(), shape);
+  const std::vector<float> got = values(y);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_NEAR(got[i], want[i], 1e-6 * scale[i] + 1e-30) << "rows " << rows << ", element " << i;
+}
+
+TEST(CpuDecodingKernels, LinearRowsMatchesDoublePrecisionForEveryRowCount) {
+  // in = 37: four 8-float pieces and a tail; out = 13: weight-row blocks of 4 and 2 leave a rest.
+  const mx::array w = mx::random::normal({13, 37}, mx::float32, mx::random::key(1));
+  const mx::array b = mx::random::normal({13}, mx::float32, mx::random::key(2));
+  for (int rows = 1; rows <= kLinearRowsMax; ++rows) {
+    const mx::array x = mx::random::normal({rows, 1, 37}, mx::float32, mx::random::key(3 + rows));
+    expect_linear(x, w, b);
+    expect_linear(x, w, std::nullopt);
+  }
+}
+
+TEST(CpuDecodingKernels, LinearRowsTakesMoreRowsEightAtATimeAndAStridedInput) {
+  const mx::array w = mx::random::normal({21, 64}, mx::float32, mx::random::key(20));
+  const mx::array x = mx::random::normal({64, 11}, mx::float32, mx::random::key(21));
+  expect_linear(mx::transpose(x), w, std::nullopt);  // 11 rows, read through a transpose
+}
+
+TEST(CpuDecodingKernels, LinearRowsSharesABigWeightBetweenThreads) {
+  set_cpu_kernel_threads(2);  // 4101 x 80 floats: enough work for two threads
+  const mx::array w = mx::random::normal({4101, 80}, mx::float32, mx::random::key(22));
+  const mx::array b = mx::random::normal({4101}, mx::float32, mx::random::key(23));
+  for (int rows : {1, 3}) {
+    expect_linear(mx::random::normal({rows, 80}, mx::float32, mx::random::key(24 + rows)), w, b);
+  }
+  set_cpu_kernel_threads(0);
+}
+
+TEST(CpuDecodingKernels, LinearRowsGradientsEqualThoseOfMatmul) {
+  const mx::array x = mx::random::normal({2, 1, 19}, mx::float32, mx::random::key(30));
+  const mx::array w = mx::random::normal({7, 19}, mx::float32, mx::random::key(31));
+  const mx::array b = mx::random::normal({7}, mx::float32, mx::random::key(32));
+  const mx::array g = mx::random::normal({2, 1, 7}, mx::float32, mx::random::key(33));
+  auto ours = [](const std::vector<mx::array>& in) {
+    return std::vector<mx::array>{linear_rows_cpu(in[0], in[1], in[2])};
+  };
+  auto theirs = [](const std::vector<mx::array>& in) {
+    return std::vector<mx::array>{mx::matmul(in[0], mx::transpose(in[1])) + in[2]};
+  };
+  const auto got = mx::vjp(ours, {x, w, b}, {g}).second;
+  const auto want = mx::vjp(theirs, {x, w, b}, {g}).second;
+  ASSERT_EQ(got.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(got[i].shape(), want[i].shape()) << "input " << i;
+    const std::vector<float> a = values(got[i]), e = values(want[i]);
+    for (size_t j = 0; j < a.size(); ++j)
+      EXPECT_NEAR(a[j], e[j], 1e-5 * (1.0 + std::abs(e[j]))) << "input " << i << ", element " << j;
+  }
+}
+
+TEST(CpuDecodingKernels, LinearOfLayersUsesItOnlyForFewRows) {
+  // Both sides of the switch in linear(): 8 rows (kernel) and 9 rows (matmul) give the same.
+  Linear layer;
+  layer.weight = mx::random::normal({10, 24}, mx::float32, mx::random::key(40));
+  layer.bias = mx::random::normal({10}, mx::float32, mx::random::key(41));
+  const mx::array x = mx::random::normal({9, 24}, mx::float32, mx::random::key(42));
+  const std::vector<float> all = values(linear(x, layer));
+  const std::vector<float> first8 = values(linear(mx::slice(x, {0, 0}, {8, 24}), layer));
+  for (size_t i = 0; i < first8.size(); ++i)
+    EXPECT_NEAR(first8[i], all[i], 1e-5 * (1.0 + std::abs(all[i]))) << "element " << i;
+}
+
+TEST(CpuDecodingKernels, QuantizedLinearRowsEqualsTheDequantizedWeights) {
+  // The kernel's unpacking against MLX's own dequantize, its sums against double precision.
+  const mx::array w = mx::random::normal({11, 128}, mx::float32, mx::random::key(60));
+  const mx::array b = mx::random::normal({11}, mx::float32, mx::random::key(61));
+  for (int bits : {4, 8}) {
+    for (int group : {32, 64}) {
+      const std::vector<mx::array> q = mx::quantize(w, group, bits);
+      const std::vector<float> dequantized = values(mx::dequantize(q[0], q[1], q[2], group, bits));
+      for (int rows : {1, 2, 3, 4, 5, 8}) {
+        const mx::array x =
+            mx::random::normal({rows, 128}, mx::float32, mx::random::key(62 + rows));
+        std::vector<double> scale;
+        const std::vector<float> bv = values(b);
+        const std::vector<double> want =
+            linear_reference(values(x), dequantized, &bv, rows, 128, 11, scale);
+        const std::vector<float> got =
+            values(quantized_linear_rows_cpu(x, q[0], q[1], q[2], group, bits, b));
+        ASSERT_EQ(got.size(), want.size());
+        for (size_t i = 0; i < got.size(); ++i)
+          EXPECT_NEAR(got[i], want[i], 2e-6 * scale[i])
+              << bits << " bits, group " << group << ", rows " << rows << ", element " << i;
+      }
+    }
+  }
+}
+
+TEST(CpuDecodingKernels, QuantizedLinearOfLayersAgreesWithMlxQuantizedMatmul) {
+  Linear layer;
+  layer.weight = mx::random::normal({300, 64}, mx::float32, mx::random::key(70));
+  layer.bias = mx::random::normal({300}, mx::float32, mx::random::key(71));
+  const Linear quantized = quantize_linear(layer, 64, 8);
+  const QuantizedMatrix& q = *quantized.quantized;
+  const mx::array x = mx::random::normal({1, 1, 64}, mx::float32, mx::random::key(72));
+  const std::vector<float> got = values(linear(x, quantized));
+  const std::vector<float> want =
+      values(mx::quantized_matmul(x, q.packed, q.scales, q.biases, true, q.group_size, q.bits) +
+             *layer.bias);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_NEAR(got[i], want[i], 1e-4 * (1.0 + std::abs(want[i]))) << "element " << i;
+  EXPECT_THROW(quantized_linear_rows_cpu(x, q.packed, q.scales, q.biases, 64, 3, std::nullopt),
+               UsageError);
+}
+
+TEST(CpuDecodingKernels, OneQueryAttentionEqualsMlxFusedAttention) {
+  for (int dim : {32, 64}) {
+    for (int keys : {1, 7, 577}) {
+      const mx::array q = mx::random::normal({2, 3, 1, dim}, mx::float32, mx::random::key(80));
+      // Keys and values as the decoder's cache holds them: the first `keys` rows of a longer
+      // buffer, a strided view.
+      const mx::array cache_k =
+          mx::random::normal({2, 3, keys + 5, dim}, mx::float32, mx::random::key(81));
+      const mx::array cache_v =
+          mx::random::normal({2, 3, keys + 5, dim}, mx::float32, mx::random::key(82));
+      const mx::array k = mx::slice(cache_k, {0, 0, 0, 0}, {2, 3, keys, dim});
+      const mx::array v = mx::slice(cache_v, {0, 0, 0, 0}, {2, 3, keys, dim});
+      ASSERT_TRUE(attend_one_query_supports(q, k));
+      const float scale = 1.0f / std::sqrt(static_cast<float>(dim));
+      const std::vector<float> got = values(attend_one_query_cpu(q, k, v, scale));
+      const std::vector<float> want = values(mx::fast::scaled_dot_product_attention(
+          q, mx::contiguous(k), mx::contiguous(v), scale, ""));
+      ASSERT_EQ(got.size(), want.size());
+      for (size_t i = 0; i < got.size(); ++i)
+        EXPECT_NEAR(got[i], want[i], 1e-5) << "dim " << dim << ", keys " << keys << ", " << i;
+    }
+  }
+  // Not for several queries, nor for head widths that are not a multiple of 8.
+  EXPECT_FALSE(attend_one_query_supports(mx::zeros({1, 2, 3, 32}), mx::zeros({1, 2, 5, 32})));
+  EXPECT_FALSE(attend_one_query_supports(mx::zeros({1, 2, 1, 12}), mx::zeros({1, 2, 5, 12})));
+}
+
+TEST(CpuDecodingKernels, OneQueryAttentionGradientsEqualThoseOfMlxOps) {
+  const mx::array q = mx::random::normal({1, 2, 1, 16}, mx::float32, mx::random::key(90));
+  const mx::array k = mx::random::normal({1, 2, 9, 16}, mx::float32, mx::random::key(91));
+  const mx::array v = mx::random::normal({1, 2, 9, 16}, mx::float32, mx::random::key(92));
+  const mx::array g = mx::random::normal({1, 2, 1, 16}, mx::float32, mx::random::key(93));
+  auto ours = [](const std::vector<mx::array>& in) {
+    return std::vector<mx::array>{attend_one_query_cpu(in[0], in[1], in[2], 0.25f)};
+  };
+  auto theirs = [](const std::vector<mx::array>& in) {
+    return std::vector<mx::array>{
+        mx::fast::scaled_dot_product_attention(in[0], in[1], in[2], 0.25f, "")};
+  };
+  const auto got = mx::vjp(ours, {q, k, v}, {g}).second;
+  const auto want = mx::vjp(theirs, {q, k, v}, {g}).second;
+  for (int i = 0; i < 3; ++i) {
+    const std::vector<float> a = values(got[i]), e = values(want[i]);
+    ASSERT_EQ(a.size(), e.size());
+    for (size_t j = 0; j < a.size(); ++j)
+      EXPECT_NEAR(a[j], e[j], 1e-5) << "input " << i << ", element " << j;
+  }
+}
+
+double logsumexp_reference(const std::vector<float>& row) {
+  double top = -std::numeric_limits<double>::infinity();
+  for (float v : row)
+    top = std::max(top, static_cast<double>(v));
+  double sum = 0.0;
+  for (float v : row)
+    sum += std::exp(v - top);
+  return top + std::log(sum);
+}
+
+TEST(CpuDecodingKernels, LogSumExpMatchesDoublePrecisionAtAnyScale) {
+  // 3 rows of 1001 (a tail after the 8 lanes) at spreads up to logits of +-800: no overflow.
+  for (float spread : {0.5f, 10.0f, 200.0f}) {
+    const mx::array x = mx::random::normal({3, 1001}, mx::float32, 0.0f, spread,
+                                           mx::random::key(static_cast<int>(spread)));
+    const mx::array lse = logsumexp_cpu(x);
+    EXPECT_EQ(lse.shape(), (mx::Shape{3, 1}));
+    const std::vector<float> xv = values(x), got = values(lse);
+    for (int r = 0; r < 3; ++r) {
+      const std::vector<float> row(xv.begin() + r * 1001, xv.begin() + (r + 1) * 1001);
+      const double want = logsumexp_reference(row);
+      EXPECT_NEAR(got[r], want, 2e-6 * std::max(1.0, std::abs(want))) << "spread " << spread;
+    }
+  }
+}
+
+TEST(CpuDecodingKernels, LogSumExpOfInfiniteAndNanRows) {
+  const float inf = std::numeric_limits<float>::infinity();
+  // Rows of 9: -inf entries are ignored; all -inf gives -inf; +inf gives +inf; NaN gives NaN,
+  // in the vector part (first 8) and in the tail (9th) alike.
+  const std::vector<float> data = {
+      0.0f, -inf,          -inf, -inf, -inf, -inf, -inf, -inf, 0.0f,           // log 2
+      -inf, -inf,          -inf, -inf, -inf, -inf, -inf, -inf, -inf,           // -inf
+      1.0f, 2.0f,          inf,  3.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,           // +inf
+      1.0f, 2.0f,          3.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, std::nanf(""),  // NaN in the tail
+      1.0f, std::nanf(""), 3.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,           // NaN in a vector
+  };
+  const std::vector<float> got = values(logsumexp_cpu(mx::array(data.data(), {5, 9})));
+  EXPECT_NEAR(got[0], std::log(2.0), 1e-6);
+  EXPECT_EQ(got[1], -inf);
+  EXPECT_EQ(got[2], inf);
+  EXPECT_TRUE(std::isnan(got[3]));
+  EXPECT_TRUE(std::isnan(got[4]));
+}
+
+TEST(CpuDecodingKernels, LogSumExpGradientIsTheSoftmax) {
+  const mx::array x = mx::random::normal({2, 3, 50}, mx::float32, 0.0f, 3.0f, mx::random::key(50));
+  const mx::array g = mx::random::normal({2, 3, 1}, mx::float32, mx::random::key(51));
+  const auto grads = mx::vjp(
+      [](const std::vector<mx::array>& in) { return std::vector<mx::array>{logsumexp_cpu(in[0])}; },
+      {x}, {g});
+  const std::vector<float> got = values(grads.second[0]);
+  const std::vector<float> want = values(g * mx::softmax(x, -1, true));
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_NEAR(got[i], want[i], 1e-6) << "element " << i;
+}
+
+}  // namespace
+}  // namespace mlxocr
