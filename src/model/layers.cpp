@@ -38,8 +38,13 @@ mx::array linear(const mx::array& x, const Linear& layer) {
     if (few_rows_for_quantized_kernel(x, q, layer.bias))
       return quantized_linear_rows_cpu(x, q.packed, q.scales, q.biases, q.group_size, q.bits,
                                        layer.bias);
+    // At many rows (the cross-attention keys of an image) MLX's scalar CPU quantized matmul is
+    // far slower than dequantizing the weight once and handing it to sgemm.
     const mx::array y =
-        mx::quantized_matmul(x, q.packed, q.scales, q.biases, true, q.group_size, q.bits);
+        cpu_kernels_apply(x)
+            ? mx::matmul(x, mx::transpose(
+                                mx::dequantize(q.packed, q.scales, q.biases, q.group_size, q.bits)))
+            : mx::quantized_matmul(x, q.packed, q.scales, q.biases, true, q.group_size, q.bits);
     return layer.bias ? y + *layer.bias : y;
   }
   // A decoding step has one row per sequence: there our kernel streams the weight once, where
