@@ -59,14 +59,24 @@ template <int M, int R>
   }
 }
 
+// How far ahead of the current block linear_span prefetches, in weight rows.
+constexpr std::int64_t kPrefetchRows = 16;
+
 // Outputs [from, to) for the M rows of x, R weight rows at a time (the rest one by one).
 template <int M, int R>
 [[gnu::always_inline]] inline void linear_span(const float* x, const float* w, const float* b,
                                                float* y, std::int64_t in, std::int64_t out,
                                                std::int64_t from, std::int64_t to) {
   std::int64_t o = from;
-  for (; o + R <= to; o += R)
+  for (; o + R <= to; o += R) {
+    // Ask for the weight rows a few blocks ahead: the hardware prefetcher alone leaves one core
+    // at about half the bandwidth it can reach.
+    const char* ahead = reinterpret_cast<const char*>(w + (o + kPrefetchRows) * in);
+    if (o + kPrefetchRows + R <= to)
+      for (std::int64_t byte = 0; byte < R * in * 4; byte += 64)
+        __builtin_prefetch(ahead + byte);
     linear_block<M, R>(x, w, b, y, in, out, o);
+  }
   for (; o < to; ++o)
     linear_block<M, 1>(x, w, b, y, in, out, o);
 }
