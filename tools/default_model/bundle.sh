@@ -16,7 +16,9 @@ files=(config.json generation_config.json model.safetensors preprocessor_config.
 for f in "${files[@]}"; do
   [ -f "$src/$f" ] || { echo "bundle.sh: $src/$f is missing (a checkpoint of mlxocr train?)" >&2; exit 1; }
 done
+mkdir -p models
 tmp=$(mktemp -d models/.bundle.XXXXXX)
+chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 for f in "${files[@]}"; do cp "$src/$f" "$tmp/"; done
 [ -f "$dest/README.md" ] && cp "$dest/README.md" "$tmp/"
