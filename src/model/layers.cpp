@@ -13,21 +13,15 @@ namespace mlxocr {
 
 namespace {
 
-// Whether linear_rows_cpu computes x W^T + b: float32 throughout and at most kLinearRowsMax rows.
-bool few_rows_for_cpu_kernel(const mx::array& x, const Linear& layer) {
-  if (!cpu_kernels_apply(x) || x.ndim() < 1 || layer.weight.dtype() != mx::float32) return false;
-  if (layer.bias && layer.bias->dtype() != mx::float32) return false;
-  return static_cast<std::int64_t>(x.size()) <= std::int64_t{kLinearRowsMax} * x.shape(-1);
+// Whether x is what our few-row linear kernels take: float32 on the CPU, at most
+// kLinearRowsMax rows (one token per sequence of a decoding step).
+bool few_float32_rows(const mx::array& x) {
+  return cpu_kernels_apply(x) && x.ndim() >= 1 &&
+         static_cast<std::int64_t>(x.size()) <= std::int64_t{kLinearRowsMax} * x.shape(-1);
 }
 
-bool few_rows_for_quantized_kernel(const mx::array& x, const QuantizedMatrix& q,
-                                   const std::optional<mx::array>& bias) {
-  if (!cpu_kernels_apply(x) || x.ndim() < 1 ||
-      !quantized_linear_rows_supports(q.group_size, q.bits))
-    return false;
-  if (q.scales.dtype() != mx::float32 || q.biases.dtype() != mx::float32) return false;
-  if (bias && bias->dtype() != mx::float32) return false;
-  return static_cast<std::int64_t>(x.size()) <= std::int64_t{kLinearRowsMax} * x.shape(-1);
+bool float32_or_absent(const std::optional<mx::array>& a) {
+  return !a || a->dtype() == mx::float32;
 }
 
 }  // namespace
@@ -35,7 +29,9 @@ bool few_rows_for_quantized_kernel(const mx::array& x, const QuantizedMatrix& q,
 mx::array linear(const mx::array& x, const Linear& layer) {
   if (layer.quantized) {
     const QuantizedMatrix& q = *layer.quantized;
-    if (few_rows_for_quantized_kernel(x, q, layer.bias))
+    if (few_float32_rows(x) && quantized_linear_rows_supports(q.group_size, q.bits) &&
+        q.scales.dtype() == mx::float32 && q.biases.dtype() == mx::float32 &&
+        float32_or_absent(layer.bias))
       return quantized_linear_rows_cpu(x, q.packed, q.scales, q.biases, q.group_size, q.bits,
                                        layer.bias);
     // At many rows (the cross-attention keys of an image) MLX's scalar CPU quantized matmul is
@@ -49,7 +45,8 @@ mx::array linear(const mx::array& x, const Linear& layer) {
   }
   // A decoding step has one row per sequence: there our kernel streams the weight once, where
   // sgemm would first repack all of it.
-  if (few_rows_for_cpu_kernel(x, layer)) return linear_rows_cpu(x, layer.weight, layer.bias);
+  if (few_float32_rows(x) && layer.weight.dtype() == mx::float32 && float32_or_absent(layer.bias))
+    return linear_rows_cpu(x, layer.weight, layer.bias);
   // addmm/matmul read the transposed weight through strides; no copy is made.
   if (layer.bias) return mx::addmm(*layer.bias, x, mx::transpose(layer.weight));
   return mx::matmul(x, mx::transpose(layer.weight));
