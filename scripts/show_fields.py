@@ -8,21 +8,12 @@ of the same form (tools/synth/synth.py --form). Prints field, confidence, text r
 truth when it differs; then exact fields and the CER (docs/data.md's definition).
 """
 import json
+import pathlib
 import sys
 
-
-def normalize(text):
-    return " ".join(text.split())
-
-
-def levenshtein(a, b):
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+# The same normalisation and edit distance as bench/quality.py (docs/data.md's CER).
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "bench"))
+from quality import levenshtein, normalize  # noqa: E402
 
 
 def main():

@@ -1,5 +1,6 @@
-// The two CPU kernels of a decoding step: a linear layer applied to a handful of rows (one token
-// per sequence) and the log-sum-exp over the vocabulary. See cpu_kernels.h for why.
+// CPU kernels of a decoding step: a linear layer applied to a handful of rows (one token per
+// sequence), float32 or 8/4-bit quantized, and the log-sum-exp over the vocabulary. See
+// cpu_kernels.h for why.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -59,27 +60,55 @@ template <int M, int R>
   }
 }
 
-// How far ahead of the current block linear_span prefetches, in weight rows.
+// How far ahead of the current block LinearSpan prefetches, in weight rows.
 constexpr std::int64_t kPrefetchRows = 16;
 
-// Outputs [from, to) for the M rows of x, R weight rows at a time (the rest one by one).
-template <int M, int R>
-[[gnu::always_inline]] inline void linear_span(const float* x, const float* w, const float* b,
-                                               float* y, std::int64_t in, std::int64_t out,
-                                               std::int64_t from, std::int64_t to) {
-  std::int64_t o = from;
-  for (; o + R <= to; o += R) {
-    // Ask for the weight rows a few blocks ahead: the hardware prefetcher alone leaves one core
-    // at about half the bandwidth it can reach.
-    const char* ahead = reinterpret_cast<const char*>(w + (o + kPrefetchRows) * in);
-    if (o + kPrefetchRows + R <= to)
-      for (std::int64_t byte = 0; byte < R * in * 4; byte += 64)
-        __builtin_prefetch(ahead + byte);
-    linear_block<M, R>(x, w, b, y, in, out, o);
+// Calls Span<M>::run(args...) with M = rows (at most 8): the row count is a template argument,
+// so that a kernel's M accumulators live in registers.
+template <template <int> class Span, class... Args>
+[[gnu::always_inline]] inline void with_row_count(std::int64_t rows, Args... args) {
+  switch (rows) {
+    case 1:
+      return Span<1>::run(args...);
+    case 2:
+      return Span<2>::run(args...);
+    case 3:
+      return Span<3>::run(args...);
+    case 4:
+      return Span<4>::run(args...);
+    case 5:
+      return Span<5>::run(args...);
+    case 6:
+      return Span<6>::run(args...);
+    case 7:
+      return Span<7>::run(args...);
+    default:
+      return Span<8>::run(args...);
   }
-  for (; o < to; ++o)
-    linear_block<M, 1>(x, w, b, y, in, out, o);
 }
+
+// Outputs [from, to) for the M rows of x, R weight rows at a time (the rest one by one): more
+// weight rows at once for fewer rows of x, so that there are always several accumulators.
+template <int M>
+struct LinearSpan {
+  static constexpr int R = M == 1 ? 4 : M <= 3 ? 2 : 1;
+  [[gnu::always_inline]] static void run(const float* x, const float* w, const float* b, float* y,
+                                         std::int64_t in, std::int64_t out, std::int64_t from,
+                                         std::int64_t to) {
+    std::int64_t o = from;
+    for (; o + R <= to; o += R) {
+      // Ask for the weight rows a few blocks ahead: the hardware prefetcher alone leaves one
+      // core at about half the bandwidth it can reach.
+      const char* ahead = reinterpret_cast<const char*>(w + (o + kPrefetchRows) * in);
+      if (o + kPrefetchRows + R <= to)
+        for (std::int64_t byte = 0; byte < R * in * 4; byte += 64)
+          __builtin_prefetch(ahead + byte);
+      linear_block<M, R>(x, w, b, y, in, out, o);
+    }
+    for (; o < to; ++o)
+      linear_block<M, 1>(x, w, b, y, in, out, o);
+  }
+};
 
 // y[r, o] = x[r] . w[o] (+ b[o]) for outputs o in [from, to) and rows r < rows, taken 8 at a
 // time. The weight is read from memory once per 8 rows: at a few rows the layer costs what
@@ -87,40 +116,11 @@ template <int M, int R>
 MLXOCR_KERNEL void linear_rows(const float* x, const float* w, const float* b, float* y,
                                std::int64_t rows, std::int64_t in, std::int64_t out,
                                std::int64_t from, std::int64_t to) {
-  for (std::int64_t r = 0; r < rows; r += 8) {
-    const float* xr = x + r * in;
-    float* yr = y + r * out;
-    switch (std::min<std::int64_t>(8, rows - r)) {  // more weight rows at once for fewer x rows
-      case 1:
-        linear_span<1, 4>(xr, w, b, yr, in, out, from, to);
-        break;
-      case 2:
-        linear_span<2, 2>(xr, w, b, yr, in, out, from, to);
-        break;
-      case 3:
-        linear_span<3, 2>(xr, w, b, yr, in, out, from, to);
-        break;
-      case 4:
-        linear_span<4, 1>(xr, w, b, yr, in, out, from, to);
-        break;
-      case 5:
-        linear_span<5, 1>(xr, w, b, yr, in, out, from, to);
-        break;
-      case 6:
-        linear_span<6, 1>(xr, w, b, yr, in, out, from, to);
-        break;
-      case 7:
-        linear_span<7, 1>(xr, w, b, yr, in, out, from, to);
-        break;
-      default:
-        linear_span<8, 1>(xr, w, b, yr, in, out, from, to);
-        break;
-    }
-  }
+  for (std::int64_t r = 0; r < rows; r += kLinearRowsMax)
+    with_row_count<LinearSpan>(std::min<std::int64_t>(kLinearRowsMax, rows - r), x + r * in, w, b,
+                               y + r * out, in, out, from, to);
 }
 
-// The 8 weights of `codes` (MLX's affine quantization: w = scale * code + bias, codes packed
-// into uint32 words from the lowest bits up) starting at element `i` of a row, i % 8 == 0.
 // Which code of an 8-bit piece lane l of dequantize8<8> holds.
 constexpr int kByteOfLane[kLanes] = {0, 4, 1, 5, 2, 6, 3, 7};
 
@@ -133,6 +133,8 @@ std::vector<float> permute_for_8_bits(const float* x, std::int64_t rows, std::in
   return permuted;
 }
 
+// The 8 weights of `codes` (MLX's affine quantization: w = scale * code + bias, codes packed
+// into uint32 words from the lowest bits up) starting at element `i` of a row, i % 8 == 0.
 template <int Bits>
 [[gnu::always_inline]] inline f8 dequantize8(const std::uint32_t* codes, std::int64_t i, f8 scale,
                                              f8 bias) {
@@ -159,66 +161,49 @@ template <int Bits>
 // each 8-weight piece is dequantized once and used for every row of x. Needs in % group == 0
 // and group % 8 == 0.
 template <int Bits, int M>
-[[gnu::always_inline]] inline void quantized_span(const float* x, const std::uint32_t* codes,
-                                                  const float* scales, const float* biases,
-                                                  const float* b, float* y, std::int64_t in,
-                                                  std::int64_t out, std::int64_t group,
-                                                  std::int64_t from, std::int64_t to) {
-  const std::int64_t groups = in / group, words = in * Bits / 32;
-  for (std::int64_t o = from; o < to; ++o) {
-    f8 acc[M];
-    for (int r = 0; r < M; ++r)
-      acc[r] = vmath::splat(0.0f);
-    for (std::int64_t g = 0; g < groups; ++g) {
-      const f8 scale = vmath::splat(scales[o * groups + g]);
-      const f8 bias = vmath::splat(biases[o * groups + g]);
-      for (std::int64_t i = g * group; i < (g + 1) * group; i += kLanes) {
-        const f8 weights = dequantize8<Bits>(codes + o * words, i, scale, bias);
-        for (int r = 0; r < M; ++r)
-          acc[r] += weights * vmath::load(x + r * in + i);
+struct QuantizedSpan {
+  [[gnu::always_inline]] static void run(const float* x, const std::uint32_t* codes,
+                                         const float* scales, const float* biases, const float* b,
+                                         float* y, std::int64_t in, std::int64_t out,
+                                         std::int64_t group, std::int64_t from, std::int64_t to) {
+    const std::int64_t groups = in / group, words = in * Bits / 32;
+    for (std::int64_t o = from; o < to; ++o) {
+      f8 acc[M];
+      for (int r = 0; r < M; ++r)
+        acc[r] = vmath::splat(0.0f);
+      for (std::int64_t g = 0; g < groups; ++g) {
+        const f8 scale = vmath::splat(scales[o * groups + g]);
+        const f8 bias = vmath::splat(biases[o * groups + g]);
+        for (std::int64_t i = g * group; i < (g + 1) * group; i += kLanes) {
+          const f8 weights = dequantize8<Bits>(codes + o * words, i, scale, bias);
+          for (int r = 0; r < M; ++r)
+            acc[r] += weights * vmath::load(x + r * in + i);
+        }
       }
-    }
-    for (int r = 0; r < M; ++r)
-      y[r * out + o] = sum_lanes(acc[r]) + (b ? b[o] : 0.0f);
-  }
-}
-
-template <int Bits>
-[[gnu::always_inline]] inline void quantized_rows(const float* x, const std::uint32_t* codes,
-                                                  const float* scales, const float* biases,
-                                                  const float* b, float* y, std::int64_t rows,
-                                                  std::int64_t in, std::int64_t out,
-                                                  std::int64_t group, std::int64_t from,
-                                                  std::int64_t to) {
-  for (std::int64_t r = 0; r < rows; r += 4) {
-    const float* xr = x + r * in;
-    float* yr = y + r * out;
-    switch (std::min<std::int64_t>(4, rows - r)) {
-      case 1:
-        quantized_span<Bits, 1>(xr, codes, scales, biases, b, yr, in, out, group, from, to);
-        break;
-      case 2:
-        quantized_span<Bits, 2>(xr, codes, scales, biases, b, yr, in, out, group, from, to);
-        break;
-      case 3:
-        quantized_span<Bits, 3>(xr, codes, scales, biases, b, yr, in, out, group, from, to);
-        break;
-      default:
-        quantized_span<Bits, 4>(xr, codes, scales, biases, b, yr, in, out, group, from, to);
-        break;
+      for (int r = 0; r < M; ++r)
+        y[r * out + o] = sum_lanes(acc[r]) + (b ? b[o] : 0.0f);
     }
   }
-}
+};
+template <int M>
+using Quantized8Span = QuantizedSpan<8, M>;
+template <int M>
+using Quantized4Span = QuantizedSpan<4, M>;
 
 MLXOCR_KERNEL void quantized_linear_rows(const float* x, const std::uint32_t* codes,
                                          const float* scales, const float* biases, const float* b,
                                          float* y, int bits, std::int64_t rows, std::int64_t in,
                                          std::int64_t out, std::int64_t group, std::int64_t from,
                                          std::int64_t to) {
-  if (bits == 8) {
-    quantized_rows<8>(x, codes, scales, biases, b, y, rows, in, out, group, from, to);
-  } else {
-    quantized_rows<4>(x, codes, scales, biases, b, y, rows, in, out, group, from, to);
+  for (std::int64_t r = 0; r < rows; r += kLinearRowsMax) {
+    const std::int64_t count = std::min<std::int64_t>(kLinearRowsMax, rows - r);
+    if (bits == 8) {
+      with_row_count<Quantized8Span>(count, x + r * in, codes, scales, biases, b, y + r * out, in,
+                                     out, group, from, to);
+    } else {
+      with_row_count<Quantized4Span>(count, x + r * in, codes, scales, biases, b, y + r * out, in,
+                                     out, group, from, to);
+    }
   }
 }
 

@@ -16,17 +16,14 @@
 #include <vector>
 
 #include "mlxocr/error.h"
+#include "model/array_values.h"
 #include "model/cpu_kernels.h"
 #include "model/layers.h"
 
 namespace mlxocr {
 namespace {
 
-std::vector<float> values(const mx::array& a) {
-  mx::array c = mx::contiguous(a);
-  mx::eval(c);
-  return {c.data<float>(), c.data<float>() + c.size()};
-}
+using testing::values;
 
 // x [rows, in] . w [out, in]^T + b, in double; `scale` gets sum |x w| + |b| per entry, the size
 // float32 rounding is relative to.

@@ -11,17 +11,14 @@
 #include <limits>
 #include <vector>
 
+#include "model/array_values.h"
 #include "model/cpu_kernels.h"
 #include "model/layers.h"
 
 namespace mlxocr {
 namespace {
 
-std::vector<float> values(const mx::array& a) {
-  mx::array c = mx::contiguous(a);
-  mx::eval(c);
-  return {c.data<float>(), c.data<float>() + c.size()};
-}
+using testing::values;
 
 double normal_cdf(double x) {
   return 0.5 * std::erfc(-x / std::sqrt(2.0));
