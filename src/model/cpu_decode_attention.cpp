@@ -118,8 +118,7 @@ mx::array attend_one_query_cpu(const mx::array& q, const mx::array& k, const mx:
   if (!attend_one_query_supports(q, k) || k.shape() != v.shape() || k.shape(0) != q.shape(0) ||
       k.shape(1) != q.shape(1) || k.shape(3) != q.shape(3) || v.dtype() != mx::float32)
     throw UsageError("attend_one_query_cpu: q [B, heads, 1, dim] and k, v [B, heads, S, dim]");
-  return kernel::make(std::make_shared<AttendOneQuery>(kernel::cpu_stream(), scale), q.shape(),
-                      {q, k, v});
+  return kernel::make(std::make_shared<AttendOneQuery>(kernel::cpu_stream(), scale), {q, k, v});
 }
 
 }  // namespace mlxocr

@@ -249,9 +249,7 @@ class LinearRows : public KernelPrimitive {
   bool is_equivalent(const mx::Primitive&) const override { return true; }
 
   std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& inputs) override {
-    mx::Shape shape = inputs[0].shape();
-    shape.back() = inputs[1].shape(0);
-    return {shape};
+    return {kernel::with_last_axis(inputs[0], inputs[1].shape(0))};  // [..., out]
   }
 
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& result) override {
@@ -307,9 +305,7 @@ class QuantizedLinearRows : public KernelPrimitive {
   }
 
   std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& inputs) override {
-    mx::Shape shape = inputs[0].shape();
-    shape.back() = inputs[1].shape(0);
-    return {shape};
+    return {kernel::with_last_axis(inputs[0], inputs[1].shape(0))};  // [..., out]
   }
 
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& result) override {
@@ -359,9 +355,7 @@ class LogSumExp : public KernelPrimitive {
   bool is_equivalent(const mx::Primitive&) const override { return true; }
 
   std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& inputs) override {
-    mx::Shape shape = inputs[0].shape();
-    shape.back() = 1;
-    return {shape};
+    return {kernel::with_last_axis(inputs[0], 1)};
   }
 
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& result) override {
@@ -395,10 +389,7 @@ mx::array linear_rows_cpu(const mx::array& x, const mx::array& weight,
     throw UsageError("linear_rows_cpu: x [..., in], weight [out, in] and bias [out] do not fit");
   std::vector<mx::array> inputs = {x, weight};
   if (bias) inputs.push_back(*bias);
-  mx::Shape shape = x.shape();
-  shape.back() = weight.shape(0);
-  return kernel::make(std::make_shared<LinearRows>(kernel::cpu_stream()), std::move(shape),
-                      std::move(inputs));
+  return kernel::make(std::make_shared<LinearRows>(kernel::cpu_stream()), std::move(inputs));
 }
 
 bool quantized_linear_rows_supports(int group_size, int bits) {
@@ -421,18 +412,14 @@ mx::array quantized_linear_rows_cpu(const mx::array& x, const mx::array& packed,
     throw UsageError("quantized_linear_rows_cpu: x, codes, scales, biases and bias do not fit");
   std::vector<mx::array> inputs = {x, packed, scales, biases};
   if (bias) inputs.push_back(*bias);
-  mx::Shape shape = x.shape();
-  shape.back() = outputs;
   return kernel::make(std::make_shared<QuantizedLinearRows>(kernel::cpu_stream(), group_size, bits),
-                      std::move(shape), std::move(inputs));
+                      std::move(inputs));
 }
 
 mx::array logsumexp_cpu(const mx::array& x) {
   if (x.ndim() < 1 || x.shape(-1) < 1)
     throw UsageError("logsumexp_cpu needs an array with a non-empty last axis");
-  mx::Shape shape = x.shape();
-  shape.back() = 1;
-  return kernel::make(std::make_shared<LogSumExp>(kernel::cpu_stream()), std::move(shape), {x});
+  return kernel::make(std::make_shared<LogSumExp>(kernel::cpu_stream()), {x});
 }
 
 }  // namespace mlxocr

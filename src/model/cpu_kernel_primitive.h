@@ -101,15 +101,23 @@ class KernelPrimitive : public mx::UnaryPrimitive {
 };
 
 // The array `primitive` computes from `inputs` (float32, or uint32 quantized codes; made
-// row-major: free when they are), of the given shape.
-inline mx::array make(std::shared_ptr<mx::Primitive> primitive, mx::Shape shape,
-                      std::vector<mx::array> inputs) {
+// row-major: free when they are), of the shape the primitive's output_shapes gives.
+inline mx::array make(std::shared_ptr<mx::Primitive> primitive, std::vector<mx::array> inputs) {
   for (mx::array& input : inputs) {
     if (input.dtype() != mx::float32 && input.dtype() != mx::uint32)
       throw UsageError("internal error: mlxocr's CPU kernels take float32 arrays only");
     input = mx::contiguous(input);
   }
+  mx::Shape shape = primitive->output_shapes(inputs).front();
   return mx::array(std::move(shape), mx::float32, std::move(primitive), std::move(inputs));
+}
+
+// `x`'s shape with its last axis `size` long: what a kernel that reduces or projects the last
+// axis returns.
+inline mx::Shape with_last_axis(const mx::array& x, int size) {
+  mx::Shape shape = x.shape();
+  shape.back() = size;
+  return shape;
 }
 
 inline mx::Stream cpu_stream() {

@@ -233,11 +233,11 @@ class ScaledSoftmaxGrad : public KernelPrimitive {
 };
 
 mx::array gelu_erf_grad_cpu(const mx::array& x, const mx::array& g) {
-  return make(std::make_shared<GeluErfGrad>(cpu_stream()), x.shape(), {x, g});
+  return make(std::make_shared<GeluErfGrad>(cpu_stream()), {x, g});
 }
 
 mx::array scaled_softmax_grad_cpu(const mx::array& y, const mx::array& g, float scale) {
-  return make(std::make_shared<ScaledSoftmaxGrad>(cpu_stream(), scale), y.shape(), {y, g});
+  return make(std::make_shared<ScaledSoftmaxGrad>(cpu_stream(), scale), {y, g});
 }
 
 }  // namespace
@@ -275,14 +275,13 @@ int cpu_kernel_threads() {
 }
 
 mx::array gelu_erf_cpu(const mx::array& x) {
-  return make(std::make_shared<GeluErf>(cpu_stream()), x.shape(), {x});
+  return make(std::make_shared<GeluErf>(cpu_stream()), {x});
 }
 
 mx::array scaled_softmax_cpu(const mx::array& scores, float scale, bool causal) {
   if (scores.ndim() < 1 || !(scale > 0.0f))
     throw UsageError("scaled_softmax_cpu needs scores with a last axis and a positive scale");
-  return make(std::make_shared<ScaledSoftmax>(cpu_stream(), scale, causal), scores.shape(),
-              {scores});
+  return make(std::make_shared<ScaledSoftmax>(cpu_stream(), scale, causal), {scores});
 }
 
 }  // namespace mlxocr
