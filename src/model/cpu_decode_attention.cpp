@@ -16,7 +16,7 @@ namespace mlxocr {
 namespace {
 
 using vmath::f8;
-constexpr int kLanes = 8;
+using vmath::kLanes;
 // Head widths up to this many floats are kept in registers (TrOCR's are 32 and 64).
 constexpr int kMaxHeadDim = 128;
 
@@ -33,9 +33,7 @@ MLXOCR_KERNEL void attend_one_query(const float* q, const float* k, const float*
     f8 acc = vmath::splat(0.0f);
     for (std::int64_t p = 0; p < pieces; ++p)
       acc += query[p] * vmath::load(k + j * dim + p * kLanes);
-    float s = 0.0f;
-    for (int lane = 0; lane < kLanes; ++lane)
-      s += acc[lane];
+    const float s = vmath::sum(acc);
     scores[j] = s;
     top = std::max(top, s);
   }

@@ -21,14 +21,7 @@ using kernel::dispatch;
 using kernel::for_rows;
 using kernel::KernelPrimitive;
 using vmath::f8;
-constexpr int kLanes = 8;
-
-float sum_lanes(const f8& v) {
-  float sum = 0.0f;
-  for (int lane = 0; lane < kLanes; ++lane)
-    sum += v[lane];
-  return sum;
-}
+using vmath::kLanes;
 
 // y[r, o] = x[r] . w[o] + b[o] for the R weight rows o0 .. o0+R-1 and the M rows of x. Each
 // 8-float piece of a weight row is loaded once and used for all M rows of x; the R * M
@@ -52,7 +45,7 @@ template <int M, int R>
   for (int j = 0; j < R; ++j) {
     const float* weight_row = w + (o0 + j) * in;
     for (int r = 0; r < M; ++r) {
-      float sum = sum_lanes(acc[j][r]);
+      float sum = vmath::sum(acc[j][r]);
       for (std::int64_t k = i; k < in; ++k)
         sum += x[r * in + k] * weight_row[k];
       y[r * out + o0 + j] = sum + (b ? b[o0 + j] : 0.0f);
@@ -181,7 +174,7 @@ struct QuantizedSpan {
         }
       }
       for (int r = 0; r < M; ++r)
-        y[r * out + o] = sum_lanes(acc[r]) + (b ? b[o] : 0.0f);
+        y[r * out + o] = vmath::sum(acc[r]) + (b ? b[o] : 0.0f);
     }
   }
 };
@@ -235,7 +228,7 @@ MLXOCR_KERNEL float logsumexp_row(const float* x, std::int64_t n) {
   for (i = 0; i + kLanes <= n; i += kLanes)
     total += vmath::exp(vmath::load(x + i) - m);
   if (i < n) total += vmath::exp(vmath::load_partial(x + i, static_cast<int>(n - i), lowest) - m);
-  return m + std::log(sum_lanes(total));
+  return m + std::log(vmath::sum(total));
 }
 
 // Below this many weight floats per thread a second thread costs more than it saves (a thread

@@ -23,7 +23,7 @@ using kernel::for_spans;
 using kernel::KernelPrimitive;
 using kernel::make;
 using vmath::f8;
-constexpr int kLanes = 8;
+using vmath::kLanes;
 
 // ---- The arithmetic: plain loops over contiguous floats -------------------------------------
 
@@ -81,10 +81,7 @@ MLXOCR_KERNEL void softmax_row(const float* x, float* y, std::int64_t length, st
     vmath::store_partial(y + i, e, rest);
     total += e;
   }
-  float sum = 0.0f;
-  for (int lane = 0; lane < kLanes; ++lane)
-    sum += total[lane];
-  const float inverse = 1.0f / sum;
+  const float inverse = 1.0f / vmath::sum(total);
   for (i = 0; i + kLanes <= visible; i += kLanes)
     vmath::store(y + i, vmath::load(y + i) * inverse);
   for (; i < visible; ++i)
@@ -99,9 +96,7 @@ MLXOCR_KERNEL void softmax_grad_row(const float* y, const float* g, float* dx, s
   std::int64_t i = 0;
   for (; i + kLanes <= length; i += kLanes)
     acc += vmath::load(g + i) * vmath::load(y + i);
-  float dot = 0.0f;
-  for (int lane = 0; lane < kLanes; ++lane)
-    dot += acc[lane];
+  float dot = vmath::sum(acc);
   for (; i < length; ++i)
     dot += g[i] * y[i];
   for (i = 0; i + kLanes <= length; i += kLanes) {

@@ -16,6 +16,7 @@ namespace mlxocr::vmath {
 
 using f8 = float __attribute__((vector_size(32)));
 using i8 = std::int32_t __attribute__((vector_size(32)));
+constexpr int kLanes = 8;  // floats in an f8
 
 inline f8 splat(float value) {
   return f8{} + value;
@@ -42,6 +43,14 @@ inline f8 load_partial(const float* p, int n, float fill) {
 inline void store_partial(float* p, f8 v, int n) {
   for (int i = 0; i < n; ++i)
     p[i] = v[i];
+}
+
+// The lanes of v added up, lane 0 first.
+inline float sum(const f8& v) {
+  float total = 0.0f;
+  for (int lane = 0; lane < kLanes; ++lane)
+    total += v[lane];
+  return total;
 }
 
 inline f8 select(i8 mask, f8 if_true, f8 if_false) {
