@@ -5,6 +5,8 @@
 #include <mlx/mlx.h>
 #include <cctype>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,12 @@ std::string error_of(F&& f) {
 }
 
 namespace mx = mlx::core;
+
+// A JSON file's contents (throws nlohmann's parse error on a malformed or missing file).
+inline nlohmann::json read_json(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return nlohmann::json::parse(in);
+}
 
 inline std::filesystem::path fixtures() {
   return MLXOCR_FIXTURES_DIR;

@@ -20,10 +20,7 @@ using testing::model_fixture;
 
 const fs::path kConfigs = fs::path(MLXOCR_FIXTURES_DIR) / ".." / ".." / "bench" / "configs";
 
-nlohmann::json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  return nlohmann::json::parse(in);
-}
+using testing::read_json;
 
 TEST(BenchArch, BuiltInConfigsAreTheFilesInBenchConfigs) {
   for (const std::string& name : builtin_arch_names())

@@ -21,10 +21,7 @@ fs::path config_case(const std::string& name) {
   return testing::fixtures() / "generation" / "configs" / name;
 }
 
-json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  return json::parse(in);
-}
+using testing::read_json;
 
 class StoredSettingsTest : public ::testing::TestWithParam<std::string> {};
 

@@ -16,22 +16,19 @@
 #include "eval/metrics.h"
 #include "hub/hub_test_util.h"
 #include "temp_dir.h"
+#include "test_support.h"
 
 namespace mlxocr {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::read_json;
 using testing::run_cli;
 using testing::ScopedEnv;
 
 const fs::path kRoot = fs::path(MLXOCR_FIXTURES_DIR).parent_path().parent_path();
 constexpr double kHeldOutCerBound = 0.30;
 constexpr double kFormCerBound = 0.40;
-
-nlohmann::json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  return nlohmann::json::parse(in);
-}
 
 TEST(BundledModel, ReadsHeldOutFontLines) {
   ScopedEnv env;
