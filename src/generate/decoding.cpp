@@ -47,7 +47,7 @@ void gather_cache_rows(DecoderCache& cache, const std::vector<int>& rows, bool s
     }
   }
   if (same_images) return;  // all rows of an image hold the same cross-attention keys/values
-  for (auto* tensors : {&cache.cross_keys, &cache.cross_values}) {
+  for (auto* tensors : {&cache.cross_keys, &cache.cross_values, &cache.cross_kv}) {
     for (mx::array& t : *tensors)
       t = mx::take(t, index, 0);
   }

@@ -1,6 +1,6 @@
-// What every CPU kernel of mlxocr shares (cpu_kernels.cpp, cpu_decoding_kernels.cpp): the way a
-// kernel becomes an MLX primitive (inputs made row-major, output buffer, dispatch on the stream's
-// CPU worker) and the way its rows are shared out between threads. Internal to src/model.
+// What every CPU kernel of mlxocr shares (src/model/cpu_*.cpp, src/train/cpu_adamw.cpp): the way
+// a kernel becomes an MLX primitive (inputs made row-major, output buffers, dispatch on the
+// stream's CPU worker) and the way its rows are shared out between threads.
 #pragma once
 
 #include <mlx/allocator.h>
@@ -72,20 +72,36 @@ inline void allocate_like(const mx::array& input, mx::array& out) {
   }
 }
 
-// Runs `work` on the stream's CPU worker after the inputs are computed, as MLX's own CPU kernels
-// do; the weak copies keep no extra references that would block buffer donation.
+// Runs `work(inputs, outputs)` on the stream's CPU worker after the inputs are computed, as
+// MLX's own CPU kernels do; the weak copies keep no extra references that would block buffer
+// donation.
+template <class Work>
+void dispatch_outputs(const mx::Stream& stream, const std::vector<mx::array>& inputs,
+                      std::vector<mx::array>& outputs, Work work) {
+  auto& encoder = mx::cpu::get_command_encoder(stream);
+  std::vector<mx::array> weak_inputs, weak_outputs;
+  for (const mx::array& input : inputs) {
+    encoder.set_input_array(input);
+    weak_inputs.push_back(mx::array::unsafe_weak_copy(input));
+  }
+  for (mx::array& output : outputs) {
+    encoder.set_output_array(output);
+    weak_outputs.push_back(mx::array::unsafe_weak_copy(output));
+  }
+  encoder.dispatch([inputs = std::move(weak_inputs), outputs = std::move(weak_outputs),
+                    work = std::move(work)]() mutable { work(inputs, outputs); });
+}
+
+// The same for a primitive with one output: work(inputs, out).
 template <class Work>
 void dispatch(const mx::Stream& stream, const std::vector<mx::array>& inputs, mx::array& out,
               Work work) {
-  auto& encoder = mx::cpu::get_command_encoder(stream);
-  for (const mx::array& input : inputs)
-    encoder.set_input_array(input);
-  encoder.set_output_array(out);
-  std::vector<mx::array> weak_inputs;
-  for (const mx::array& input : inputs)
-    weak_inputs.push_back(mx::array::unsafe_weak_copy(input));
-  encoder.dispatch([inputs = std::move(weak_inputs), out = mx::array::unsafe_weak_copy(out),
-                    work = std::move(work)]() mutable { work(inputs, out); });
+  std::vector<mx::array> outputs{out};
+  dispatch_outputs(
+      stream, inputs, outputs,
+      [work = std::move(work)](std::vector<mx::array>& in, std::vector<mx::array>& out) mutable {
+        work(in, out[0]);
+      });
 }
 
 // A CPU-only primitive whose output has the shape of its first input unless it says otherwise.
@@ -100,16 +116,40 @@ class KernelPrimitive : public mx::UnaryPrimitive {
   }
 };
 
-// The array `primitive` computes from `inputs` (float32, or uint32 quantized codes; made
-// row-major: free when they are), of the shape the primitive's output_shapes gives.
-inline mx::array make(std::shared_ptr<mx::Primitive> primitive, std::vector<mx::array> inputs) {
+// A CPU-only primitive with several outputs, all float32.
+class MultiKernelPrimitive : public mx::Primitive {
+ public:
+  using mx::Primitive::Primitive;
+  void eval_gpu(const std::vector<mx::array>&, std::vector<mx::array>&) override {
+    throw UsageError("internal error: a CPU kernel of mlxocr was scheduled on a GPU stream");
+  }
+};
+
+// `inputs` as the kernels read them: float32 (or uint32 quantized codes) and row-major (free
+// when they already are).
+inline std::vector<mx::array> kernel_inputs(std::vector<mx::array> inputs) {
   for (mx::array& input : inputs) {
     if (input.dtype() != mx::float32 && input.dtype() != mx::uint32)
       throw UsageError("internal error: mlxocr's CPU kernels take float32 arrays only");
     input = mx::contiguous(input);
   }
+  return inputs;
+}
+
+// The array `primitive` computes from `inputs`, of the shape its output_shapes gives.
+inline mx::array make(std::shared_ptr<mx::Primitive> primitive, std::vector<mx::array> inputs) {
+  inputs = kernel_inputs(std::move(inputs));
   mx::Shape shape = primitive->output_shapes(inputs).front();
   return mx::array(std::move(shape), mx::float32, std::move(primitive), std::move(inputs));
+}
+
+// The float32 arrays a MultiKernelPrimitive computes from `inputs`, one per shape.
+inline std::vector<mx::array> make_outputs(std::shared_ptr<mx::Primitive> primitive,
+                                           std::vector<mx::array> inputs,
+                                           std::vector<mx::Shape> shapes) {
+  const std::vector<mx::Dtype> dtypes(shapes.size(), mx::float32);
+  return mx::array::make_arrays(std::move(shapes), dtypes, primitive,
+                                kernel_inputs(std::move(inputs)));
 }
 
 // `x`'s shape with its last axis `size` long: what a kernel that reduces or projects the last

@@ -9,49 +9,15 @@
 #include <vector>
 
 #include "model/cpu_kernel_primitive.h"
+#include "model/cpu_softmax_rows.h"
 #include "model/vector_math.h"
 
 namespace mlxocr {
 
-namespace {
+namespace kernel {
 
-using kernel::allocate_like;
-using kernel::cpu_stream;
-using kernel::dispatch;
-using kernel::for_rows;
-using kernel::for_spans;
-using kernel::KernelPrimitive;
-using kernel::make;
 using vmath::f8;
 using vmath::kLanes;
-
-// ---- The arithmetic: plain loops over contiguous floats -------------------------------------
-
-MLXOCR_KERNEL void gelu_span(const float* x, float* y, std::int64_t n) {
-  std::int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    const f8 v = vmath::load(x + i);
-    vmath::store(y + i, v * vmath::normal_cdf(v));
-  }
-  if (i < n) {
-    const f8 v = vmath::load_partial(x + i, static_cast<int>(n - i), 0.0f);
-    vmath::store_partial(y + i, v * vmath::normal_cdf(v), static_cast<int>(n - i));
-  }
-}
-
-// d/dx x Phi(x) = Phi(x) + x phi(x), times the incoming gradient.
-MLXOCR_KERNEL void gelu_grad_span(const float* x, const float* g, float* dx, std::int64_t n) {
-  auto one = [](f8 v, f8 grad) { return grad * (vmath::normal_cdf(v) + v * vmath::normal_pdf(v)); };
-  std::int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    vmath::store(dx + i, one(vmath::load(x + i), vmath::load(g + i)));
-  if (i < n) {
-    const int rest = static_cast<int>(n - i);
-    vmath::store_partial(
-        dx + i, one(vmath::load_partial(x + i, rest, 0.0f), vmath::load_partial(g + i, rest, 0.0f)),
-        rest);
-  }
-}
 
 // One row of softmax(scale * x) over its first `visible` entries; the rest of the row gets 0.
 MLXOCR_KERNEL void softmax_row(const float* x, float* y, std::int64_t length, std::int64_t visible,
@@ -105,6 +71,48 @@ MLXOCR_KERNEL void softmax_grad_row(const float* y, const float* g, float* dx, s
   }
   for (; i < length; ++i)
     dx[i] = scale * y[i] * (g[i] - dot);
+}
+
+}  // namespace kernel
+
+namespace {
+
+using kernel::allocate_like;
+using kernel::cpu_stream;
+using kernel::dispatch;
+using kernel::for_rows;
+using kernel::for_spans;
+using kernel::KernelPrimitive;
+using kernel::make;
+using vmath::f8;
+using vmath::kLanes;
+
+// ---- The arithmetic: plain loops over contiguous floats -------------------------------------
+
+MLXOCR_KERNEL void gelu_span(const float* x, float* y, std::int64_t n) {
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const f8 v = vmath::load(x + i);
+    vmath::store(y + i, v * vmath::normal_cdf(v));
+  }
+  if (i < n) {
+    const f8 v = vmath::load_partial(x + i, static_cast<int>(n - i), 0.0f);
+    vmath::store_partial(y + i, v * vmath::normal_cdf(v), static_cast<int>(n - i));
+  }
+}
+
+// d/dx x Phi(x) = Phi(x) + x phi(x), times the incoming gradient.
+MLXOCR_KERNEL void gelu_grad_span(const float* x, const float* g, float* dx, std::int64_t n) {
+  auto one = [](f8 v, f8 grad) { return grad * (vmath::normal_cdf(v) + v * vmath::normal_pdf(v)); };
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    vmath::store(dx + i, one(vmath::load(x + i), vmath::load(g + i)));
+  if (i < n) {
+    const int rest = static_cast<int>(n - i);
+    vmath::store_partial(
+        dx + i, one(vmath::load_partial(x + i, rest, 0.0f), vmath::load_partial(g + i, rest, 0.0f)),
+        rest);
+  }
 }
 
 mx::array gelu_erf_grad_cpu(const mx::array& x, const mx::array& g);
@@ -181,7 +189,7 @@ class ScaledSoftmax : public KernelPrimitive {
                    const std::int64_t visible =
                        causal ? std::clamp<std::int64_t>(query + keys - queries + 1, 0, keys)
                               : keys;
-                   softmax_row(x + r * keys, dst + r * keys, keys, visible, scale);
+                   kernel::softmax_row(x + r * keys, dst + r * keys, keys, visible, scale);
                  }
                });
              });
@@ -209,18 +217,18 @@ class ScaledSoftmaxGrad : public KernelPrimitive {
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
     allocate_like(inputs[1], out);
     const std::int64_t keys = out.shape(out.ndim() - 1);
-    dispatch(stream(), inputs, out,
-             [scale = scale_, keys](std::vector<mx::array>& in, mx::array& dx) {
-               const float* y = in[0].data<float>();
-               const float* g = in[1].data<float>();
-               float* dst = dx.data<float>();
-               const std::int64_t rows =
-                   static_cast<std::int64_t>(dx.size()) / std::max<std::int64_t>(keys, 1);
-               for_rows(rows, keys, [&](std::int64_t begin, std::int64_t end) {
-                 for (std::int64_t r = begin; r < end; ++r)
-                   softmax_grad_row(y + r * keys, g + r * keys, dst + r * keys, keys, scale);
-               });
-             });
+    dispatch(
+        stream(), inputs, out, [scale = scale_, keys](std::vector<mx::array>& in, mx::array& dx) {
+          const float* y = in[0].data<float>();
+          const float* g = in[1].data<float>();
+          float* dst = dx.data<float>();
+          const std::int64_t rows =
+              static_cast<std::int64_t>(dx.size()) / std::max<std::int64_t>(keys, 1);
+          for_rows(rows, keys, [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t r = begin; r < end; ++r)
+              kernel::softmax_grad_row(y + r * keys, g + r * keys, dst + r * keys, keys, scale);
+          });
+        });
   }
 
  private:

@@ -1,9 +1,9 @@
 // Fused, vectorised and threaded CPU kernels for the hot spots of TrOCR that MLX's CPU backend
 // leaves slow: the attention softmax and the exact GELU, forward and gradient (cpu_kernels.cpp),
-// and the parts of a decoding step: a linear layer on a few rows, float32 or quantized, and the
-// vocabulary's log-sum-exp (cpu_decoding_kernels.cpp), the attention of one new token
-// (cpu_decode_attention.cpp); as MLX primitives, so autodiff and the trainer go
-// through them like through any MLX op.
+// layer norm, forward and gradient (cpu_layer_norm.cpp), and the parts of a decoding step: a
+// linear layer on a few rows, float32 or quantized, and the vocabulary's log-sum-exp
+// (cpu_decoding_kernels.cpp), the attention of one new token (cpu_decode_attention.cpp); as MLX
+// primitives, so autodiff and the trainer go through them like through any MLX op.
 //
 // Why: MLX's x86 CPU backend runs exp and erf one lane at a time on one thread, and builds
 // GELU from five separate passes; in a training step those were about a third of the time
@@ -16,6 +16,7 @@
 #include <mlx/array.h>
 
 #include <optional>
+#include <vector>
 
 namespace mlxocr {
 
@@ -57,6 +58,28 @@ mx::array quantized_linear_rows_cpu(const mx::array& x, const mx::array& packed,
 bool attend_one_query_supports(const mx::array& q, const mx::array& k);
 mx::array attend_one_query_cpu(const mx::array& q, const mx::array& k, const mx::array& v,
                                float scale);
+
+// nn.LayerNorm over the last axis, (x - mean) / sqrt(var + eps) * weight + bias with the biased
+// variance, as torch computes it; x [..., C], weight and bias [C]; float32, CPU. MLX's CPU
+// backend has no layer-norm kernel: mx::fast::layer_norm becomes about eight single-threaded
+// passes over x, its gradient about fifteen plus strided sums for the weight and bias.
+mx::array layer_norm_cpu(const mx::array& x, const mx::array& weight, const mx::array& bias,
+                         float eps);
+
+// Where one of q, k, v sits in attention_heads_cpu's sources: source `source` [B, rows, width],
+// head h in the head_dim columns from offset + h * head_dim.
+struct HeadColumns {
+  int source = 0;
+  int offset = 0;
+};
+
+// Multi-head attention of the queries of q over the keys and values of k and v, every head read
+// in place from the projections (e.g. one fused qkv source [B, L, 3 * width]) and the result
+// written with the heads merged, [B, L, heads * head_dim]: split_heads, attention and
+// merge_heads without their copies. `causal` as scaled_softmax_cpu. Up to three float32
+// sources; gradients flow to each. CPU.
+mx::array attention_heads_cpu(const std::vector<mx::array>& sources, HeadColumns q, HeadColumns k,
+                              HeadColumns v, int heads, int head_dim, float scale, bool causal);
 
 // log(sum(exp(x))) over the last axis, kept as an axis of 1 (mx::logsumexp(x, -1, true));
 // float32, CPU.

@@ -74,10 +74,12 @@ DecoderCache TrOCRDecoder::start_cache(const mx::array& encoder_states, int capa
   for (const TrOCRDecoderLayer& layer : layers) {
     cache.self_keys.push_back(mx::zeros(self_shape, dtype));
     cache.self_values.push_back(mx::zeros(self_shape, dtype));
-    const std::vector<mx::array> kv =
-        mx::split(linear(encoder_states, layer.encoder_attn.kv_proj), 2, -1);
+    cache.cross_kv.push_back(linear(encoder_states, layer.encoder_attn.kv_proj));
+    const std::vector<mx::array> kv = mx::split(cache.cross_kv.back(), 2, -1);
     // Stored row-major once: as the strided views split_heads makes, every decoding step's
     // attention matmuls would copy them again (MLX's CPU matmul takes only plain layouts).
+    // A block of several queries (teacher forcing, training) reads cross_kv instead, and MLX
+    // never computes these.
     cache.cross_keys.push_back(mx::contiguous(split_heads(kv[0], heads)));
     cache.cross_values.push_back(mx::contiguous(split_heads(kv[1], heads)));
   }
@@ -97,27 +99,41 @@ mx::array TrOCRDecoder::forward(const mx::array& input_ids, DecoderCache& cache)
   if (layernorm_embedding) h = layer_norm(h, *layernorm_embedding);
   h = dropout(h, DropoutSite::decoder_hidden);
 
+  const bool whole_sequence = start == 0 && end == cache.capacity;
   const mx::Shape from = {0, 0, start, 0};
   const mx::Shape upto = {batch, heads, end, config.head_dim()};
   for (size_t i = 0; i < layers.size(); ++i) {
     const TrOCRDecoderLayer& layer = layers[i];
     // Self-attention over everything cached so far plus the new tokens.
-    const std::vector<mx::array> qkv = mx::split(linear(h, layer.self_attn.qkv_proj), 3, -1);
-    const mx::array q = split_heads(qkv[0], heads);
-    cache.self_keys[i] =
-        mx::slice_update(cache.self_keys[i], split_heads(qkv[1], heads), from, upto);
-    cache.self_values[i] =
-        mx::slice_update(cache.self_values[i], split_heads(qkv[2], heads), from, upto);
-    const mx::array keys = mx::slice(cache.self_keys[i], {0, 0, 0, 0}, upto);
-    const mx::array values = mx::slice(cache.self_values[i], {0, 0, 0, 0}, upto);
-    mx::array attended = merge_heads(attend(q, keys, values, length > 1));
+    const mx::array fused = linear(h, layer.self_attn.qkv_proj);
+    const std::vector<mx::array> qkv = mx::split(fused, 3, -1);
+    mx::array attended = mx::array(0.0f);
+    if (whole_sequence) {
+      // Nothing is cached before or after: attend within the block, and leave the cache views
+      // that nobody evaluates (no cache copies, forward or backward).
+      cache.self_keys[i] = split_heads(qkv[1], heads);
+      cache.self_values[i] = split_heads(qkv[2], heads);
+      attended = self_attention_heads(fused, heads, length > 1);
+    } else {
+      const mx::array q = split_heads(qkv[0], heads);
+      cache.self_keys[i] =
+          mx::slice_update(cache.self_keys[i], split_heads(qkv[1], heads), from, upto);
+      cache.self_values[i] =
+          mx::slice_update(cache.self_values[i], split_heads(qkv[2], heads), from, upto);
+      const mx::array keys = mx::slice(cache.self_keys[i], {0, 0, 0, 0}, upto);
+      const mx::array values = mx::slice(cache.self_values[i], {0, 0, 0, 0}, upto);
+      attended = merge_heads(attend(q, keys, values, length > 1));
+    }
     h = layer_norm(
         h + dropout(linear(attended, layer.self_attn.out_proj), DropoutSite::decoder_hidden),
         layer.self_attn_layer_norm);
 
     // Cross-attention over the image.
-    const mx::array cross_q = split_heads(linear(h, layer.encoder_attn.q_proj), heads);
-    attended = merge_heads(attend(cross_q, cache.cross_keys[i], cache.cross_values[i], false));
+    const mx::array cross_q = linear(h, layer.encoder_attn.q_proj);
+    attended = length > 1 && i < cache.cross_kv.size()
+                   ? cross_attention_heads(cross_q, cache.cross_kv[i], heads)
+                   : merge_heads(attend(split_heads(cross_q, heads), cache.cross_keys[i],
+                                        cache.cross_values[i], false));
     h = layer_norm(
         h + dropout(linear(attended, layer.encoder_attn.out_proj), DropoutSite::decoder_hidden),
         layer.encoder_attn_layer_norm);

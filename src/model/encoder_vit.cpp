@@ -28,13 +28,9 @@ mx::array flatten_patches(const mx::array& pixels, int patch_h, int patch_w) {
 }
 
 mx::array self_attention(const ViTLayer& layer, const mx::array& x, int num_heads) {
-  const std::vector<mx::array> qkv = mx::split(linear(x, layer.qkv), 3, -1);
-  const mx::array q = split_heads(qkv[0], num_heads);
-  const mx::array k = split_heads(qkv[1], num_heads);
-  const mx::array v = split_heads(qkv[2], num_heads);
-  const float scale = 1.0f / std::sqrt(static_cast<float>(q.shape(3)));
-  return dropout(linear(merge_heads(attention(q, k, v, scale, false)), layer.attention_output),
-                 DropoutSite::encoder_hidden);
+  return dropout(
+      linear(self_attention_heads(linear(x, layer.qkv), num_heads, false), layer.attention_output),
+      DropoutSite::encoder_hidden);
 }
 
 }  // namespace

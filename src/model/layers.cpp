@@ -69,6 +69,9 @@ Linear quantize_linear(const Linear& layer, int group_size, int bits) {
 }
 
 mx::array layer_norm(const mx::array& x, const LayerNorm& norm) {
+  if (cpu_kernels_apply(x) && norm.weight.dtype() == mx::float32 &&
+      norm.bias.dtype() == mx::float32)
+    return layer_norm_cpu(x, norm.weight, norm.bias, norm.eps);
   return mx::fast::layer_norm(x, norm.weight, norm.bias, norm.eps);
 }
 
@@ -106,6 +109,27 @@ mx::array attention(const mx::array& q, const mx::array& k, const mx::array& v, 
   if (attend_one_query_supports(q, k)) return attend_one_query_cpu(q, k, v, scale);
   const mx::array scores = mx::matmul(q, mx::swapaxes(k, -1, -2));
   return mx::matmul(scaled_softmax_cpu(scores, scale, causal), v);
+}
+
+mx::array self_attention_heads(const mx::array& qkv, int heads, bool causal) {
+  const int width = qkv.shape(2) / 3, head_dim = width / heads;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  if (cpu_kernels_apply(qkv))
+    return attention_heads_cpu({qkv}, {0, 0}, {0, width}, {0, 2 * width}, heads, head_dim, scale,
+                               causal);
+  const std::vector<mx::array> parts = mx::split(qkv, 3, -1);
+  return merge_heads(attention(split_heads(parts[0], heads), split_heads(parts[1], heads),
+                               split_heads(parts[2], heads), scale, causal));
+}
+
+mx::array cross_attention_heads(const mx::array& q, const mx::array& kv, int heads) {
+  const int width = q.shape(2), head_dim = width / heads;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  if (cpu_kernels_apply(q) && kv.dtype() == mx::float32)
+    return attention_heads_cpu({q, kv}, {0, 0}, {1, 0}, {1, width}, heads, head_dim, scale, false);
+  const std::vector<mx::array> parts = mx::split(kv, 2, -1);
+  return merge_heads(attention(split_heads(q, heads), split_heads(parts[0], heads),
+                               split_heads(parts[1], heads), scale, false));
 }
 
 mx::array split_heads(const mx::array& x, int num_heads) {

@@ -86,6 +86,14 @@ mx::array activation(const mx::array& x, const std::string& name);
 mx::array attention(const mx::array& q, const mx::array& k, const mx::array& v, float scale,
                     bool causal);
 
+// attention() with scale 1/sqrt(head_dim) on projections as the linear layers leave them:
+// `qkv` [B, L, 3 * width] holds q, k and v side by side (a fused projection), width = heads *
+// head_dim; the result has the heads merged, [B, L, width]. On the CPU in float32 the heads are
+// read in place (attention_heads_cpu), where split_heads and merge_heads would copy them.
+mx::array self_attention_heads(const mx::array& qkv, int heads, bool causal);
+// The same for queries q [B, L, width] over keys and values fused in kv [B, S, 2 * width].
+mx::array cross_attention_heads(const mx::array& q, const mx::array& kv, int heads);
+
 // [B, L, heads*head_dim] -> [B, heads, L, head_dim]
 mx::array split_heads(const mx::array& x, int num_heads);
 // [B, heads, L, head_dim] -> [B, L, heads*head_dim]

@@ -1,5 +1,8 @@
 #include "train/optimizer.h"
 
+#include "model/cpu_kernels.h"
+#include "train/cpu_adamw.h"
+
 #include <mlx/ops.h>
 #include <algorithm>
 #include <cmath>
@@ -7,7 +10,8 @@
 namespace mlxocr {
 
 std::vector<mx::array> AdamW::step(const std::vector<mx::array>& params,
-                                   const std::vector<mx::array>& grads, double lr) {
+                                   const std::vector<mx::array>& grads, double lr,
+                                   const mx::array& grad_scale) {
   if (exp_avg_.empty()) {
     for (const mx::array& p : params) {
       exp_avg_.push_back(mx::zeros_like(p));
@@ -19,23 +23,33 @@ std::vector<mx::array> AdamW::step(const std::vector<mx::array>& params,
   // Scalars in double, as torch computes them in Python before they touch the tensors.
   const double bias_correction1 = 1.0 - std::pow(s.beta1, static_cast<double>(step_));
   const double bias_correction2 = 1.0 - std::pow(s.beta2, static_cast<double>(step_));
-  const float step_size = static_cast<float>(lr / bias_correction1);
-  const float correction2_sqrt = static_cast<float>(std::sqrt(bias_correction2));
-  const float decay = static_cast<float>(1.0 - lr * s.weight_decay);
-  const float one_minus_beta1 = static_cast<float>(1.0 - s.beta1);
-  const float beta2 = static_cast<float>(s.beta2),
-              one_minus_beta2 = static_cast<float>(1.0 - s.beta2);
-  const float eps = static_cast<float>(s.eps);
+  const AdamWScalars k{static_cast<float>(1.0 - lr * s.weight_decay),
+                       static_cast<float>(1.0 - s.beta1),
+                       static_cast<float>(s.beta2),
+                       static_cast<float>(1.0 - s.beta2),
+                       static_cast<float>(std::sqrt(bias_correction2)),
+                       static_cast<float>(s.eps),
+                       static_cast<float>(lr / bias_correction1)};
 
   std::vector<mx::array> updated;
   updated.reserve(params.size());
   for (size_t i = 0; i < params.size(); ++i) {
-    const mx::array p = s.weight_decay != 0.0 ? params[i] * decay : params[i];
+    if (cpu_kernels_apply(params[i]) && grads[i].dtype() == mx::float32 &&
+        exp_avg_[i].dtype() == mx::float32) {
+      std::vector<mx::array> out =
+          adamw_step_cpu(params[i], grads[i], grad_scale, exp_avg_[i], exp_avg_sq_[i], k);
+      updated.push_back(out[0]);
+      exp_avg_[i] = out[1];
+      exp_avg_sq_[i] = out[2];
+      continue;
+    }
+    const mx::array g = grads[i] * grad_scale;
+    const mx::array p = s.weight_decay != 0.0 ? params[i] * k.decay : params[i];
     // lerp(m, g, w) = m + w * (g - m)
-    exp_avg_[i] = exp_avg_[i] + one_minus_beta1 * (grads[i] - exp_avg_[i]);
-    exp_avg_sq_[i] = exp_avg_sq_[i] * beta2 + one_minus_beta2 * (grads[i] * grads[i]);
-    const mx::array denom = mx::sqrt(exp_avg_sq_[i]) / correction2_sqrt + eps;
-    updated.push_back(p - step_size * (exp_avg_[i] / denom));
+    exp_avg_[i] = exp_avg_[i] + k.one_minus_beta1 * (g - exp_avg_[i]);
+    exp_avg_sq_[i] = exp_avg_sq_[i] * k.beta2 + k.one_minus_beta2 * (g * g);
+    const mx::array denom = mx::sqrt(exp_avg_sq_[i]) / k.correction2_sqrt + k.eps;
+    updated.push_back(p - k.step_size * (exp_avg_[i] / denom));
   }
   return updated;
 }
@@ -54,21 +68,17 @@ double linear_schedule_factor(long long step, long long warmup_steps, long long 
                            static_cast<double>(std::max(1LL, total_steps - warmup_steps)));
 }
 
-ClippedGradients clip_grad_norm(const std::vector<mx::array>& grads, double max_norm) {
-  std::vector<mx::array> norms;
+GradientClip clip_grad_norm(const std::vector<mx::array>& grads, double max_norm) {
+  std::vector<mx::array> squares;
   for (const mx::array& g : grads)
-    norms.push_back(mx::sqrt(mx::sum(mx::square(g))));
-  ClippedGradients out;
+    squares.push_back(cpu_kernels_apply(g) ? sum_of_squares_cpu(g) : mx::sum(mx::square(g)));
+  GradientClip out;
+  // torch takes each tensor's norm, then the norm of the norms.
   out.total_norm =
-      grads.empty() ? mx::array(0.0f) : mx::sqrt(mx::sum(mx::square(mx::stack(norms))));
-  if (max_norm <= 0.0) {
-    out.grads = grads;
-    return out;
-  }
-  const mx::array coef = mx::minimum(
-      mx::array(static_cast<float>(max_norm)) / (out.total_norm + 1e-6f), mx::array(1.0f));
-  for (const mx::array& g : grads)
-    out.grads.push_back(g * coef);
+      grads.empty() ? mx::array(0.0f) : mx::sqrt(mx::sum(mx::square(mx::sqrt(mx::stack(squares)))));
+  if (max_norm > 0.0)
+    out.scale = mx::minimum(mx::array(static_cast<float>(max_norm)) / (out.total_norm + 1e-6f),
+                            mx::array(1.0f));
   return out;
 }
 

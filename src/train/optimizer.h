@@ -24,10 +24,12 @@ class AdamW {
  public:
   explicit AdamW(AdamWSettings settings) : settings_(settings) {}
 
-  // One step at learning rate `lr` (the schedule's value); returns the new parameters. The
-  // moments are created (zeros) on the first step.
+  // One step at learning rate `lr` (the schedule's value) with the gradients times
+  // `grad_scale` (a scalar: clip_grad_norm's factor); returns the new parameters. The moments
+  // are created (zeros) on the first step.
   std::vector<mx::array> step(const std::vector<mx::array>& params,
-                              const std::vector<mx::array>& grads, double lr);
+                              const std::vector<mx::array>& grads, double lr,
+                              const mx::array& grad_scale = mx::array(1.0f));
 
   long long steps_taken() const { return step_; }
   const std::vector<mx::array>& exp_avg() const { return exp_avg_; }
@@ -46,12 +48,12 @@ class AdamW {
 // step / warmup during warmup, then linearly down to 0 at total_steps.
 double linear_schedule_factor(long long step, long long warmup_steps, long long total_steps);
 
-// clip_grad_norm_(max_norm): the global 2-norm of all gradients (returned, before clipping) and
-// the gradients scaled by min(1, max_norm / (norm + 1e-6)). max_norm <= 0 leaves them as they are.
-struct ClippedGradients {
-  std::vector<mx::array> grads;
+// clip_grad_norm_(max_norm): the global 2-norm of all gradients (before clipping) and the factor
+// min(1, max_norm / (norm + 1e-6)) that AdamW::step applies to them; max_norm <= 0 gives 1.
+struct GradientClip {
   mx::array total_norm = mx::array(0.0f);
+  mx::array scale = mx::array(1.0f);
 };
-ClippedGradients clip_grad_norm(const std::vector<mx::array>& grads, double max_norm);
+GradientClip clip_grad_norm(const std::vector<mx::array>& grads, double max_norm);
 
 }  // namespace mlxocr

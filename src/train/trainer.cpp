@@ -403,7 +403,7 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
     }
     grads = parallel.sum(grads);
     const mx::array loss_array = parallel.sum(loss_sum) / normalizer;
-    const ClippedGradients clipped = clip_grad_norm(grads, o.grad_clip);
+    const GradientClip clipped = clip_grad_norm(grads, o.grad_clip);
     mx::eval(loss_array, clipped.total_norm);
     const double loss = loss_array.item<float>();
     const double grad_norm = clipped.total_norm.item<float>();
@@ -418,7 +418,7 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
           " (try a lower --lr, more --warmup-steps or --grad-clip)");
     }
     const double lr = o.adamw.lr * linear_schedule_factor(step, o.warmup_steps, total_steps);
-    params.values = optimizer.step(params.values, clipped.grads, lr);
+    params.values = optimizer.step(params.values, grads, lr, clipped.scale);
     mx::eval(params.values);
     std::vector<mx::array> moments = optimizer.exp_avg();
     moments.insert(moments.end(), optimizer.exp_avg_sq().begin(), optimizer.exp_avg_sq().end());
