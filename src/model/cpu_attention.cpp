@@ -9,21 +9,17 @@
 #include <cstring>
 #include <vector>
 
+#include "model/cblas.h"
 #include "model/cpu_kernel_primitive.h"
 #include "model/cpu_kernels.h"
 #include "model/cpu_softmax_rows.h"
-
-// The CBLAS entry point of the BLAS MLX itself calls (OpenBLAS when CMake found it), declared
-// here because Debian ships cblas.h only with the -dev packages.
-extern "C" void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha,
-                            const float* a, int lda, const float* b, int ldb, float beta, float* c,
-                            int ldc);
 
 namespace mlxocr {
 
 namespace {
 
-constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
+using cblas::kNoTrans;
+using cblas::kTrans;
 
 // OpenBLAS runs a product of fewer multiply-adds than this on the calling thread and bigger ones
 // on its own threads (GEMM_MULTITHREAD_THRESHOLD 4 x 65536), paying a hand-over per call that
@@ -120,13 +116,13 @@ class AttentionHeads : public kernel::MultiKernelPrimitive {
               for (std::int64_t r = 0; r < L; r += cut.block_rows) {
                 const std::int64_t rows = std::min(cut.block_rows, L - r);
                 float* p = probs + pair * L * S + r * S;
-                cblas_sgemm(kRowMajor, kNoTrans, kTrans, rows, S, D, 1.0f, qh + r * q.width,
-                            q.width, kh, k.width, 0.0f, p, S);
+                cblas::sgemm(kNoTrans, kTrans, rows, S, D, 1.0f, qh + r * q.width, q.width, kh,
+                             k.width, 0.0f, p, S);
                 for (std::int64_t i = 0; i < rows; ++i)
                   kernel::softmax_row(p + i * S, p + i * S, S, visible_keys(l, r + i, L, S),
                                       l.scale);
-                cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, rows, D, S, 1.0f, p, S, vh, v.width,
-                            0.0f, out_h + r * width, width);
+                cblas::sgemm(kNoTrans, kNoTrans, rows, D, S, 1.0f, p, S, vh, v.width, 0.0f,
+                             out_h + r * width, width);
               }
             }
           });
@@ -195,19 +191,19 @@ class AttentionHeadsGrad : public kernel::MultiKernelPrimitive {
                 const float* g = grad + (b * L + r) * width + h * D;
                 const float* q_rows = q.at(b, qc) + r * q.width;
                 // dP = dO V^T, then through the softmax in place: dS = scale P (dP - rowsum(dP P)).
-                cblas_sgemm(kRowMajor, kNoTrans, kTrans, rows, S, D, 1.0f, g, width, v.at(b, vc),
-                            v.width, 0.0f, ds.data(), S);
+                cblas::sgemm(kNoTrans, kTrans, rows, S, D, 1.0f, g, width, v.at(b, vc), v.width,
+                             0.0f, ds.data(), S);
                 for (std::int64_t i = 0; i < rows; ++i)
                   kernel::softmax_grad_row(p + i * S, ds.data() + i * S, ds.data() + i * S, S,
                                            l.scale);
                 // dQ = dS K, dK += dS^T Q, dV += P^T dO (added: the blocks and q, k, v may share a
                 // source's rows).
-                cblas_sgemm(kRowMajor, kNoTrans, kNoTrans, rows, D, S, 1.0f, ds.data(), S,
-                            k.at(b, kc), k.width, 1.0f, mut(dq.at(b, qc)) + r * dq.width, dq.width);
-                cblas_sgemm(kRowMajor, kTrans, kNoTrans, S, D, rows, 1.0f, ds.data(), S, q_rows,
-                            q.width, 1.0f, mut(dk.at(b, kc)), dk.width);
-                cblas_sgemm(kRowMajor, kTrans, kNoTrans, S, D, rows, 1.0f, p, S, g, width, 1.0f,
-                            mut(dv.at(b, vc)), dv.width);
+                cblas::sgemm(kNoTrans, kNoTrans, rows, D, S, 1.0f, ds.data(), S, k.at(b, kc),
+                             k.width, 1.0f, mut(dq.at(b, qc)) + r * dq.width, dq.width);
+                cblas::sgemm(kTrans, kNoTrans, S, D, rows, 1.0f, ds.data(), S, q_rows, q.width,
+                             1.0f, mut(dk.at(b, kc)), dk.width);
+                cblas::sgemm(kTrans, kNoTrans, S, D, rows, 1.0f, p, S, g, width, 1.0f,
+                             mut(dv.at(b, vc)), dv.width);
               }
             }
           });

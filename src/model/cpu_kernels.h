@@ -36,6 +36,11 @@ mx::array gelu_erf_cpu(const mx::array& x);
 // S - L cached ones, as MLX's "causal" mask). Hidden keys get probability 0.
 mx::array scaled_softmax_cpu(const mx::array& scores, float scale, bool causal);
 
+// x W^T + b for x [N, in] as one sgemm, float32, CPU; its weight gradient is computed in the
+// weight's own [out, in] layout (through MLX's ops it is a transposed view that later passes copy).
+mx::array linear_cpu(const mx::array& x, const mx::array& weight,
+                     const std::optional<mx::array>& bias);
+
 // x W^T + b for x [..., in] with at most kLinearRowsMax rows in all, weight [out, in], bias
 // [out]; float32, CPU. Reads each weight row once for all rows (the weight-streaming bound).
 constexpr int kLinearRowsMax = 8;

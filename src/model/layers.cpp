@@ -47,6 +47,15 @@ mx::array linear(const mx::array& x, const Linear& layer) {
   // sgemm would first repack all of it.
   if (few_float32_rows(x) && layer.weight.dtype() == mx::float32 && float32_or_absent(layer.bias))
     return linear_rows_cpu(x, layer.weight, layer.bias);
+  // One [rows, in] matrix: batched, MLX would broadcast the weight over the batch, and its
+  // gradient would be one small product per sequence summed over the batch afterwards.
+  if (x.ndim() > 2) {
+    mx::Shape shape = x.shape();
+    shape.back() = layer.out_features();
+    return mx::reshape(linear(mx::reshape(x, {-1, x.shape(-1)}), layer), std::move(shape));
+  }
+  if (cpu_kernels_apply(x) && layer.weight.dtype() == mx::float32 && float32_or_absent(layer.bias))
+    return linear_cpu(x, layer.weight, layer.bias);
   // addmm/matmul read the transposed weight through strides; no copy is made.
   if (layer.bias) return mx::addmm(*layer.bias, x, mx::transpose(layer.weight));
   return mx::matmul(x, mx::transpose(layer.weight));

@@ -1,8 +1,9 @@
 // The CPU kernels of whole layers against references that share no code with them: layer norm
-// against its formula in double precision (output and the three gradients), multi-head attention
-// on fused projections against MLX's own scaled_dot_product_attention on split heads (output and
-// every source's gradient through MLX's autodiff), on shapes that take each of the kernel's
-// paths. The parity tests against transformers (test_parity.cpp, tests/train) run through both.
+// against its formula in double precision (output and the three gradients), the many-row linear
+// layer against MLX's matmul, multi-head attention on fused projections against MLX's own
+// scaled_dot_product_attention on split heads (output and every source's gradient through MLX's
+// autodiff), on shapes that take each of the kernel's paths. The parity tests against
+// transformers (test_parity.cpp, tests/train) run through all of them.
 #include <gtest/gtest.h>
 #include <mlx/fast.h>
 #include <mlx/ops.h>
@@ -11,6 +12,7 @@
 #include <mlx/transforms.h>
 
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include "mlxocr/error.h"
@@ -88,6 +90,40 @@ TEST(CpuLayerKernels, LayerNormOfLayersUsesTheKernelAndKeepsTorchsEps) {
   const std::vector<float> want = values(mx::fast::layer_norm(x, norm.weight, norm.bias, 1e-12f));
   for (size_t i = 0; i < got.size(); ++i)
     EXPECT_NEAR(got[i], want[i], 1e-5) << "element " << i;
+}
+
+TEST(CpuLayerKernels, LinearAndItsGradientsEqualMlxAddmmAndTheWeightGradientIsRowMajor) {
+  const mx::array x = mx::random::normal({37, 20}, mx::float32, mx::random::key(30));
+  const mx::array w = mx::random::normal({13, 20}, mx::float32, mx::random::key(31));
+  const mx::array b = mx::random::normal({13}, mx::float32, mx::random::key(32));
+  const mx::array g = mx::random::normal({37, 13}, mx::float32, mx::random::key(33));
+  for (bool with_bias : {true, false}) {
+    auto run = [&](bool ours) {
+      return mx::vjp(
+          [&](const std::vector<mx::array>& in) {
+            const std::optional<mx::array> bias =
+                with_bias ? std::optional<mx::array>(in[2]) : std::nullopt;
+            if (ours) return std::vector<mx::array>{linear_cpu(in[0], in[1], bias)};
+            const mx::array y = mx::matmul(in[0], mx::transpose(in[1]));
+            return std::vector<mx::array>{bias ? y + *bias : y};
+          },
+          {x, w, b}, {g});
+    };
+    const auto [ours_out, ours_grads] = run(true);
+    const auto [mlx_out, mlx_grads] = run(false);
+    const std::vector<float> got = values(ours_out[0]), want = values(mlx_out[0]);
+    for (size_t i = 0; i < got.size(); ++i)
+      ASSERT_NEAR(got[i], want[i], 1e-5) << "output element " << i;
+    for (int arg = 0; arg < (with_bias ? 3 : 2); ++arg) {
+      const std::vector<float> dgot = values(ours_grads[arg]), dwant = values(mlx_grads[arg]);
+      ASSERT_EQ(dgot.size(), dwant.size());
+      for (size_t i = 0; i < dgot.size(); ++i)
+        ASSERT_NEAR(dgot[i], dwant[i], 1e-4) << "input " << arg << " gradient element " << i;
+    }
+    mx::array weight_grad = ours_grads[1];
+    mx::eval(weight_grad);
+    EXPECT_TRUE(weight_grad.flags().row_contiguous);
+  }
 }
 
 // One attention problem: sources and where q, k and v are in them.

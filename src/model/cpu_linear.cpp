@@ -1,0 +1,79 @@
+// nn.Linear on many rows as one cblas_sgemm, with a gradient that keeps PyTorch's weight layout.
+// Through MLX's ops (addmm of the transposed weight) the weight's gradient comes out as a
+// transposed view, [in, out] read as [out, in], which the gradient norm and AdamW then each copied
+// row-major again: two strided copies of every weight per training step, a tenth of the step.
+// Here the gradient is g^T x, computed [out, in] as it is stored.
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+#include "model/cblas.h"
+#include "model/cpu_kernel_primitive.h"
+#include "model/cpu_kernels.h"
+
+namespace mlxocr {
+
+namespace {
+
+// Inputs x [N, in], weight [out, in] and maybe bias [out]; output [N, out].
+class LinearCpu : public kernel::KernelPrimitive {
+ public:
+  using KernelPrimitive::KernelPrimitive;
+  const char* name() const override { return "MlxocrLinear"; }
+  bool is_equivalent(const mx::Primitive&) const override { return true; }
+
+  void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
+    out.set_data(mx::allocator::malloc(out.nbytes()));
+    kernel::dispatch(stream(), inputs, out, [](std::vector<mx::array>& in, mx::array& y) {
+      const int rows = in[0].shape(0), width = in[0].shape(1), features = in[1].shape(0);
+      float* dst = y.data<float>();
+      float beta = 0.0f;
+      if (in.size() == 3) {  // y = bias on every row, then y += x W^T
+        const float* bias = in[2].data<float>();
+        for (int r = 0; r < rows; ++r)
+          std::memcpy(dst + static_cast<std::int64_t>(r) * features, bias,
+                      sizeof(float) * features);
+        beta = 1.0f;
+      }
+      cblas::sgemm(cblas::kNoTrans, cblas::kTrans, rows, features, width, 1.0f, in[0].data<float>(),
+                   width, in[1].data<float>(), width, beta, dst, features);
+    });
+  }
+
+  std::vector<mx::array> vjp(const std::vector<mx::array>& primals,
+                             const std::vector<mx::array>& cotangents,
+                             const std::vector<int>& argnums,
+                             const std::vector<mx::array>&) override {
+    const mx::array& g = cotangents[0];
+    std::vector<mx::array> grads;
+    for (int arg : argnums) {
+      if (arg == 0) {
+        grads.push_back(mx::matmul(g, primals[1]));  // [N, out] x [out, in]
+      } else if (arg == 1) {
+        grads.push_back(mx::matmul(mx::transpose(g), primals[0]));  // [out, N] x [N, in]
+      } else {
+        grads.push_back(mx::sum(g, 0));
+      }
+    }
+    return grads;
+  }
+
+  std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& inputs) override {
+    return {{inputs[0].shape(0), inputs[1].shape(0)}};
+  }
+};
+
+}  // namespace
+
+mx::array linear_cpu(const mx::array& x, const mx::array& weight,
+                     const std::optional<mx::array>& bias) {
+  if (x.ndim() != 2 || weight.ndim() != 2 || x.shape(1) != weight.shape(1) ||
+      (bias && (bias->ndim() != 1 || bias->shape(0) != weight.shape(0))))
+    throw UsageError("internal error: linear_cpu needs x [N, in], weight [out, in], bias [out]");
+  std::vector<mx::array> inputs = {x, weight};
+  if (bias) inputs.push_back(*bias);
+  return kernel::make(std::make_shared<LinearCpu>(kernel::cpu_stream()), std::move(inputs));
+}
+
+}  // namespace mlxocr
