@@ -94,8 +94,9 @@ def machine():
 
 def mlx_ops_rows(mlx_ops, ours):
     """Before/after of all our CPU kernels: the same binary with MLXOCR_CPU_KERNELS=0."""
-    lines = ["", "Our CPU kernels (softmax, GELU; the decoding step: few-row linear, one-query "
-             "attention, log-sum-exp) against MLX's own ops (the same binary with "
+    lines = ["", "Our CPU kernels (softmax, GELU, layer norm, attention on the fused projections, "
+             "many-row linear; the decoding step: few-row linear, one-query attention, "
+             "log-sum-exp) against MLX's own ops (the same binary with "
              "`MLXOCR_CPU_KERNELS=0`, in the same run):", "",
              "| figure | MLX's ops | our kernels | speed-up |", "|---|---:|---:|---:|"]
     for key, label, higher, _ in SPEED_ROWS:
