@@ -1,10 +1,11 @@
 // Multi-head attention over a block of queries (an encoder layer, a training step's decoder)
 // that reads every head where the projections left it and writes the heads merged. MLX's CPU
 // matmul takes only row-major or transposed operands, so the head views of split_heads were
-// copied before each matmul and merge_heads copied the result back, forward and backward: a
-// fifth of a training step (bench/TRAINING.md). Here each head's products are cblas_sgemm calls
-// with the projection's row stride as leading dimension, the softmax is the kernel of
-// cpu_kernels.cpp, and the probabilities are kept for the gradient as MLX keeps them.
+// copied before each matmul and merge_heads copied the result back, forward and backward: most of
+// the strided copies of a training step (bench/TRAINING.md). Here each head's products are
+// cblas_sgemm calls with the projection's row stride as leading dimension, the softmax is the
+// kernel of cpu_kernels.cpp, and the probabilities are kept for the gradient as MLX keeps them.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -42,8 +43,8 @@ Plan plan(std::int64_t L, std::int64_t S, std::int64_t D) {
   return {(L + blocks - 1) / blocks, true};
 }
 
-// Calls fn(begin, end) on ranges of the (batch, head) pairs, on several threads when `plan`
-// says so (each a few blocks' work at least).
+// Calls fn(begin, end) on ranges of the (batch, head) pairs: on several threads when `plan` says
+// so (as many as pair_work, a pair's multiply-adds, makes worth starting), else on this one.
 template <class Fn>
 void for_pairs(std::int64_t pairs, const Plan& plan, std::int64_t pair_work, Fn fn) {
   if (!plan.parallel) {
@@ -53,8 +54,7 @@ void for_pairs(std::int64_t pairs, const Plan& plan, std::int64_t pair_work, Fn 
   kernel::for_rows(pairs, pair_work, fn);
 }
 
-// Where a head's q, k or v rows are: in source `source`, [B, rows, width], head h's head_dim
-// columns from offset + h * head_dim.
+// A source's [B, rows, width] floats; at(b, column) points at row 0 of batch b in that column.
 struct HeadView {
   const float* data;
   std::int64_t rows, width;
@@ -227,11 +227,8 @@ std::vector<mx::array> attention_heads_grad(const std::vector<mx::array>& source
   std::vector<mx::array> inputs = sources;
   inputs.push_back(probs);
   inputs.push_back(grad);
-  std::vector<mx::Shape> shapes;
-  for (const mx::array& s : sources)
-    shapes.push_back(s.shape());
   return kernel::make_outputs(std::make_shared<AttentionHeadsGrad>(kernel::cpu_stream(), layout),
-                              std::move(inputs), std::move(shapes));
+                              std::move(inputs));
 }
 
 }  // namespace
@@ -250,8 +247,7 @@ mx::array attention_heads_cpu(const std::vector<mx::array>& sources, HeadColumns
         "internal error: attention_heads_cpu needs [B, rows, width] sources holding every head");
   const Layout layout{heads, head_dim, scale, causal, q, k, v};
   return kernel::make_outputs(std::make_shared<AttentionHeads>(kernel::cpu_stream(), layout),
-                              sources,
-                              AttentionHeads(kernel::cpu_stream(), layout).output_shapes(sources))
+                              sources)
       .front();
 }
 

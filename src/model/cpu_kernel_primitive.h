@@ -143,13 +143,14 @@ inline mx::array make(std::shared_ptr<mx::Primitive> primitive, std::vector<mx::
   return mx::array(std::move(shape), mx::float32, std::move(primitive), std::move(inputs));
 }
 
-// The float32 arrays a MultiKernelPrimitive computes from `inputs`, one per shape.
+// The float32 arrays a MultiKernelPrimitive computes from `inputs`, of the shapes its
+// output_shapes gives.
 inline std::vector<mx::array> make_outputs(std::shared_ptr<mx::Primitive> primitive,
-                                           std::vector<mx::array> inputs,
-                                           std::vector<mx::Shape> shapes) {
+                                           std::vector<mx::array> inputs) {
+  inputs = kernel_inputs(std::move(inputs));
+  std::vector<mx::Shape> shapes = primitive->output_shapes(inputs);
   const std::vector<mx::Dtype> dtypes(shapes.size(), mx::float32);
-  return mx::array::make_arrays(std::move(shapes), dtypes, primitive,
-                                kernel_inputs(std::move(inputs)));
+  return mx::array::make_arrays(std::move(shapes), dtypes, primitive, inputs);
 }
 
 // `x`'s shape with its last axis `size` long: what a kernel that reduces or projects the last

@@ -139,8 +139,7 @@ std::vector<mx::array> adamw_step_cpu(const mx::array& param, const mx::array& g
       grad_scale.size() != 1)
     throw UsageError("adamw_step_cpu needs parameter, gradient and moments of one shape");
   return kernel::make_outputs(std::make_shared<AdamWStep>(kernel::cpu_stream(), scalars),
-                              {param, grad, mx::reshape(grad_scale, {}), exp_avg, exp_avg_sq},
-                              {shape, shape, shape});
+                              {param, grad, mx::reshape(grad_scale, {}), exp_avg, exp_avg_sq});
 }
 
 mx::array sum_of_squares_cpu(const mx::array& x) {
