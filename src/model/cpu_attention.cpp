@@ -94,8 +94,7 @@ class AttentionHeads : public kernel::MultiKernelPrimitive {
   bool is_equivalent(const mx::Primitive&) const override { return false; }
 
   void eval_cpu(const std::vector<mx::array>& inputs, std::vector<mx::array>& outputs) override {
-    for (mx::array& out : outputs)
-      out.set_data(mx::allocator::malloc(out.nbytes()));
+    kernel::allocate_new(outputs);
     kernel::dispatch_outputs(
         stream(), inputs, outputs,
         [l = layout_](std::vector<mx::array>& in, std::vector<mx::array>& out) {
@@ -162,8 +161,7 @@ class AttentionHeadsGrad : public kernel::MultiKernelPrimitive {
   bool is_equivalent(const mx::Primitive&) const override { return false; }
 
   void eval_cpu(const std::vector<mx::array>& inputs, std::vector<mx::array>& outputs) override {
-    for (mx::array& out : outputs)
-      out.set_data(mx::allocator::malloc(out.nbytes()));
+    kernel::allocate_new(outputs);
     kernel::dispatch_outputs(
         stream(), inputs, outputs,
         [l = layout_](std::vector<mx::array>& in, std::vector<mx::array>& out) {

@@ -72,6 +72,13 @@ inline void allocate_like(const mx::array& input, mx::array& out) {
   }
 }
 
+// New buffers for all outputs (no donation: for kernels that read an input after writing an
+// output, or whose outputs differ from their inputs in size).
+inline void allocate_new(std::vector<mx::array>& outputs) {
+  for (mx::array& out : outputs)
+    out.set_data(mx::allocator::malloc(out.nbytes()));
+}
+
 // Runs `work(inputs, outputs)` on the stream's CPU worker after the inputs are computed, as
 // MLX's own CPU kernels do; the weak copies keep no extra references that would block buffer
 // donation.

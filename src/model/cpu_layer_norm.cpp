@@ -163,8 +163,7 @@ class LayerNormGradCpu : public kernel::MultiKernelPrimitive {
 
   void eval_cpu(const std::vector<mx::array>& inputs, std::vector<mx::array>& outputs) override {
     // No buffer donation: the weight's pass reads x and g again after dx is written.
-    for (mx::array& out : outputs)
-      out.set_data(mx::allocator::malloc(out.nbytes()));
+    kernel::allocate_new(outputs);
     const std::int64_t n = inputs[1].size();
     kernel::dispatch_outputs(
         stream(), inputs, outputs,
