@@ -84,14 +84,23 @@ std::vector<mx::array> attention_heads_grad(const std::vector<mx::array>& source
                                             const mx::array& probs, const mx::array& grad,
                                             const Layout& layout);
 
+// What the forward and gradient primitives share: the layout.
+class AttentionPrimitive : public kernel::MultiKernelPrimitive {
+ public:
+  AttentionPrimitive(mx::Stream stream, Layout layout)
+      : MultiKernelPrimitive(stream), layout_(layout) {}
+  bool is_equivalent(const mx::Primitive&) const override { return false; }
+
+ protected:
+  Layout layout_;
+};
+
 // Inputs: the sources. Outputs: the heads merged [B, L, heads * head_dim] and the probabilities
 // [B, heads, L, S].
-class AttentionHeads : public kernel::MultiKernelPrimitive {
+class AttentionHeads : public AttentionPrimitive {
  public:
-  AttentionHeads(mx::Stream stream, Layout layout)
-      : MultiKernelPrimitive(stream), layout_(layout) {}
+  using AttentionPrimitive::AttentionPrimitive;
   const char* name() const override { return "MlxocrAttentionHeads"; }
-  bool is_equivalent(const mx::Primitive&) const override { return false; }
 
   void eval_cpu(const std::vector<mx::array>& inputs, std::vector<mx::array>& outputs) override {
     kernel::allocate_new(outputs);
@@ -146,19 +155,14 @@ class AttentionHeads : public kernel::MultiKernelPrimitive {
     return {{q.shape(0), q.shape(1), layout_.heads * layout_.head_dim},
             {q.shape(0), layout_.heads, q.shape(1), k.shape(1)}};
   }
-
- private:
-  Layout layout_;
 };
 
 // Inputs: the sources, the probabilities, the merged output's gradient. Outputs: each source's
 // gradient (zero in columns no head reads).
-class AttentionHeadsGrad : public kernel::MultiKernelPrimitive {
+class AttentionHeadsGrad : public AttentionPrimitive {
  public:
-  AttentionHeadsGrad(mx::Stream stream, Layout layout)
-      : MultiKernelPrimitive(stream), layout_(layout) {}
+  using AttentionPrimitive::AttentionPrimitive;
   const char* name() const override { return "MlxocrAttentionHeadsGrad"; }
-  bool is_equivalent(const mx::Primitive&) const override { return false; }
 
   void eval_cpu(const std::vector<mx::array>& inputs, std::vector<mx::array>& outputs) override {
     kernel::allocate_new(outputs);
@@ -214,9 +218,6 @@ class AttentionHeadsGrad : public kernel::MultiKernelPrimitive {
       shapes.push_back(inputs[i].shape());
     return shapes;
   }
-
- private:
-  Layout layout_;
 };
 
 std::vector<mx::array> attention_heads_grad(const std::vector<mx::array>& sources,
