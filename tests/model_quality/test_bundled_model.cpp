@@ -1,7 +1,7 @@
 // The bundled default model (models/mlxocr-fields-tiny) against the truth the generator wrote:
 // held-out lines in fonts it never saw in training, and the demo's sample form, read the way a
 // user does (no --model). The bounds are loose versions of the figures measured on 2026-11-26
-// (model card: 10.5 % CER on these 40 lines, 18.5 % on the form), so that a broken model,
+// (model card: 7.7 % CER on these 40 lines, 14.0 % on the form), so that a broken model,
 // preprocessing, alignment or default-model lookup fails (random weights read ~100 %), not a
 // rounding change. How well the model reads is measured in bench/QUALITY.md, not here.
 #include <gtest/gtest.h>
