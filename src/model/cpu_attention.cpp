@@ -56,9 +56,9 @@ void for_pairs(std::int64_t pairs, const Plan& plan, std::int64_t pair_work, Fn 
 
 // A source's [B, rows, width] floats; at(b, column) points at row 0 of batch b in that column.
 struct HeadView {
-  const float* data;
+  float* data;
   std::int64_t rows, width;
-  const float* at(std::int64_t batch, std::int64_t column) const {
+  float* at(std::int64_t batch, std::int64_t column) const {
     return data + batch * rows * width + column;
   }
 };
@@ -70,8 +70,8 @@ struct Layout {
   HeadColumns q, k, v;
 };
 
-HeadView view(const std::vector<mx::array>& sources, const HeadColumns& c) {
-  const mx::array& s = sources.at(c.source);
+HeadView view(std::vector<mx::array>& sources, const HeadColumns& c) {
+  mx::array& s = sources.at(c.source);
   return {s.data<float>(), s.shape(1), s.shape(2)};
 }
 
@@ -170,7 +170,7 @@ class AttentionHeadsGrad : public AttentionPrimitive {
         stream(), inputs, outputs,
         [l = layout_](std::vector<mx::array>& in, std::vector<mx::array>& out) {
           const size_t count = out.size();
-          const std::vector<mx::array> sources(in.begin(), in.begin() + count);
+          std::vector<mx::array> sources(in.begin(), in.begin() + count);
           const float* probs = in[count].data<float>();
           const float* grad = in[count + 1].data<float>();
           for (mx::array& g : out)
@@ -179,7 +179,6 @@ class AttentionHeadsGrad : public AttentionPrimitive {
           const HeadView dq = view(out, l.q), dk = view(out, l.k), dv = view(out, l.v);
           const std::int64_t batch = sources[l.q.source].shape(0), L = q.rows, S = k.rows,
                              D = l.head_dim, width = l.heads * D;
-          const auto mut = [](const float* p) { return const_cast<float*>(p); };
           const Plan cut = plan(L, S, D);
           for_pairs(batch * l.heads, cut, 3 * L * S * D, [&](std::int64_t begin, std::int64_t end) {
             std::vector<float> ds(static_cast<size_t>(cut.block_rows * S));
@@ -201,11 +200,11 @@ class AttentionHeadsGrad : public AttentionPrimitive {
                 // dQ = dS K, dK += dS^T Q, dV += P^T dO (added: the blocks and q, k, v may share a
                 // source's rows).
                 cblas::sgemm(kNoTrans, kNoTrans, rows, D, S, 1.0f, ds.data(), S, k.at(b, kc),
-                             k.width, 1.0f, mut(dq.at(b, qc)) + r * dq.width, dq.width);
+                             k.width, 1.0f, dq.at(b, qc) + r * dq.width, dq.width);
                 cblas::sgemm(kTrans, kNoTrans, S, D, rows, 1.0f, ds.data(), S, q_rows, q.width,
-                             1.0f, mut(dk.at(b, kc)), dk.width);
-                cblas::sgemm(kTrans, kNoTrans, S, D, rows, 1.0f, p, S, g, width, 1.0f,
-                             mut(dv.at(b, vc)), dv.width);
+                             1.0f, dk.at(b, kc), dk.width);
+                cblas::sgemm(kTrans, kNoTrans, S, D, rows, 1.0f, p, S, g, width, 1.0f, dv.at(b, vc),
+                             dv.width);
               }
             }
           });
