@@ -1,7 +1,10 @@
 #include "io/array_bytes.h"
 
+#include <sys/mman.h>
+
 #include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -53,7 +56,34 @@ std::uint8_t* copy_run(const std::uint8_t* src, std::int64_t count, std::int64_t
   return dst;
 }
 
+// Advice only: where the kernel has no transparent huge pages the range keeps 4 KB pages.
+void advise_huge_pages(std::uint8_t* data, std::size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  constexpr std::uintptr_t kHugePage = 2u << 20;
+  const auto begin = reinterpret_cast<std::uintptr_t>(data);
+  const std::uintptr_t first = (begin + kHugePage - 1) / kHugePage * kHugePage;
+  const std::uintptr_t last = (begin + bytes) / kHugePage * kHugePage;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
 }  // namespace
+
+mx::array allocate_array(const std::vector<std::int64_t>& shape, mx::Dtype dtype) {
+  mx::Shape dims;
+  std::size_t count = 1;
+  for (std::int64_t dim : shape) {
+    dims.push_back(static_cast<mx::ShapeElem>(dim));
+    count *= static_cast<std::size_t>(dim);
+  }
+  const std::size_t bytes = count * mx::size_of(dtype);
+  mx::array out(mx::allocator::malloc(bytes), std::move(dims), dtype);
+  if (bytes > 0) advise_huge_pages(out.data<std::uint8_t>(), bytes);
+  return out;
+}
 
 mx::Dtype loaded_dtype(mx::Dtype stored) {
   return stored == mx::float64 ? mx::float32 : stored;
@@ -76,14 +106,8 @@ std::string shape_string(const std::vector<std::int64_t>& shape) {
 }
 
 mx::array materialise(const StoredTensor& tensor) {
-  const mx::Dtype out_dtype = loaded_dtype(tensor.dtype);
-  mx::Shape shape;
-  std::size_t count = 1;
-  for (std::int64_t dim : tensor.shape) {
-    shape.push_back(static_cast<mx::ShapeElem>(dim));
-    count *= static_cast<std::size_t>(dim);
-  }
-  mx::array out(mx::allocator::malloc(count * mx::size_of(out_dtype)), std::move(shape), out_dtype);
+  mx::array out = allocate_array(tensor.shape, loaded_dtype(tensor.dtype));
+  const std::size_t count = out.size();
   if (count == 0) return out;
 
   const std::size_t item = mx::size_of(tensor.dtype);

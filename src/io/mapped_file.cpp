@@ -6,9 +6,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <exception>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "mlxocr/error.h"
 
@@ -16,17 +22,23 @@ namespace mlxocr {
 
 namespace {
 
-// Closes the descriptor on every path out of the constructor; the mapping outlives it.
+// Closes the descriptor on every path out of the constructor that throws.
 struct FileDescriptor {
   int fd = -1;
   ~FileDescriptor() {
     if (fd >= 0) ::close(fd);
   }
+  int release() { return std::exchange(fd, -1); }
 };
+
+// Big enough that a thread's system call costs nothing beside its copy, small enough that two
+// threads share a 100 MB embedding table evenly.
+constexpr std::size_t kReadPiece = std::size_t{4} << 20;
+constexpr unsigned kMaxReadThreads = 4;
 
 }  // namespace
 
-MappedFile::MappedFile(const std::filesystem::path& path) {
+MappedFile::MappedFile(const std::filesystem::path& path) : path_(path.string()) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw FileError(path.string() + ": is a directory, expected a file");
@@ -46,6 +58,53 @@ MappedFile::MappedFile(const std::filesystem::path& path) {
   if (mapping == MAP_FAILED)
     throw FileError(path.string() + ": cannot map into memory: " + std::strerror(errno));
   data_ = static_cast<const std::uint8_t*>(mapping);
+  fd_ = file.release();
+}
+
+void MappedFile::read(std::span<const Range> ranges) const {
+  std::vector<Range> pieces;
+  for (const Range& range : ranges) {
+    if (range.offset > size_ || range.length > size_ - range.offset) {
+      throw FileError(path_ + ": bytes " + std::to_string(range.offset) + " to " +
+                      std::to_string(range.offset + range.length) + " lie past the end of the " +
+                      std::to_string(size_) + "-byte file");
+    }
+    for (std::size_t done = 0; done < range.length; done += kReadPiece) {
+      pieces.push_back({range.offset + done, std::min(kReadPiece, range.length - done),
+                        range.destination + done});
+    }
+  }
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto work = [&] {
+    try {
+      for (std::size_t i = next++; i < pieces.size(); i = next++) {
+        const Range& piece = pieces[i];
+        for (std::size_t done = 0; done < piece.length;) {
+          const ::ssize_t got = ::pread(fd_, piece.destination + done, piece.length - done,
+                                        static_cast<::off_t>(piece.offset + done));
+          if (got < 0 && errno == EINTR) continue;
+          if (got < 0) throw FileError(path_ + ": read failed: " + std::strerror(errno));
+          if (got == 0) throw FileError(path_ + ": the file became shorter while being read");
+          done += static_cast<std::size_t>(got);
+        }
+      }
+    } catch (...) {
+      next = pieces.size();
+      const std::lock_guard lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+    }
+  };
+  const unsigned threads = static_cast<unsigned>(std::min<std::size_t>(
+      {pieces.size(), std::max(1u, std::thread::hardware_concurrency()), kMaxReadThreads}));
+  std::vector<std::thread> helpers;
+  for (unsigned t = 1; t < threads; ++t)
+    helpers.emplace_back(work);
+  work();
+  for (std::thread& helper : helpers)
+    helper.join();
+  if (failure) std::rethrow_exception(failure);
 }
 
 void MappedFile::release(std::size_t offset, std::size_t length) const {
@@ -61,6 +120,7 @@ void MappedFile::release(std::size_t offset, std::size_t length) const {
 
 MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace mlxocr

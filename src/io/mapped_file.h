@@ -1,10 +1,12 @@
 // Read-only memory mapping of a whole file, so multi-gigabyte checkpoints are read without first
-// copying them into memory.
+// copying them into memory, and parallel pread() of parts of it for tensors copied verbatim.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <span>
+#include <string>
 #include <string_view>
 
 namespace mlxocr {
@@ -26,7 +28,21 @@ class MappedFile {
   // calls it after copying each tensor out, so the checkpoint and its copy are never both resident.
   void release(std::size_t offset, std::size_t length) const;
 
+  // Bytes [offset, offset + length) of the file, to be copied to `destination`.
+  struct Range {
+    std::size_t offset = 0;
+    std::size_t length = 0;
+    std::uint8_t* destination = nullptr;
+  };
+  // Copies the ranges with pread() on a few threads, in pieces of a few MB. Why not memcpy from
+  // the mapping: the kernel then copies straight from its page cache, and the mapping's pages are
+  // never faulted in (nor counted in the resident set). Throws FileError naming the file when a
+  // range lies past its end or the read fails.
+  void read(std::span<const Range> ranges) const;
+
  private:
+  std::string path_;
+  int fd_ = -1;
   const std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
 };

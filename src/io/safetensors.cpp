@@ -313,15 +313,25 @@ TensorMap load_safetensors(const fs::path& file) {
   const MappedFile mapped(file);
   const Header header = read_header(mapped, where);
   TensorMap tensors;
+  std::vector<MappedFile::Range> verbatim;  // tensors loaded as stored: read straight into place
   for (const HeaderEntry& entry : header.tensors) {
-    StoredTensor stored;
-    stored.base = mapped.data() + header.data_start + entry.begin;
+    const std::size_t offset = header.data_start + entry.begin;
+    if (loaded_dtype(entry.dtype) == entry.dtype && entry.dtype != mx::bool_) {
+      mx::array array = allocate_array(entry.shape, entry.dtype);
+      if (array.nbytes() > 0)
+        verbatim.push_back({offset, array.nbytes(), array.data<std::uint8_t>()});
+      tensors.insert_or_assign(entry.name, std::move(array));
+      continue;
+    }
+    StoredTensor stored;  // float64 narrowed, booleans normalised, element by element
+    stored.base = mapped.data() + offset;
     stored.dtype = entry.dtype;
     stored.shape = entry.shape;
     stored.strides = row_major_strides(entry.shape);
     tensors.insert_or_assign(entry.name, materialise(stored));
-    mapped.release(header.data_start + entry.begin, entry.end - entry.begin);
+    mapped.release(offset, entry.end - entry.begin);
   }
+  mapped.read(verbatim);
   return tensors;
 }
 
