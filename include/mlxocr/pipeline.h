@@ -44,6 +44,9 @@ struct PipelineOptions {
   int min_box_width = 12, min_box_height = 8;
   double max_box_width_fraction = 0.98;
   int inset = 4;  // crops are taken this many pixels inside the outline
+  // Each crop is cut down to the writing in it, with a margin, so that the model sees writing
+  // that fills the line as in its training lines (image/ink_fit.h). false: whole boxes.
+  bool fit_to_ink = true;
   // Light enhancement of every crop: pixel * contrast + brightness, clipped.
   double contrast = 1.2, brightness = -20;
   // Called with every crop as PNG bytes (image index in run()'s list, field index), e.g. to save

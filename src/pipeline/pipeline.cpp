@@ -8,6 +8,7 @@
 #include "core/file_util.h"
 #include "image/align.h"
 #include "image/cv_convert.h"
+#include "image/ink_fit.h"
 #include "image/lines.h"
 #include "image/template_boxes.h"
 #include "io/model_resolver.h"
@@ -102,11 +103,12 @@ struct Pipeline::Impl {
   std::vector<Box> template_boxes;
   std::vector<std::string> field_names;
 
-  RgbImage cut(const cv::Mat& bgr, const Box& box) const {
+  RgbImage cut(const cv::Mat& bgr, const Box& box, bool fit = false) const {
     const Box b = clip(box, bgr.cols, bgr.rows);
     if (b.w < 2 || b.h < 2) return {};
     cv::Mat crop;
     bgr(cv::Rect(b.x, b.y, b.w, b.h)).convertTo(crop, -1, options.contrast, options.brightness);
+    if (fit) crop = fit_to_ink(crop, InkFitOptions{});
     return from_mat(crop);
   }
 
@@ -132,7 +134,7 @@ struct Pipeline::Impl {
       field.name = field_names[i];
       field.box = map_box(box, alignment);
       work.result.fields.push_back(field);
-      work.crops.push_back(cut(frame, inset(box, options.inset)));
+      work.crops.push_back(cut(frame, inset(box, options.inset), options.fit_to_ink));
     }
   }
 
