@@ -12,6 +12,7 @@
 #include <exception>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -99,8 +100,13 @@ void MappedFile::read(std::span<const Range> ranges) const {
   const unsigned threads = static_cast<unsigned>(std::min<std::size_t>(
       {pieces.size(), std::max(1u, std::thread::hardware_concurrency()), kMaxReadThreads}));
   std::vector<std::thread> helpers;
-  for (unsigned t = 1; t < threads; ++t)
-    helpers.emplace_back(work);
+  for (unsigned t = 1; t < threads; ++t) {
+    try {
+      helpers.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had: the ones running share the rest
+    }
+  }
   work();
   for (std::thread& helper : helpers)
     helper.join();
