@@ -30,7 +30,7 @@ const char* kDefaultPattern = "*.png,*.jpg,*.jpeg,*.tif,*.tiff,*.bmp,*.webp";
 struct OcrArgs {
   std::vector<std::string> models, inputs;
   std::string template_file, fields_file, pattern = kDefaultPattern, format = "text", output_dir;
-  bool lines = false, align = false, no_images = false, quiet = false;
+  bool lines = false, align = false, no_images = false, quiet = false, whole_boxes = false;
   PipelineOptions pipeline;
 };
 
@@ -132,6 +132,7 @@ int run(OcrArgs& args) {
   options.template_file = args.template_file;
   options.fields_file = args.fields_file;
   options.align = args.align;
+  options.fit_to_ink = !args.whole_boxes;
   if (!args.template_file.empty() && args.lines) {
     throw UsageError("--template (form mode) and --lines (page mode) exclude each other");
   }
@@ -260,9 +261,9 @@ Action add_ocr(CLI::App& app) {
   cmd->add_flag("--quiet,-q", args->quiet, "No progress bar, warnings or summary");
   cmd->add_option("--inset", p.inset, "Form mode: crop this many pixels inside each outline")
       ->capture_default_str();
-  cmd->add_flag("--whole-boxes{false}", p.fit_to_ink,
+  cmd->add_flag("--whole-boxes", args->whole_boxes,
                 "Form mode: read each box whole (default: cut down to the writing in it, see "
-                "FIELD CROPS)");
+                "\"Field crops\" below)");
   cmd->add_option("--contrast", p.contrast, "Crop enhancement: pixel * contrast + brightness")
       ->capture_default_str();
   cmd->add_option("--brightness", p.brightness, "Crop enhancement (see --contrast)")

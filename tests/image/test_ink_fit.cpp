@@ -53,6 +53,17 @@ TEST(InkFit, IgnoresBoxEdgesSpecksAndAStrayMark) {
   expect_near(*ink, dark_box(clean), 0);
 }
 
+TEST(InkFit, FindsTheWritingOfABinarisedField) {
+  cv::Mat gray(60, 500, CV_8UC1, cv::Scalar(255));  // a hard-binarised scan: 0 and 255 only
+  cv::putText(gray, "12.5", {30, 40}, cv::FONT_HERSHEY_SIMPLEX, 0.8, cv::Scalar(0), 2);
+  cv::threshold(gray, gray, 127, 255, cv::THRESH_BINARY);
+  const auto ink = find_ink(gray);
+  ASSERT_TRUE(ink.has_value());
+  cv::Mat dark;
+  cv::threshold(gray, dark, 127, 255, cv::THRESH_BINARY_INV);
+  expect_near(*ink, cv::boundingRect(dark), 0);
+}
+
 TEST(InkFit, KeepsWordsThatAreFarApartTogether) {
   cv::Mat gray = field("Main St.", 20, 38);
   cv::putText(gray, "Hamburg", {160, 38}, cv::FONT_HERSHEY_SIMPLEX, 0.7, cv::Scalar(20), 2);

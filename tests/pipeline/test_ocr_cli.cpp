@@ -94,6 +94,42 @@ TEST(OcrCli, FormModeWritesFieldsCropsAndPictures) {
   }
 }
 
+// Field crops are cut down to the writing in them; --whole-boxes reads the box inside its inset.
+TEST(OcrCli, FormCropsAreCutDownToTheWritingUnlessWholeBoxes) {
+  const fs::path out = fresh_dir("mlxocr_ocr_fit");
+  const fs::path templ_file = testing::fixtures() / "forms" / "00_template.png";
+  cv::Mat templ = cv::imread(templ_file.string(), cv::IMREAD_UNCHANGED);
+  std::vector<cv::Mat> channels;
+  cv::split(templ, channels);
+  cv::Mat page = 255 - channels[3];  // the outlines in black on white, not shifted
+  cv::threshold(page, page, 200, 255, cv::THRESH_BINARY);
+  const cv::Rect box(1034, 198, 339, 75);  // field 1 of template_boxes.json
+  cv::putText(page, "12.5", {box.x + 40, box.y + 50}, cv::FONT_HERSHEY_SIMPLEX, 0.8, cv::Scalar(0),
+              2);
+  const fs::path scan = out / "scan.png";
+  cv::imwrite(scan.string(), page);
+
+  auto crop_of_field_1 = [&](const std::string& flags, const std::string& name) {
+    const auto result =
+        testing::run_cli("ocr -q --format json --max-new-tokens 2 -m " + model() + " --template '" +
+                         templ_file.string() + "' " + flags + " '" + scan.string() + "' -o '" +
+                         (out / name).string() + "'");
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return cv::imread((out / name / "scan.crops" / "001.png").string(), cv::IMREAD_GRAYSCALE);
+  };
+  const cv::Mat whole = crop_of_field_1("--whole-boxes", "whole");
+  const cv::Mat fitted = crop_of_field_1("", "fitted");
+  ASSERT_FALSE(whole.empty());
+  ASSERT_FALSE(fitted.empty());
+  EXPECT_EQ(whole.cols, box.width - 8);  // --inset 4 on each side
+  EXPECT_EQ(whole.rows, box.height - 8);
+  // The writing is about 17 px high and 60 px wide: with its margins (0.3 and 0.5 heights) the
+  // fitted crop is far smaller than the box.
+  EXPECT_LT(fitted.rows, 35);
+  EXPECT_LT(fitted.cols, 100);
+  EXPECT_GT(fitted.cols, 60);
+}
+
 TEST(OcrCli, ContradictoryFlagsAreOneClearLine) {
   const auto result = testing::run_cli("ocr -m " + model() + " --lines --template t.png x.png");
   EXPECT_NE(result.exit_code, 0);
