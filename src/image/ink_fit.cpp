@@ -109,7 +109,7 @@ std::optional<cv::Rect> find_ink(const cv::Mat& gray) {
   const double otsu = cv::threshold(gray, ink, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
   // On a binarised crop (paper 255, ink 0) Otsu's threshold is 0: ink is then exactly 0.
   const double level = std::min(otsu, static_cast<double>(median_level(gray) - kMinInkContrast));
-  if (level < 0) return std::nullopt;  // no paper to speak of: a dark crop
+  if (level < 0) return std::nullopt;                           // no paper to speak of: a dark crop
   cv::threshold(gray, ink, level, 255, cv::THRESH_BINARY_INV);  // ink: at most `level`
   clear_edge_lines(ink);
   return main_run(blobs(ink, std::max(3, gray.rows * gray.rows / 400)));

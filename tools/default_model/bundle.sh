@@ -7,6 +7,11 @@
 #
 # The model card (models/mlxocr-fields-tiny/README.md) is kept; update its figures by hand from
 # bench/quality.py. Written into a temporary folder first, then swapped in.
+#
+# The bundled generation_config.json asks for beam search with 4 beams (the checkpoint's says
+# greedy): on 12 generated test forms (bench/form_quality.py) it reads 161 of 216 fields exactly
+# against greedy's 157, CER 8.8 % against 10.3 %, for about 1.4x the decoding time. transformers
+# reads the same file, so both still produce the same tokens.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 src=${1:?usage: bundle.sh CHECKPOINT_FOLDER}
@@ -21,6 +26,16 @@ tmp=$(mktemp -d models/.bundle.XXXXXX)
 chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 for f in "${files[@]}"; do cp "$src/$f" "$tmp/"; done
+python3 - "$tmp/generation_config.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+with open(path, encoding="utf-8") as f:
+    config = json.load(f)
+config["num_beams"] = 4
+with open(path, "w", encoding="utf-8") as f:
+    json.dump(config, f, indent=2)
+    f.write("\n")
+PY
 [ -f "$dest/README.md" ] && cp "$dest/README.md" "$tmp/"
 rm -rf "$dest.old"
 [ -d "$dest" ] && mv "$dest" "$dest.old"

@@ -8,10 +8,12 @@ Run with the reference venv (tools/reference/setup.sh) after building mlxocr:
 
 Trains a few steps with `mlxocr train` on fixture images (unless --checkpoint is given), loads
 the last checkpoint with VisionEncoderDecoderModel.from_pretrained (which must report no missing
-or unexpected weights), decodes every image greedily with generate() and with
-`mlxocr recognize --format json`, and compares the token ids. --checkpoint checks a finished model
-instead (the bundled default: --checkpoint models/mlxocr-fields-tiny), on --images of your choice. Prints one JSON summary; exits 1
-when anything differs. Not part of CI: it needs torch.
+or unexpected weights), decodes every image with generate() and with `mlxocr recognize --format
+json`, both with the checkpoint's own generation settings (greedy for a checkpoint of mlxocr
+train, beam search with 4 beams for the bundled model), and compares the token ids. --checkpoint
+checks a finished model instead (the bundled default: --checkpoint models/mlxocr-fields-tiny), on
+--images of your choice. --num-beams N makes both sides use N beams. Prints one JSON summary;
+exits 1 when anything differs. Not part of CI: it needs torch.
 """
 import argparse
 import json
@@ -53,6 +55,7 @@ def main():
     parser.add_argument("--checkpoint", help="a checkpoint folder to check instead of training")
     parser.add_argument("--images", nargs="+", help="images to decode (default: six fixtures)")
     parser.add_argument("--max-new-tokens", type=int, default=16)
+    parser.add_argument("--num-beams", type=int, help="default: the checkpoint's setting")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -66,18 +69,19 @@ def main():
         files = [Path(f) for f in args.images] if args.images else [IMAGES / n for n, _ in ROWS]
         images = [Image.open(f).convert("RGB") for f in files]
         with torch.no_grad():
+            beams = {"num_beams": args.num_beams} if args.num_beams else {}
             out = model.generate(processor(images=images, return_tensors="pt").pixel_values,
-                                 max_new_tokens=args.max_new_tokens, num_beams=1,
-                                 do_sample=False)
+                                 max_new_tokens=args.max_new_tokens, **beams)
         theirs = []
         for row in out.tolist():
             ids = row[1:]  # without the decoder start token
             if model.generation_config.eos_token_id in ids:
                 ids = ids[:ids.index(model.generation_config.eos_token_id) + 1]
             theirs.append(ids)
+        beam_flag = ["--num-beams", str(args.num_beams)] if args.num_beams else []
         result = subprocess.run([args.mlxocr, "recognize", "--model", str(checkpoint),
                                  "--format", "json", "--max-new-tokens",
-                                 str(args.max_new_tokens)] + [str(f) for f in files],
+                                 str(args.max_new_tokens)] + beam_flag + [str(f) for f in files],
                                 check=True, capture_output=True, text=True)
         ours = [line["token_ids"] for line in json.loads(result.stdout)]
         same = sum(a == b for a, b in zip(ours, theirs))
@@ -86,6 +90,8 @@ def main():
             "transformers": transformers.__version__, "torch": torch.__version__,
             "missing_keys": info["missing_keys"], "unexpected_keys": info["unexpected_keys"],
             "mismatched_keys": [str(k) for k in info["mismatched_keys"]],
+            "num_beams": model.generation_config.num_beams if not args.num_beams
+            else args.num_beams,
             "images": len(files), "identical_token_ids": same,
             "texts_transformers": tokenizer.batch_decode(theirs, skip_special_tokens=True),
         }
