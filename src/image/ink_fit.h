@@ -5,9 +5,10 @@
 // its input shape then shrinks the writing further. fit_to_ink finds the writing (ignoring the
 // box's edges and specks of scan noise) and keeps a margin around it, so that the writing fills
 // the crop as it fills a training line. Measured on 12 synthetic test forms (216 fields, fonts
-// never seen in training) with the bundled model: 105 -> 157 fields exact, CER 26.0 % -> 10.3 %.
-// Padding the cut-down crop with paper to the model's 12:1 input shape (so that the resize keeps
-// the letters' shape) was worse (138 exact, 12.4 %): the model reads stretched tight crops better.
+// never seen in training; bench/form_quality.py): 105 -> 157 fields exact, CER 26.0 % -> 10.3 %
+// with the run-13 model, 129 -> 175, 17.3 % -> 6.8 % with run 14's. Padding the cut-down crop
+// with paper to the model's 12:1 input shape (so that the resize keeps the letters' shape) was
+// worse (run 13: 138 exact, 12.4 %): the model reads stretched tight crops better.
 #pragma once
 
 #include <optional>
