@@ -26,6 +26,20 @@ std::string model() {
   return "'" + testing::model_fixture("deit-trocr").string() + "'";
 }
 
+fs::path template_file() {
+  return testing::fixtures() / "forms" / "00_template.png";
+}
+
+// An empty scan of the form: the template's red outlines in black on white.
+cv::Mat blank_form() {
+  const cv::Mat templ = cv::imread(template_file().string(), cv::IMREAD_UNCHANGED);
+  std::vector<cv::Mat> channels;
+  cv::split(templ, channels);
+  cv::Mat page = 255 - channels[3];
+  cv::threshold(page, page, 200, 255, cv::THRESH_BINARY);
+  return page;
+}
+
 TEST(OcrCli, FolderWithBadFilesReadsTheRestAndListsFailures) {
   const fs::path in = fresh_dir("mlxocr_ocr_in"), out = fresh_dir("mlxocr_ocr_out");
   const fs::path images = testing::fixtures() / "images";
@@ -61,13 +75,8 @@ TEST(OcrCli, FolderWithBadFilesReadsTheRestAndListsFailures) {
 
 TEST(OcrCli, FormModeWritesFieldsCropsAndPictures) {
   const fs::path out = fresh_dir("mlxocr_ocr_form");
-  // A scan of the form: the template's outlines in black on white, shifted by a few pixels.
-  cv::Mat templ = cv::imread((testing::fixtures() / "forms" / "00_template.png").string(),
-                             cv::IMREAD_UNCHANGED);
-  std::vector<cv::Mat> channels;
-  cv::split(templ, channels);
-  cv::Mat page = 255 - channels[3];
-  cv::threshold(page, page, 200, 255, cv::THRESH_BINARY);
+  // A scan of the form, shifted by a few pixels.
+  cv::Mat page = blank_form();
   const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, 5, 0, 1, 4);
   cv::warpAffine(page, page, shift, page.size(), cv::INTER_NEAREST, cv::BORDER_CONSTANT, 255);
   const fs::path scan = out / "scan.png";
@@ -75,10 +84,10 @@ TEST(OcrCli, FormModeWritesFieldsCropsAndPictures) {
   const fs::path fields = out / "fields.json";
   std::ofstream(fields) << R"(["surname", {"index": 3, "name": "date"}])";
 
-  const auto result = testing::run_cli(
-      "ocr -q --format json --max-new-tokens 4 -m " + model() + " --template '" +
-      (testing::fixtures() / "forms" / "00_template.png").string() + "' --align --fields '" +
-      fields.string() + "' '" + scan.string() + "' -o '" + (out / "results").string() + "'");
+  const auto result =
+      testing::run_cli("ocr -q --format json --max-new-tokens 4 -m " + model() + " --template '" +
+                       template_file().string() + "' --align --fields '" + fields.string() + "' '" +
+                       scan.string() + "' -o '" + (out / "results").string() + "'");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   std::ifstream in(out / "results" / "scan.json");
   const auto j = nlohmann::json::parse(in);
@@ -97,12 +106,7 @@ TEST(OcrCli, FormModeWritesFieldsCropsAndPictures) {
 // Field crops are cut down to the writing in them; --whole-boxes reads the box inside its inset.
 TEST(OcrCli, FormCropsAreCutDownToTheWritingUnlessWholeBoxes) {
   const fs::path out = fresh_dir("mlxocr_ocr_fit");
-  const fs::path templ_file = testing::fixtures() / "forms" / "00_template.png";
-  cv::Mat templ = cv::imread(templ_file.string(), cv::IMREAD_UNCHANGED);
-  std::vector<cv::Mat> channels;
-  cv::split(templ, channels);
-  cv::Mat page = 255 - channels[3];  // the outlines in black on white, not shifted
-  cv::threshold(page, page, 200, 255, cv::THRESH_BINARY);
+  cv::Mat page = blank_form();             // not shifted
   const cv::Rect box(1034, 198, 339, 75);  // field 1 of template_boxes.json
   cv::putText(page, "12.5", {box.x + 40, box.y + 50}, cv::FONT_HERSHEY_SIMPLEX, 0.8, cv::Scalar(0),
               2);
@@ -112,7 +116,7 @@ TEST(OcrCli, FormCropsAreCutDownToTheWritingUnlessWholeBoxes) {
   auto crop_of_field_1 = [&](const std::string& flags, const std::string& name) {
     const auto result =
         testing::run_cli("ocr -q --format json --max-new-tokens 2 -m " + model() + " --template '" +
-                         templ_file.string() + "' " + flags + " '" + scan.string() + "' -o '" +
+                         template_file().string() + "' " + flags + " '" + scan.string() + "' -o '" +
                          (out / name).string() + "'");
     EXPECT_EQ(result.exit_code, 0) << result.err;
     return cv::imread((out / name / "scan.crops" / "001.png").string(), cv::IMREAD_GRAYSCALE);

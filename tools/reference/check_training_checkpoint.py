@@ -90,8 +90,7 @@ def main():
             "transformers": transformers.__version__, "torch": torch.__version__,
             "missing_keys": info["missing_keys"], "unexpected_keys": info["unexpected_keys"],
             "mismatched_keys": [str(k) for k in info["mismatched_keys"]],
-            "num_beams": model.generation_config.num_beams if not args.num_beams
-            else args.num_beams,
+            "num_beams": args.num_beams or model.generation_config.num_beams,
             "images": len(files), "identical_token_ids": same,
             "texts_transformers": tokenizer.batch_decode(theirs, skip_special_tokens=True),
         }
