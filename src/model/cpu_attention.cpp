@@ -13,7 +13,7 @@
 #include "model/cblas.h"
 #include "model/cpu_kernel_primitive.h"
 #include "model/cpu_kernels.h"
-#include "model/cpu_softmax_rows.h"
+#include "model/cpu_row_kernels.h"
 
 namespace mlxocr {
 

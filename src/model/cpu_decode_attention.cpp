@@ -9,16 +9,15 @@
 
 #include "model/cpu_kernel_primitive.h"
 #include "model/cpu_kernels.h"
+#include "model/cpu_row_kernels.h"
 #include "model/vector_math.h"
 
 namespace mlxocr {
 
-namespace {
+namespace kernel {
 
 using vmath::f8;
 using vmath::kLanes;
-// Head widths up to this many floats are kept in registers (TrOCR's are 32 and 64).
-constexpr int kMaxHeadDim = 128;
 
 // out = softmax(scale * K q) V for one head: q [dim], K and V [keys, dim], dim % 8 == 0.
 MLXOCR_KERNEL void attend_one_query(const float* q, const float* k, const float* v, float* out,
@@ -52,6 +51,13 @@ MLXOCR_KERNEL void attend_one_query(const float* q, const float* k, const float*
     vmath::store(out + p * kLanes, sum[p] * inverse);
 }
 
+}  // namespace kernel
+
+namespace {
+
+using kernel::kMaxHeadDim;
+using vmath::kLanes;
+
 // The same with MLX's ops, for the gradient.
 mx::array attention_reference(const mx::array& q, const mx::array& k, const mx::array& v,
                               float scale) {
@@ -79,8 +85,8 @@ class AttendOneQuery : public kernel::KernelPrimitive {
           kernel::for_rows(heads, 2 * keys * dim, [&](std::int64_t begin, std::int64_t end) {
             std::vector<float> scores(keys);
             for (std::int64_t h = begin; h < end; ++h)
-              attend_one_query(q + h * dim, k + h * keys * dim, v + h * keys * dim, out + h * dim,
-                               keys, dim, scale, scores.data());
+              kernel::attend_one_query(q + h * dim, k + h * keys * dim, v + h * keys * dim,
+                                       out + h * dim, keys, dim, scale, scores.data());
           });
         });
   }

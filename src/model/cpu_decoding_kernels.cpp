@@ -11,15 +11,13 @@
 
 #include "model/cpu_kernel_primitive.h"
 #include "model/cpu_kernels.h"
+#include "model/cpu_row_kernels.h"
 #include "model/vector_math.h"
 
 namespace mlxocr {
 
-namespace {
+namespace kernel {
 
-using kernel::dispatch;
-using kernel::for_rows;
-using kernel::KernelPrimitive;
 using vmath::f8;
 using vmath::kLanes;
 
@@ -231,9 +229,16 @@ MLXOCR_KERNEL float logsumexp_row(const float* x, std::int64_t n) {
   return m + std::log(vmath::sum(total));
 }
 
-// Below this many weight floats per thread a second thread costs more than it saves (a thread
-// start is ~20 us, streaming 1 MB of weights ~70 us on one core).
-constexpr std::int64_t kMinWeightFloatsPerThread = 1 << 18;
+}  // namespace kernel
+
+namespace {
+
+using kernel::dispatch;
+using kernel::for_rows;
+using kernel::KernelPrimitive;
+using kernel::kMinWeightFloatsPerThread;
+using vmath::f8;
+using vmath::kLanes;
 
 class LinearRows : public KernelPrimitive {
  public:
@@ -257,7 +262,7 @@ class LinearRows : public KernelPrimitive {
       for_rows(
           outputs, features,
           [&](std::int64_t from, std::int64_t to) {
-            linear_rows(x, w, b, dst, rows, features, outputs, from, to);
+            kernel::linear_rows(x, w, b, dst, rows, features, outputs, from, to);
           },
           kMinWeightFloatsPerThread);
     });
@@ -311,15 +316,15 @@ class QuantizedLinearRows : public KernelPrimitive {
                std::vector<float> permuted;
                const float* x = in[0].data<float>();
                if (bits == 8) {
-                 permuted = permute_for_8_bits(x, rows, features);
+                 permuted = kernel::permute_for_8_bits(x, rows, features);
                  x = permuted.data();
                }
                for_rows(
                    outputs, features,
                    [&](std::int64_t from, std::int64_t to) {
-                     quantized_linear_rows(x, in[1].data<std::uint32_t>(), in[2].data<float>(),
-                                           in[3].data<float>(), b, y.data<float>(), bits, rows,
-                                           features, outputs, group, from, to);
+                     kernel::quantized_linear_rows(
+                         x, in[1].data<std::uint32_t>(), in[2].data<float>(), in[3].data<float>(),
+                         b, y.data<float>(), bits, rows, features, outputs, group, from, to);
                    },
                    kMinWeightFloatsPerThread);
              });
@@ -360,7 +365,7 @@ class LogSumExp : public KernelPrimitive {
       for_rows(static_cast<std::int64_t>(y.size()), length,
                [&](std::int64_t begin, std::int64_t end) {
                  for (std::int64_t r = begin; r < end; ++r)
-                   dst[r] = logsumexp_row(x + r * length, length);
+                   dst[r] = kernel::logsumexp_row(x + r * length, length);
                });
     });
   }

@@ -132,13 +132,14 @@ class MultiKernelPrimitive : public mx::Primitive {
   }
 };
 
-// `inputs` as the kernels read them: float32 (or uint32 quantized codes) and row-major (free
-// when they already are).
+// `inputs` as the kernels read them: float32 (or uint32 quantized codes) and row-major. An
+// array already computed in that layout (a weight, a cache) is passed as it is: a contiguous()
+// node would cost nothing to run but one more operation to schedule per input and step.
 inline std::vector<mx::array> kernel_inputs(std::vector<mx::array> inputs) {
   for (mx::array& input : inputs) {
     if (input.dtype() != mx::float32 && input.dtype() != mx::uint32)
       throw UsageError("internal error: mlxocr's CPU kernels take float32 arrays only");
-    input = mx::contiguous(input);
+    if (!input.is_available() || !input.flags().row_contiguous) input = mx::contiguous(input);
   }
   return inputs;
 }

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "model/cpu_kernel_primitive.h"
-#include "model/cpu_softmax_rows.h"
+#include "model/cpu_row_kernels.h"
 #include "model/vector_math.h"
 
 namespace mlxocr {
@@ -73,6 +73,18 @@ MLXOCR_KERNEL void softmax_grad_row(const float* y, const float* g, float* dx, s
     dx[i] = scale * y[i] * (g[i] - dot);
 }
 
+MLXOCR_KERNEL void gelu_span(const float* x, float* y, std::int64_t n) {
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const f8 v = vmath::load(x + i);
+    vmath::store(y + i, v * vmath::normal_cdf(v));
+  }
+  if (i < n) {
+    const f8 v = vmath::load_partial(x + i, static_cast<int>(n - i), 0.0f);
+    vmath::store_partial(y + i, v * vmath::normal_cdf(v), static_cast<int>(n - i));
+  }
+}
+
 }  // namespace kernel
 
 namespace {
@@ -88,18 +100,6 @@ using vmath::f8;
 using vmath::kLanes;
 
 // ---- The arithmetic: plain loops over contiguous floats -------------------------------------
-
-MLXOCR_KERNEL void gelu_span(const float* x, float* y, std::int64_t n) {
-  std::int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    const f8 v = vmath::load(x + i);
-    vmath::store(y + i, v * vmath::normal_cdf(v));
-  }
-  if (i < n) {
-    const f8 v = vmath::load_partial(x + i, static_cast<int>(n - i), 0.0f);
-    vmath::store_partial(y + i, v * vmath::normal_cdf(v), static_cast<int>(n - i));
-  }
-}
 
 // d/dx x Phi(x) = Phi(x) + x phi(x), times the incoming gradient.
 MLXOCR_KERNEL void gelu_grad_span(const float* x, const float* g, float* dx, std::int64_t n) {
@@ -130,7 +130,7 @@ class GeluErf : public KernelPrimitive {
       const float* x = in[0].data<float>();
       float* dst = y.data<float>();
       for_spans(static_cast<std::int64_t>(y.size()), [&](std::int64_t from, std::int64_t to) {
-        gelu_span(x + from, dst + from, to - from);
+        kernel::gelu_span(x + from, dst + from, to - from);
       });
     });
   }

@@ -8,6 +8,7 @@
 
 #include "model/cpu_kernel_primitive.h"
 #include "model/cpu_kernels.h"
+#include "model/cpu_row_kernels.h"
 #include "model/vector_math.h"
 
 namespace mlxocr {
@@ -43,6 +44,10 @@ MLXOCR_KERNEL RowMoments row_moments(const float* x, std::int64_t n, float eps) 
   return {mean, 1.0f / std::sqrt(squares / static_cast<float>(n) + eps)};
 }
 
+}  // namespace
+
+namespace kernel {
+
 MLXOCR_KERNEL void layer_norm_row(const float* x, const float* w, const float* b, float* y,
                                   std::int64_t n, float eps) {
   const RowMoments m = row_moments(x, n, eps);
@@ -53,6 +58,10 @@ MLXOCR_KERNEL void layer_norm_row(const float* x, const float* w, const float* b
   for (; i < n; ++i)
     y[i] = (x[i] - m.mean) * m.rstd * w[i] + b[i];
 }
+
+}  // namespace kernel
+
+namespace {
 
 // dx = rstd * (g w - mean(g w) - xhat * mean(g w xhat)), xhat = (x - mean) * rstd; returns the
 // row's moments for the weight's gradient.
@@ -121,18 +130,18 @@ class LayerNormCpu : public kernel::KernelPrimitive {
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
     kernel::allocate_like(inputs[0], out);
     const std::int64_t n = out.shape(-1);
-    kernel::dispatch(stream(), inputs, out,
-                     [eps = eps_, n](std::vector<mx::array>& in, mx::array& y) {
-                       const float* x = in[0].data<float>();
-                       const float* w = in[1].data<float>();
-                       const float* b = in[2].data<float>();
-                       float* dst = y.data<float>();
-                       kernel::for_rows(static_cast<std::int64_t>(y.size()) / n, n,
-                                        [&](std::int64_t begin, std::int64_t end) {
-                                          for (std::int64_t r = begin; r < end; ++r)
-                                            layer_norm_row(x + r * n, w, b, dst + r * n, n, eps);
-                                        });
-                     });
+    kernel::dispatch(
+        stream(), inputs, out, [eps = eps_, n](std::vector<mx::array>& in, mx::array& y) {
+          const float* x = in[0].data<float>();
+          const float* w = in[1].data<float>();
+          const float* b = in[2].data<float>();
+          float* dst = y.data<float>();
+          kernel::for_rows(static_cast<std::int64_t>(y.size()) / n, n,
+                           [&](std::int64_t begin, std::int64_t end) {
+                             for (std::int64_t r = begin; r < end; ++r)
+                               kernel::layer_norm_row(x + r * n, w, b, dst + r * n, n, eps);
+                           });
+        });
   }
 
   // Gradients for the inputs MLX asks for (argnums: 0 x, 1 weight, 2 bias), in that order.

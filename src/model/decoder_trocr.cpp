@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "mlxocr/error.h"
+#include "model/cpu_decoder_step.h"
 #include "model/dropout.h"
 
 namespace mlxocr {
@@ -104,6 +105,17 @@ mx::array TrOCRDecoder::forward(const mx::array& input_ids, DecoderCache& cache)
   const mx::Shape upto = {batch, heads, end, config.head_dim()};
   for (size_t i = 0; i < layers.size(); ++i) {
     const TrOCRDecoderLayer& layer = layers[i];
+    if (length == 1 && !whole_sequence && i < cache.cross_keys.size() &&
+        decoder_layer_step_supports(layer, config, h)) {
+      // A decoding step on the CPU: the whole layer is one kernel (cpu_decoder_step.h).
+      DecoderLayerStep step =
+          decoder_layer_step_cpu(layer, config, h, cache.self_keys[i], cache.self_values[i],
+                                 cache.cross_keys[i], cache.cross_values[i], start);
+      h = std::move(step.hidden);
+      cache.self_keys[i] = std::move(step.self_keys);
+      cache.self_values[i] = std::move(step.self_values);
+      continue;
+    }
     // Self-attention over everything cached so far plus the new tokens.
     const mx::array fused = linear(h, layer.self_attn.qkv_proj);
     const std::vector<mx::array> qkv = mx::split(fused, 3, -1);

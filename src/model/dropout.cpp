@@ -26,6 +26,10 @@ TrainingDropout::~TrainingDropout() {
   active.reset();
 }
 
+bool dropout_active() {
+  return active.has_value();
+}
+
 mx::array dropout(const mx::array& x, DropoutSite site) {
   if (!active) return x;
   const float p = site == DropoutSite::encoder_hidden   ? active->rates.encoder_hidden

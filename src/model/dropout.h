@@ -32,6 +32,9 @@ class TrainingDropout {
   TrainingDropout& operator=(const TrainingDropout&) = delete;
 };
 
+// Whether a TrainingDropout is alive on the calling thread.
+bool dropout_active();
+
 // nn.Dropout(p)(x) in training mode: zeros with probability p, the rest scaled by 1 / (1 - p).
 // `x` itself when no TrainingDropout is active or p is 0.
 mx::array dropout(const mx::array& x, DropoutSite site);

@@ -1,0 +1,51 @@
+// The arithmetic of the CPU kernels on plain rows of floats, shared between the kernels that are
+// MLX primitives one by one (cpu_kernels.cpp, cpu_layer_norm.cpp, cpu_decoding_kernels.cpp,
+// cpu_decode_attention.cpp) and those that chain several of them inside one primitive
+// (cpu_attention.cpp, cpu_decoder_step.cpp). Internal to src/model; every pointer is to
+// contiguous float32 data.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace mlxocr::kernel {
+
+// softmax(scale * x) over the first `visible` of `length` entries (scale > 0); the rest get 0.
+// y may be x.
+void softmax_row(const float* x, float* y, std::int64_t length, std::int64_t visible, float scale);
+
+// dx = scale * y * (g - sum(g * y)) over `length` entries; dx may be g.
+void softmax_grad_row(const float* y, const float* g, float* dx, std::int64_t length, float scale);
+
+// y = x * Phi(x) (the exact GELU) over n entries; y may be x.
+void gelu_span(const float* x, float* y, std::int64_t n);
+
+// nn.LayerNorm of one row of n entries; y may be x.
+void layer_norm_row(const float* x, const float* w, const float* b, float* y, std::int64_t n,
+                    float eps);
+
+// y[r, o] = x[r] . w[o] (+ b[o]) for outputs o in [from, to) of `out`, rows r < rows of x
+// [rows, in], w [out, in]: each weight row is read once per 8 rows of x.
+void linear_rows(const float* x, const float* w, const float* b, float* y, std::int64_t rows,
+                 std::int64_t in, std::int64_t out, std::int64_t from, std::int64_t to);
+
+// The same with w in MLX's affine quantization (codes [out, in * bits / 32], scales and biases
+// [out, in / group]), 8 or 4 bits, in % group == 0, group % 8 == 0. For 8 bits x must first go
+// through permute_for_8_bits.
+void quantized_linear_rows(const float* x, const std::uint32_t* codes, const float* scales,
+                           const float* biases, const float* b, float* y, int bits,
+                           std::int64_t rows, std::int64_t in, std::int64_t out, std::int64_t group,
+                           std::int64_t from, std::int64_t to);
+std::vector<float> permute_for_8_bits(const float* x, std::int64_t rows, std::int64_t in);
+
+// out = softmax(scale * K q) V for one head: q [dim], K and V [keys, dim]; `scores` holds `keys`
+// floats of scratch. dim a multiple of 8 up to kMaxHeadDim (kept in registers).
+constexpr int kMaxHeadDim = 128;
+void attend_one_query(const float* q, const float* k, const float* v, float* out, std::int64_t keys,
+                      std::int64_t dim, float scale, float* scores);
+
+// Below this many weight floats per thread a second thread costs more than it saves (a thread
+// start is ~20 us, streaming 1 MB of weights ~70 us on one core).
+constexpr std::int64_t kMinWeightFloatsPerThread = 1 << 18;
+
+}  // namespace mlxocr::kernel
