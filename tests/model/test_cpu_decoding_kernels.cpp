@@ -65,7 +65,9 @@ void expect_linear(const mx::array& x, const mx::array& w, const std::optional<m
 }
 
 TEST(CpuDecodingKernels, LinearRowsMatchesDoublePrecisionForEveryRowCount) {
-  // in = 37: four 8-float pieces and a tail; out = 13: weight-row blocks of 4 and 2 leave a rest.
+  // in = 37: four 8-float pieces (one block of four partial sums at one row of x, two blocks of
+  // two at two or three rows) and a scalar tail; the threaded test below has in = 80, where the
+  // single 8-float pieces after the blocks are used.
   const mx::array w = mx::random::normal({13, 37}, mx::float32, mx::random::key(1));
   const mx::array b = mx::random::normal({13}, mx::float32, mx::random::key(2));
   for (int rows = 1; rows <= kLinearRowsMax; ++rows) {
