@@ -12,11 +12,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "mlxocr/error.h"
 #include "model/cpu_kernels.h"
+#include "model/cpu_threads.h"
 
 // On x86-64 Linux each kernel is compiled twice, for AVX2+FMA and for the baseline, and the
 // loader picks the one the CPU supports (GCC function multi-versioning).
@@ -28,12 +28,12 @@
 
 namespace mlxocr::kernel {
 
-// Below this many floats of work per thread, starting a thread costs more than it saves.
+// Below this many floats of work per thread, handing work to a helper costs more than it saves.
 constexpr std::int64_t kMinFloatsPerThread = 1 << 15;
 
 // Calls fn(begin, end) on disjoint ranges covering [0, rows), on up to cpu_kernel_threads()
-// threads, each with at least `min_floats` floats of work (row_floats per row); the calling
-// thread takes the first range.
+// threads (the calling one and kept helpers, cpu_threads.h), each with at least `min_floats`
+// floats of work (row_floats per row); the calling thread takes the first range.
 template <class Fn>
 void for_rows(std::int64_t rows, std::int64_t row_floats, Fn fn,
               std::int64_t min_floats = kMinFloatsPerThread) {
@@ -44,13 +44,7 @@ void for_rows(std::int64_t rows, std::int64_t row_floats, Fn fn,
     fn(std::int64_t{0}, rows);
     return;
   }
-  std::vector<std::thread> helpers;
-  helpers.reserve(count - 1);
-  for (int t = 1; t < count; ++t)
-    helpers.emplace_back(fn, rows * t / count, rows * (t + 1) / count);
-  fn(std::int64_t{0}, rows / count);
-  for (std::thread& helper : helpers)
-    helper.join();
+  run_parts(count, [&](int part) { fn(rows * part / count, rows * (part + 1) / count); });
 }
 
 // Calls fn(from, to) on consecutive spans covering [0, n) of an element-wise kernel, the spans

@@ -44,8 +44,8 @@ constexpr int kMaxHeadDim = 128;
 void attend_one_query(const float* q, const float* k, const float* v, float* out, std::int64_t keys,
                       std::int64_t dim, float scale, float* scores);
 
-// Below this many weight floats per thread a second thread costs more than it saves (a thread
-// start is ~20 us, streaming 1 MB of weights ~70 us on one core).
-constexpr std::int64_t kMinWeightFloatsPerThread = 1 << 18;
+// Below this many weight floats per thread a second thread costs more than it saves (handing a
+// part to a kept helper thread costs a few us, streaming 256 KB of weights ~17 us on one core).
+constexpr std::int64_t kMinWeightFloatsPerThread = 1 << 16;
 
 }  // namespace mlxocr::kernel

@@ -1,0 +1,115 @@
+#include "model/cpu_threads.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace mlxocr::kernel {
+
+namespace {
+
+// After a part, a helper keeps looking for the next call this long before it sleeps: the kernels
+// of one decoding step follow each other within microseconds, and waking a sleeping thread costs
+// about as much as the small ones take.
+constexpr auto kSpin = std::chrono::microseconds(200);
+
+thread_local bool inside_part = false;
+
+inline void relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+class Helpers {
+ public:
+  // Runs the call on `count - 1` helpers and the caller; false when another call is in flight.
+  bool run(int count, const std::function<void(int)>& job) {
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (!busy.owns_lock()) return false;
+    grow(count - 1);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_ = &job;
+      parts_ = count;
+      pending_.store(count - 1, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    wake_.notify_all();
+    run_part(job, 0);
+    // The caller's part is as long as the helpers': spin briefly, then sleep.
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    while (pending_.load(std::memory_order_acquire) != 0 &&
+           std::chrono::steady_clock::now() < until)
+      relax();
+    if (pending_.load(std::memory_order_acquire) != 0) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
+    return true;
+  }
+
+ private:
+  static void run_part(const std::function<void(int)>& job, int part) {
+    inside_part = true;
+    job(part);
+    inside_part = false;
+  }
+
+  // Called before the call's generation is published: a new helper starts from the one before,
+  // so it takes part in this call however late it starts running.
+  void grow(int helpers) {
+    const std::uint64_t seen = generation_.load(std::memory_order_acquire);
+    while (static_cast<int>(threads_) < helpers) {
+      const int part = static_cast<int>(++threads_);  // parts 1, 2, ...
+      std::thread([this, part, seen] { serve(part, seen); }).detach();
+    }
+  }
+
+  void serve(int part, std::uint64_t seen) {
+    for (;;) {
+      // Look for the next call: spinning first, then asleep.
+      const auto until = std::chrono::steady_clock::now() + kSpin;
+      while (generation_.load(std::memory_order_acquire) == seen &&
+             std::chrono::steady_clock::now() < until)
+        relax();
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      seen = generation_.load(std::memory_order_acquire);
+      const std::function<void(int)>* job = job_;
+      const bool mine = part < parts_;
+      lock.unlock();
+      if (!mine) continue;
+      run_part(*job, part);
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> done_lock(mutex_);
+        done_.notify_one();
+      }
+    }
+  }
+
+  std::mutex busy_;  // held by the call in flight
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  const std::function<void(int)>* job_ = nullptr;
+  int parts_ = 0;
+  unsigned threads_ = 0;  // helpers started; only the call in flight starts more
+};
+
+}  // namespace
+
+void run_parts(int count, const std::function<void(int)>& job) {
+  // Helpers live as long as the process; they are never joined, so nothing waits for them at exit.
+  static Helpers* helpers = new Helpers();
+  if (count > 1 && !inside_part && helpers->run(count, job)) return;
+  for (int part = 0; part < count; ++part)
+    job(part);
+}
+
+}  // namespace mlxocr::kernel
