@@ -66,6 +66,10 @@ ours() {  # ours NAME ARCH [extra flags]
     --model "$WORK/models/$arch" "${common[@]}" --new-tokens "$NEW_TOKENS" "$@" --json "$WORK/results/$arch.$name.$round.json" >/dev/null
 }
 runs_for() { [ "$1" = trocr-base ] && echo 1 || echo 2; }
+# Model load is timed from a warm page cache for both systems: this VM's page cache is reclaimed
+# from outside between runs, and a load that happens to read the disk took 2-4x longer (trocr-base
+# 4.3 s against 1.2 s in one run of 2026-11-26).
+warm_cache() { cat "$WORK/models/$1"/*.safetensors >/dev/null; }
 
 uptime | tee "$WORK/results/uptime.before"
 start=$(date +%s)
@@ -73,14 +77,17 @@ for round in $(seq 1 "$ROUNDS"); do
   for arch in $ARCHS; do
     runs=$(runs_for "$arch")
     echo "== round $round/$ROUNDS, $arch: mlxocr (OpenBLAS)" >&2
+    warm_cache "$arch"
     ours mlxocr "$arch" --runs "$runs" --warmup 1
     echo "== round $round/$ROUNDS, $arch: PyTorch" >&2
+    warm_cache "$arch"
     "$PY" bench/torch_bench.py bench --model "$WORK/models/$arch" --images "$WORK/lines" \
       --new-tokens "$NEW_TOKENS" --threads "$THREADS" --runs "$runs" --warmup 1 \
       --json "$WORK/results/$arch.pytorch.$round.json"
     if [ "$arch" = trocr-small ]; then
       # MLX's CPU quantized matmul is its own kernel (no BLAS): batch 1 only, see RESULTS.md.
       echo "== round $round/$ROUNDS, $arch: mlxocr 8-bit decoder" >&2
+      warm_cache "$arch"
       ours mlxocr-q8 "$arch" --quantize 8 --runs 1 --warmup 1 --batch-sizes 1 --num-beams 1
     fi
   done

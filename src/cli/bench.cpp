@@ -76,7 +76,8 @@ and the read bandwidth (a 512 MB sum). "analysis" relates the model to them: enc
 (FLOPs counted from the config) as a fraction of the sgemm peak, and decoder ms/token against the
 weight-streaming bound (decoder weight bytes read per token / bandwidth). "blas" names the
 library that serves cblas_sgemm in this process; "cpu_kernels" whether our own CPU softmax and
-GELU ran (float32 on the CPU; MLXOCR_CPU_KERNELS=0 measures MLX's ops instead). --threads N sets
+GELU ran (float32 on the CPU; MLXOCR_CPU_KERNELS=0 measures MLX's ops instead, and
+MLXOCR_FUSED_STEP=0 a decoding step layer by layer instead of one kernel per layer). --threads N sets
 the BLAS threads where the BLAS allows it (OpenBLAS) and our kernels' threads. peak_rss_mb is the process's peak resident memory before the limits.
 
 OUTPUT. JSON on stdout, or with --json FILE written there (atomically) and a summary on stdout.
