@@ -1,4 +1,4 @@
-// One decoding step of a TrOCR decoder layer (one new token per sequence) as a single CPU kernel:
+// One decoding step of a TrOCR decoder layer (one new token per sequence) as fused CPU kernels:
 // self-attention with its cache, cross-attention over the image, feed-forward and the three
 // post-LN layer norms, in float32 (weights float32 or 8/4-bit quantized).
 //
@@ -6,8 +6,8 @@
 // trocr-small still cost ~3x what streaming its weights costs: MLX builds, schedules and
 // allocates ~40 small operations per layer and token (the splits, views, cache updates,
 // residual additions, each kernel a separate primitive), and on one-row inputs that overhead
-// is larger than the arithmetic. Here a layer is one primitive with scratch buffers of its own
-// (bench/OPTIMISATION.md, section 8).
+// is larger than the arithmetic. Here a layer is three primitives (two append to the caches in
+// place, one runs the rest on scratch buffers of its own; bench/OPTIMISATION.md, section 8).
 #pragma once
 
 #include <mlx/array.h>

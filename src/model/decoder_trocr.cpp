@@ -107,7 +107,7 @@ mx::array TrOCRDecoder::forward(const mx::array& input_ids, DecoderCache& cache)
     const TrOCRDecoderLayer& layer = layers[i];
     if (length == 1 && !whole_sequence && i < cache.cross_keys.size() &&
         decoder_layer_step_supports(layer, config, h)) {
-      // A decoding step on the CPU: the whole layer is one kernel (cpu_decoder_step.h).
+      // A decoding step on the CPU: the layer runs as our fused kernels (cpu_decoder_step.h).
       DecoderLayerStep step =
           decoder_layer_step_cpu(layer, config, h, cache.self_keys[i], cache.self_values[i],
                                  cache.cross_keys[i], cache.cross_values[i], start);
