@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -30,8 +31,7 @@ class Helpers {
   // Runs the call on `count - 1` helpers and the caller; false when another call is in flight.
   bool run(int count, const std::function<void(int)>& job) {
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
-    if (!busy.owns_lock()) return false;
-    grow(count - 1);
+    if (!busy.owns_lock() || !grow(count - 1)) return false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       job_ = &job;
@@ -60,14 +60,21 @@ class Helpers {
     inside_part = false;
   }
 
-  // Called before the call's generation is published: a new helper starts from the one before,
-  // so it takes part in this call however late it starts running.
-  void grow(int helpers) {
+  // Starts helpers until there are `helpers`; false when the system refuses a thread (the call
+  // then runs on the caller alone). Called before the call's generation is published: a new
+  // helper starts from the one before, so it takes part in this call however late it runs.
+  bool grow(int helpers) {
     const std::uint64_t seen = generation_.load(std::memory_order_acquire);
     while (static_cast<int>(threads_) < helpers) {
-      const int part = static_cast<int>(++threads_);  // parts 1, 2, ...
-      std::thread([this, part, seen] { serve(part, seen); }).detach();
+      const int part = static_cast<int>(threads_) + 1;  // parts 1, 2, ...
+      try {
+        std::thread([this, part, seen] { serve(part, seen); }).detach();
+      } catch (const std::system_error&) {
+        return false;
+      }
+      ++threads_;
     }
+    return true;
   }
 
   void serve(int part, std::uint64_t seen) {
