@@ -254,13 +254,25 @@ void run_layer_step(const StepLayout& layout, const std::vector<mx::array>& in, 
   add_and_norm(x.data(), branch.data(), in, layout.norms + 4, layout.eps[2], out, rows, width);
 }
 
+// The kernels of the step: inference only.
+class StepKernel : public kernel::KernelPrimitive {
+ public:
+  using KernelPrimitive::KernelPrimitive;
+  std::vector<mx::array> vjp(const std::vector<mx::array>&, const std::vector<mx::array>&,
+                             const std::vector<int>&, const std::vector<mx::array>&) override {
+    throw UsageError(
+        "internal error: the fused decoding step has no gradient (training decodes whole "
+        "sequences)");
+  }
+};
+
 // The cache [B, heads, capacity, head_dim] with row `position` of every head set to the new
 // token's keys (part 1) or values (part 2): that part of qkv_proj applied to the hidden states.
 // Inputs: the cache, the hidden states, qkv_proj's operands.
-class CacheAppendKernel : public kernel::KernelPrimitive {
+class CacheAppendKernel : public StepKernel {
  public:
   CacheAppendKernel(mx::Stream stream, LinearSlot qkv, int part, int heads, int position)
-      : KernelPrimitive(stream), qkv_(qkv), part_(part), heads_(heads), position_(position) {}
+      : StepKernel(stream), qkv_(qkv), part_(part), heads_(heads), position_(position) {}
   const char* name() const override { return "MlxocrDecoderCacheAppend"; }
 
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
@@ -288,23 +300,15 @@ class CacheAppendKernel : public kernel::KernelPrimitive {
                      });
   }
 
-  std::vector<mx::array> vjp(const std::vector<mx::array>&, const std::vector<mx::array>&,
-                             const std::vector<int>&, const std::vector<mx::array>&) override {
-    throw UsageError(
-        "internal error: the fused decoding step has no gradient (training decodes whole "
-        "sequences)");
-  }
-
  private:
   LinearSlot qkv_;
   int part_, heads_, position_;
 };
 
 // The layer's output for the hidden states [B, 1, d_model] (inputs as `Input` says).
-class LayerStepKernel : public kernel::KernelPrimitive {
+class LayerStepKernel : public StepKernel {
  public:
-  LayerStepKernel(mx::Stream stream, StepLayout layout)
-      : KernelPrimitive(stream), layout_(layout) {}
+  LayerStepKernel(mx::Stream stream, StepLayout layout) : StepKernel(stream), layout_(layout) {}
   const char* name() const override { return "MlxocrDecoderLayerStep"; }
 
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
@@ -313,13 +317,6 @@ class LayerStepKernel : public kernel::KernelPrimitive {
                      [layout = layout_](std::vector<mx::array>& in, mx::array& y) {
                        run_layer_step(layout, in, y.data<float>());
                      });
-  }
-
-  std::vector<mx::array> vjp(const std::vector<mx::array>&, const std::vector<mx::array>&,
-                             const std::vector<int>&, const std::vector<mx::array>&) override {
-    throw UsageError(
-        "internal error: the fused decoding step has no gradient (training decodes whole "
-        "sequences)");
   }
 
  private:
