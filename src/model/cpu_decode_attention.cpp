@@ -19,11 +19,10 @@ namespace kernel {
 using vmath::f8;
 using vmath::kLanes;
 
-// out = softmax(scale * K q) V for one head: q [dim], K and V `keys` rows of dim floats,
-// `stride` floats apart, dim % 8 == 0.
+// out = softmax(scale * K q) V for one head: q [dim], K and V [keys, dim], dim % 8 == 0.
 MLXOCR_KERNEL void attend_one_query(const float* q, const float* k, const float* v, float* out,
-                                    std::int64_t keys, std::int64_t dim, std::int64_t stride,
-                                    float scale, float* scores) {
+                                    std::int64_t keys, std::int64_t dim, float scale,
+                                    float* scores) {
   const std::int64_t pieces = dim / kLanes;
   f8 query[kMaxHeadDim / kLanes];
   for (std::int64_t p = 0; p < pieces; ++p)
@@ -32,7 +31,7 @@ MLXOCR_KERNEL void attend_one_query(const float* q, const float* k, const float*
   for (std::int64_t j = 0; j < keys; ++j) {
     f8 acc = vmath::splat(0.0f);
     for (std::int64_t p = 0; p < pieces; ++p)
-      acc += query[p] * vmath::load(k + j * stride + p * kLanes);
+      acc += query[p] * vmath::load(k + j * dim + p * kLanes);
     const float s = vmath::sum(acc);
     scores[j] = s;
     top = std::max(top, s);
@@ -45,7 +44,7 @@ MLXOCR_KERNEL void attend_one_query(const float* q, const float* k, const float*
     const float weight = std::exp(scores[j] - top);
     total += weight;
     for (std::int64_t p = 0; p < pieces; ++p)
-      sum[p] += weight * vmath::load(v + j * stride + p * kLanes);
+      sum[p] += weight * vmath::load(v + j * dim + p * kLanes);
   }
   const float inverse = 1.0f / total;
   for (std::int64_t p = 0; p < pieces; ++p)
@@ -87,7 +86,7 @@ class AttendOneQuery : public kernel::KernelPrimitive {
             std::vector<float> scores(keys);
             for (std::int64_t h = begin; h < end; ++h)
               kernel::attend_one_query(q + h * dim, k + h * keys * dim, v + h * keys * dim,
-                                       out + h * dim, keys, dim, dim, scale, scores.data());
+                                       out + h * dim, keys, dim, scale, scores.data());
           });
         });
   }

@@ -43,10 +43,10 @@ std::atomic<bool>& fusion_enabled() {
 
 enum class Activation { gelu, relu };
 
-// The inputs of the layer's kernel: these four, then the six linear layers (a float32 weight, or
+// The inputs of the layer's kernel: these five, then the six linear layers (a float32 weight, or
 // the codes, scales and biases of a quantized one; then the bias), then the three layer norms
 // (weight, bias). The cache kernels take the cache, the hidden states and qkv_proj.
-enum Input { kHidden, kSelfKeys, kSelfValues, kCrossKv };
+enum Input { kHidden, kSelfKeys, kSelfValues, kCrossKeys, kCrossValues, kFirstWeight };
 // The linear layers of a TrOCRDecoderLayer in input order.
 enum LinearIndex { kQkv, kSelfOut, kCrossQ, kCrossOut, kFc1, kFc2, kLinearCount };
 
@@ -148,19 +148,19 @@ void apply_linear(const LinearSlot& slot, const std::vector<mx::array>& in, cons
   apply_linear(slot, in, x, y, rows, 0, slot.out);
 }
 
-// softmax(scale * K q) V for one head, its key and value rows `stride` floats apart; plain loops
-// for head widths attend_one_query does not take (the tiny test checkpoints have 6 and 12).
+// softmax(scale * K q) V for one head; plain loops for head widths attend_one_query does not
+// take (the tiny test checkpoints have 6 and 12).
 void attend(const float* q, const float* k, const float* v, float* out, std::int64_t keys,
-            std::int64_t dim, std::int64_t stride, float scale, float* scores) {
+            std::int64_t dim, float scale, float* scores) {
   if (dim % 8 == 0 && dim <= kernel::kMaxHeadDim) {
-    kernel::attend_one_query(q, k, v, out, keys, dim, stride, scale, scores);
+    kernel::attend_one_query(q, k, v, out, keys, dim, scale, scores);
     return;
   }
   float top = -std::numeric_limits<float>::infinity();
   for (std::int64_t j = 0; j < keys; ++j) {
     float dot = 0.0f;
     for (std::int64_t c = 0; c < dim; ++c)
-      dot += q[c] * scale * k[j * stride + c];
+      dot += q[c] * scale * k[j * dim + c];
     scores[j] = dot;
     top = std::max(top, dot);
   }
@@ -170,34 +170,20 @@ void attend(const float* q, const float* k, const float* v, float* out, std::int
     const float weight = std::exp(scores[j] - top);
     total += weight;
     for (std::int64_t c = 0; c < dim; ++c)
-      out[c] += weight * v[j * stride + c];
+      out[c] += weight * v[j * dim + c];
   }
   for (std::int64_t c = 0; c < dim; ++c)
     out[c] /= total;
 }
 
-// Where the keys and values of head h of sequence b start, and how far apart their rows are:
-// the self-attention caches [B, heads, capacity, dim], or the cross-attention's fused projection
-// of the image [B, source_len, 2 * width] read in place (keys in the first width columns).
+// The attention of each sequence's one query over the first `keys` rows of its heads' keys and
+// values [B, heads, capacity, dim]; the queries of sequence b start at q + b * q_stride, the
+// result is written with the heads merged, [B, heads * dim].
 struct HeadsView {
   const float* keys;
   const float* values;
-  std::int64_t sequence_stride, head_stride, row_stride;
+  std::int64_t capacity;
 };
-
-HeadsView cache_view(const float* keys, const float* values, std::int64_t heads,
-                     std::int64_t capacity, std::int64_t dim) {
-  return {keys, values, heads * capacity * dim, capacity * dim, dim};
-}
-
-HeadsView fused_kv_view(const float* kv, std::int64_t source, std::int64_t width,
-                        std::int64_t dim) {
-  return {kv, kv + width, source * 2 * width, dim, 2 * width};
-}
-
-// The attention of each sequence's one query over the first `keys` rows of its heads' keys and
-// values; the queries of sequence b start at q + b * q_stride, the result is written with the
-// heads merged, [B, heads * dim].
 void attend_heads(const float* q, std::int64_t q_stride, HeadsView kv, std::int64_t keys,
                   float* out, std::int64_t batch, std::int64_t heads, std::int64_t dim) {
   const float scale = 1.0f / std::sqrt(static_cast<float>(dim));
@@ -205,9 +191,9 @@ void attend_heads(const float* q, std::int64_t q_stride, HeadsView kv, std::int6
     std::vector<float> scores(keys);
     for (std::int64_t i = begin; i < end; ++i) {
       const std::int64_t b = i / heads, h = i % heads;
-      const std::int64_t start = b * kv.sequence_stride + h * kv.head_stride;
-      attend(q + b * q_stride + h * dim, kv.keys + start, kv.values + start,
-             out + (b * heads + h) * dim, keys, dim, kv.row_stride, scale, scores.data());
+      const std::int64_t head = i * kv.capacity * dim;
+      attend(q + b * q_stride + h * dim, kv.keys + head, kv.values + head,
+             out + (b * heads + h) * dim, keys, dim, scale, scores.data());
     }
   });
 }
@@ -239,7 +225,7 @@ void run_layer_step(const StepLayout& layout, const std::vector<mx::array>& in, 
   const std::int64_t width = in[kHidden].shape(-1);
   const std::int64_t rows = static_cast<std::int64_t>(in[kHidden].size()) / width;
   const std::int64_t heads = layout.heads, dim = width / heads;
-  const std::int64_t capacity = in[kSelfKeys].shape(2), source = in[kCrossKv].shape(1);
+  const std::int64_t capacity = in[kSelfKeys].shape(2), source = in[kCrossKeys].shape(2);
   const float* h = in[kHidden].data<float>();
   std::vector<float> qkv(rows * 3 * width), attended(rows * width), branch(rows * width),
       x(rows * width), ffn(rows * layout.linears[kFc1].out);
@@ -247,17 +233,17 @@ void run_layer_step(const StepLayout& layout, const std::vector<mx::array>& in, 
   // Self-attention of the new token's query (the first third of qkv_proj) over cache rows
   // 0..position.
   apply_linear(layout.linears[kQkv], in, h, qkv.data(), rows, 0, width);
-  attend_heads(
-      qkv.data(), 3 * width,
-      cache_view(in[kSelfKeys].data<float>(), in[kSelfValues].data<float>(), heads, capacity, dim),
-      layout.position + 1, attended.data(), rows, heads, dim);
+  attend_heads(qkv.data(), 3 * width,
+               {in[kSelfKeys].data<float>(), in[kSelfValues].data<float>(), capacity},
+               layout.position + 1, attended.data(), rows, heads, dim);
   apply_linear(layout.linears[kSelfOut], in, attended.data(), branch.data(), rows);
   add_and_norm(h, branch.data(), in, layout.norms, layout.eps[0], x.data(), rows, width);
 
   // Cross-attention over the image (qkv's first rows * width floats hold the queries).
   apply_linear(layout.linears[kCrossQ], in, x.data(), qkv.data(), rows);
-  attend_heads(qkv.data(), width, fused_kv_view(in[kCrossKv].data<float>(), source, width, dim),
-               source, attended.data(), rows, heads, dim);
+  attend_heads(qkv.data(), width,
+               {in[kCrossKeys].data<float>(), in[kCrossValues].data<float>(), source}, source,
+               attended.data(), rows, heads, dim);
   apply_linear(layout.linears[kCrossOut], in, attended.data(), branch.data(), rows);
   add_and_norm(x.data(), branch.data(), in, layout.norms + 2, layout.eps[1], x.data(), rows, width);
 
@@ -359,16 +345,17 @@ bool decoder_layer_step_supports(const TrOCRDecoderLayer& layer, const DecoderCo
 
 DecoderLayerStep decoder_layer_step_cpu(const TrOCRDecoderLayer& layer, const DecoderConfig& config,
                                         const mx::array& h, const mx::array& self_keys,
-                                        const mx::array& self_values, const mx::array& cross_kv,
-                                        int position) {
+                                        const mx::array& self_values, const mx::array& cross_keys,
+                                        const mx::array& cross_values, int position) {
   if (!decoder_layer_step_supports(layer, config, h))
     throw UsageError("internal error: decoder_layer_step_cpu called where it does not apply");
   const int heads = config.decoder_attention_heads, width = config.d_model;
   const mx::Shape cache = {h.shape(0), heads, self_keys.ndim() == 4 ? self_keys.shape(2) : 0,
                            width / heads};
   if (self_keys.shape() != cache || self_values.shape() != cache || position < 0 ||
-      position >= cache[2] || cross_kv.ndim() != 3 || cross_kv.shape(0) != h.shape(0) ||
-      cross_kv.shape(2) != 2 * width)
+      position >= cache[2] || cross_keys.ndim() != 4 ||
+      cross_keys.shape() != cross_values.shape() || cross_keys.shape(0) != h.shape(0) ||
+      cross_keys.shape(1) != heads || cross_keys.shape(3) != width / heads)
     throw UsageError("internal error: decoder_layer_step_cpu's caches do not fit the layer");
 
   // The keys and values of the new token first: the layer's kernel reads the updated caches.
@@ -385,7 +372,7 @@ DecoderLayerStep decoder_layer_step_cpu(const TrOCRDecoderLayer& layer, const De
   layout.heads = heads;
   layout.position = position;
   layout.activation = config.activation_function == "gelu" ? Activation::gelu : Activation::relu;
-  std::vector<mx::array> inputs = {h, caches[0], caches[1], cross_kv};
+  std::vector<mx::array> inputs = {h, caches[0], caches[1], cross_keys, cross_values};
   for (int i = 0; i < kLinearCount; ++i)
     layout.linears[i] = add_linear(linear_of(layer, i), inputs);
   layout.norms = static_cast<int>(inputs.size());

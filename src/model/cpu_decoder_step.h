@@ -33,12 +33,12 @@ struct DecoderLayerStep {
 // The layer applied to `h` [B, 1, d_model] at cache row `position`: keys and values of the new
 // token are written into self_keys/self_values [B, heads, capacity, head_dim] (in place when MLX
 // lets the buffers be donated, else into copies), attention reads rows 0..position of them and
-// the image's keys and values in place from cross_kv [B, source_len, 2 * d_model] (the fused
-// projection; no per-head copy of them is made). Inference only: there is no gradient.
+// all of cross_keys/cross_values [B, heads, source_len, head_dim]. Inference only: there is no
+// gradient.
 DecoderLayerStep decoder_layer_step_cpu(const TrOCRDecoderLayer& layer, const DecoderConfig& config,
                                         const mx::array& h, const mx::array& self_keys,
-                                        const mx::array& self_values, const mx::array& cross_kv,
-                                        int position);
+                                        const mx::array& self_values, const mx::array& cross_keys,
+                                        const mx::array& cross_values, int position);
 
 // Turns the fused step on or off in this process (it starts on unless MLXOCR_FUSED_STEP=0):
 // for comparisons with the layer-by-layer path.

@@ -38,13 +38,11 @@ void quantized_linear_rows(const float* x, const std::uint32_t* codes, const flo
                            std::int64_t from, std::int64_t to);
 std::vector<float> permute_for_8_bits(const float* x, std::int64_t rows, std::int64_t in);
 
-// out = softmax(scale * K q) V for one head: q [dim], K and V `keys` rows of dim floats whose
-// starts are `stride` floats apart (dim for a head of its own, more for a head read in place
-// from a fused projection); `scores` holds `keys` floats of scratch. dim a multiple of 8 up to
-// kMaxHeadDim (kept in registers).
+// out = softmax(scale * K q) V for one head: q [dim], K and V [keys, dim]; `scores` holds `keys`
+// floats of scratch. dim a multiple of 8 up to kMaxHeadDim (kept in registers).
 constexpr int kMaxHeadDim = 128;
 void attend_one_query(const float* q, const float* k, const float* v, float* out, std::int64_t keys,
-                      std::int64_t dim, std::int64_t stride, float scale, float* scores);
+                      std::int64_t dim, float scale, float* scores);
 
 // Below this many weight floats per thread a second thread costs more than it saves (handing a
 // part to a kept helper thread costs a few us, streaming 256 KB of weights ~17 us on one core).

@@ -79,9 +79,8 @@ DecoderCache TrOCRDecoder::start_cache(const mx::array& encoder_states, int capa
     const std::vector<mx::array> kv = mx::split(cache.cross_kv.back(), 2, -1);
     // Stored row-major once: as the strided views split_heads makes, every decoding step's
     // attention matmuls would copy them again (MLX's CPU matmul takes only plain layouts).
-    // MLX computes them only where something reads them: a block of several queries (teacher
-    // forcing, training) and the fused CPU decoding step read cross_kv instead, and then these
-    // per-head copies (as large as cross_kv: 450 MB for trocr-base at batch 8) never exist.
+    // A block of several queries (teacher forcing, training) reads cross_kv instead, and MLX
+    // never computes these.
     cache.cross_keys.push_back(mx::contiguous(split_heads(kv[0], heads)));
     cache.cross_values.push_back(mx::contiguous(split_heads(kv[1], heads)));
   }
@@ -106,12 +105,12 @@ mx::array TrOCRDecoder::forward(const mx::array& input_ids, DecoderCache& cache)
   const mx::Shape upto = {batch, heads, end, config.head_dim()};
   for (size_t i = 0; i < layers.size(); ++i) {
     const TrOCRDecoderLayer& layer = layers[i];
-    if (length == 1 && !whole_sequence && i < cache.cross_kv.size() &&
+    if (length == 1 && !whole_sequence && i < cache.cross_keys.size() &&
         decoder_layer_step_supports(layer, config, h)) {
-      // A decoding step on the CPU: the layer runs as our fused kernels (cpu_decoder_step.h),
-      // which read the image's keys and values in place from cross_kv.
-      DecoderLayerStep step = decoder_layer_step_cpu(
-          layer, config, h, cache.self_keys[i], cache.self_values[i], cache.cross_kv[i], start);
+      // A decoding step on the CPU: the layer runs as our fused kernels (cpu_decoder_step.h).
+      DecoderLayerStep step =
+          decoder_layer_step_cpu(layer, config, h, cache.self_keys[i], cache.self_values[i],
+                                 cache.cross_keys[i], cache.cross_values[i], start);
       h = std::move(step.hidden);
       cache.self_keys[i] = std::move(step.self_keys);
       cache.self_values[i] = std::move(step.self_values);

@@ -36,13 +36,10 @@ struct TrOCRDecoderLayer {
 // image, so they are computed once; self-attention ones grow by one row per generated token,
 // written into buffers allocated once for `capacity` tokens.
 struct DecoderCache {
-  std::vector<mx::array> self_keys, self_values;  // per layer [B, heads, capacity, head_dim]
-  // Per layer [B, heads, source_len, head_dim], computed only where something reads them (MLX
-  // is lazy): the layer-by-layer decoding step. The fused CPU step and blocks of several
-  // queries read cross_kv, per layer [B, source_len, 2 * d_model], what they come from.
-  std::vector<mx::array> cross_keys, cross_values;
-  std::vector<mx::array> cross_kv;
-  int length = 0;  // tokens already in the cache
+  std::vector<mx::array> self_keys, self_values;    // per layer [B, heads, capacity, head_dim]
+  std::vector<mx::array> cross_keys, cross_values;  // per layer [B, heads, source_len, head_dim]
+  std::vector<mx::array> cross_kv;  // per layer [B, source_len, 2 * d_model]: what they came from
+  int length = 0;                   // tokens already in the cache
   int capacity = 0;
 };
 
