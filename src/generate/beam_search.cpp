@@ -172,7 +172,7 @@ std::vector<std::vector<GeneratedSequence>> beam_search(
     }
   }
   if (!keys.empty()) mx::eval(keys);
-  DecoderCache cache = model.decoder.start_cache(states, config.max_new_tokens + 1);
+  DecoderCache cache = model.decoder.start_cache(states, config.max_new_tokens + 1, true);
   gather_cache_rows(cache, expand, false);
 
   std::vector<std::vector<GeneratedSequence>> result(images);

@@ -66,7 +66,8 @@ mx::array TrOCRDecoder::position_embeddings(const mx::array& input_ids, int past
   return mx::take(embed_positions, positions, 0);
 }
 
-DecoderCache TrOCRDecoder::start_cache(const mx::array& encoder_states, int capacity) const {
+DecoderCache TrOCRDecoder::start_cache(const mx::array& encoder_states, int capacity,
+                                       bool steps_only) const {
   DecoderCache cache;
   cache.capacity = capacity;
   const int batch = encoder_states.shape(0);
@@ -83,6 +84,11 @@ DecoderCache TrOCRDecoder::start_cache(const mx::array& encoder_states, int capa
     // never computes these.
     cache.cross_keys.push_back(mx::contiguous(split_heads(kv[0], heads)));
     cache.cross_values.push_back(mx::contiguous(split_heads(kv[1], heads)));
+    if (steps_only) {
+      // One layer's fused projection alive at a time, never all of them beside their copies.
+      mx::eval(cache.cross_keys.back(), cache.cross_values.back());
+      cache.cross_kv.pop_back();
+    }
   }
   return cache;
 }

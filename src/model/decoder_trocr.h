@@ -55,8 +55,13 @@ struct TrOCRDecoder {
   std::vector<TrOCRDecoderLayer> layers;
   Linear output_projection;  // [vocab, d_model] without bias; a copy of embed_tokens when tied
 
-  // Cache for a batch whose (projected) encoder states are [B, source_len, cross_width].
-  DecoderCache start_cache(const mx::array& encoder_states, int capacity) const;
+  // Cache for a batch whose (projected) encoder states are [B, source_len, cross_width]. With
+  // `steps_only` the cache serves one token at a time only (generation): the image's keys and
+  // values are computed now, layer by layer, and kept per head only; the fused projection they
+  // come from, which blocks of several tokens read, is not kept (it would double their memory:
+  // 450 MB for trocr-base at batch 8).
+  DecoderCache start_cache(const mx::array& encoder_states, int capacity,
+                           bool steps_only = false) const;
 
   // Runs `input_ids` [B, T] after the cache's tokens, appends their keys/values, returns logits
   // [B, T, vocab]. T > 1 attends causally within the new tokens.

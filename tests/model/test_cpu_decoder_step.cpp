@@ -3,7 +3,8 @@
 // and against transformers): random decoders with head widths the vector attention takes and
 // widths it does not, GELU and ReLU, float32, 8- and 4-bit weights, one and several sequences,
 // several steps in a row; the cache updated in place when it can be and copied when it cannot;
-// and where the fusion must step aside. The generation parity tests against transformers decode
+// a generation cache that keeps the image's keys and values once; and where the fusion must step
+// aside. The generation parity tests against transformers decode
 // through it too.
 #include <gtest/gtest.h>
 #include <mlx/ops.h>
@@ -185,6 +186,27 @@ TEST(FusedDecoderStep, LeavesACacheSomebodyElseHoldsUnchanged) {
   const mx::array row = mx::slice(cache.self_keys[0], {0, 0, 1, 0}, {1, 4, 2, 8});
   EXPECT_GT(max_abs(row), 0.0f);
   EXPECT_EQ(max_abs(mx::slice(kept, {0, 0, 1, 0}, {1, 4, 2, 8})), 0.0f);
+}
+
+TEST(FusedDecoderStep, AGenerationCacheKeepsTheImageKeysAndValuesOnceAndDecodesTheSame) {
+  DecoderFactory factory(6);
+  const TrOCRDecoder decoder = factory.decoder({32, 4, 64, 2, "gelu"}, 20);
+  const mx::array states = factory.normal({2, 5, 32}, 1.0f);
+  DecoderCache steps_only = decoder.start_cache(states, 8, true);
+  DecoderCache full = decoder.start_cache(states, 8);
+  EXPECT_TRUE(steps_only.cross_kv.empty()) << "the fused projection is not kept";
+  ASSERT_EQ(steps_only.cross_keys.size(), decoder.layers.size());
+  for (size_t layer = 0; layer < decoder.layers.size(); ++layer) {
+    EXPECT_TRUE(steps_only.cross_keys[layer].is_available()) << "computed layer by layer";
+    EXPECT_TRUE(steps_only.cross_values[layer].is_available());
+  }
+  for (int token : {4, 9, 2}) {
+    const mx::array ids({token, token}, {2, 1});
+    const mx::array a = decoder.forward(ids, steps_only);
+    const mx::array b = decoder.forward(ids, full);
+    EXPECT_TRUE(fused(steps_only.self_keys[0]));
+    EXPECT_EQ(max_abs_diff(a, b), 0.0f) << "token " << token;
+  }
 }
 
 TEST(FusedDecoderStep, StepsAsideWhereItDoesNotApply) {
