@@ -31,7 +31,6 @@ namespace mlxocr {
 namespace {
 
 using kernel::for_rows;
-using kernel::kMinWeightFloatsPerThread;
 
 std::atomic<bool>& fusion_enabled() {
   static std::atomic<bool> enabled{[] {
@@ -111,36 +110,21 @@ bool linear_supported(const Linear& linear) {
          q.biases.dtype() == mx::float32;
 }
 
-// Outputs [from, to) of y = x W^T + b for `rows` rows of x (y [rows, out]), shared out between
-// threads when the weight is big enough to be worth it.
+// Outputs [from, to) of y = x W^T + b for `rows` rows of x (y [rows, out]).
 void apply_linear(const LinearSlot& slot, const std::vector<mx::array>& in, const float* x,
                   float* y, std::int64_t rows, std::int64_t from, std::int64_t to) {
-  const float* bias = in[slot.bias()].data<float>();
+  kernel::RowWeights w;
   if (slot.bits == 0) {
-    const float* w = in[slot.first].data<float>();
-    for_rows(
-        to - from, slot.in,
-        [&](std::int64_t begin, std::int64_t end) {
-          kernel::linear_rows(x, w, bias, y, rows, slot.in, slot.out, from + begin, from + end);
-        },
-        kMinWeightFloatsPerThread);
-    return;
+    w.weights = in[slot.first].data<float>();
+  } else {
+    w.codes = in[slot.first].data<std::uint32_t>();
+    w.scales = in[slot.first + 1].data<float>();
+    w.biases = in[slot.first + 2].data<float>();
+    w.bits = slot.bits;
+    w.group = slot.group_size;
   }
-  std::vector<float> permuted;
-  if (slot.bits == 8) {
-    permuted = kernel::permute_for_8_bits(x, rows, slot.in);
-    x = permuted.data();
-  }
-  const auto* codes = in[slot.first].data<std::uint32_t>();
-  const float* scales = in[slot.first + 1].data<float>();
-  const float* biases = in[slot.first + 2].data<float>();
-  for_rows(
-      to - from, slot.in,
-      [&](std::int64_t begin, std::int64_t end) {
-        kernel::quantized_linear_rows(x, codes, scales, biases, bias, y, slot.bits, rows, slot.in,
-                                      slot.out, slot.group_size, from + begin, from + end);
-      },
-      kMinWeightFloatsPerThread);
+  kernel::linear_rows_shared(w, x, in[slot.bias()].data<float>(), y, rows, slot.in, slot.out, from,
+                             to);
 }
 
 void apply_linear(const LinearSlot& slot, const std::vector<mx::array>& in, const float* x,

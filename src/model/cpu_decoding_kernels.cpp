@@ -236,6 +236,27 @@ MLXOCR_KERNEL void quantized_linear_rows(const float* x, const std::uint32_t* co
   }
 }
 
+void linear_rows_shared(const RowWeights& w, const float* x, const float* b, float* y,
+                        std::int64_t rows, std::int64_t in, std::int64_t out, std::int64_t from,
+                        std::int64_t to) {
+  std::vector<float> permuted;
+  if (w.codes && w.bits == 8) {
+    permuted = permute_for_8_bits(x, rows, in);
+    x = permuted.data();
+  }
+  for_rows(
+      to - from, in,
+      [&](std::int64_t begin, std::int64_t end) {
+        if (w.codes) {
+          quantized_linear_rows(x, w.codes, w.scales, w.biases, b, y, w.bits, rows, in, out,
+                                w.group, from + begin, from + end);
+        } else {
+          linear_rows(x, w.weights, b, y, rows, in, out, from + begin, from + end);
+        }
+      },
+      kMinWeightFloatsPerThread);
+}
+
 // log(sum(exp(x))) of one row, with the largest entry factored out. A row whose largest entry
 // is +-inf or NaN gives that entry (log of a sum with an infinite or undefined term).
 MLXOCR_KERNEL float logsumexp_row(const float* x, std::int64_t n) {
@@ -274,7 +295,6 @@ namespace {
 using kernel::dispatch;
 using kernel::for_rows;
 using kernel::KernelPrimitive;
-using kernel::kMinWeightFloatsPerThread;
 using vmath::f8;
 using vmath::kLanes;
 
@@ -293,16 +313,9 @@ class LinearRows : public KernelPrimitive {
     dispatch(stream(), inputs, result, [](std::vector<mx::array>& in, mx::array& y) {
       const std::int64_t features = in[1].shape(1), outputs = in[1].shape(0);
       const std::int64_t rows = static_cast<std::int64_t>(in[0].size()) / features;
-      const float* x = in[0].data<float>();
-      const float* w = in[1].data<float>();
       const float* b = in.size() > 2 ? in[2].data<float>() : nullptr;
-      float* dst = y.data<float>();
-      for_rows(
-          outputs, features,
-          [&](std::int64_t from, std::int64_t to) {
-            kernel::linear_rows(x, w, b, dst, rows, features, outputs, from, to);
-          },
-          kMinWeightFloatsPerThread);
+      kernel::linear_rows_shared({in[1].data<float>()}, in[0].data<float>(), b, y.data<float>(),
+                                 rows, features, outputs, 0, outputs);
     });
   }
 
@@ -351,20 +364,14 @@ class QuantizedLinearRows : public KernelPrimitive {
                const std::int64_t features = in[0].shape(-1), outputs = in[1].shape(0);
                const std::int64_t rows = static_cast<std::int64_t>(in[0].size()) / features;
                const float* b = in.size() > 4 ? in[4].data<float>() : nullptr;
-               std::vector<float> permuted;
-               const float* x = in[0].data<float>();
-               if (bits == 8) {
-                 permuted = kernel::permute_for_8_bits(x, rows, features);
-                 x = permuted.data();
-               }
-               for_rows(
-                   outputs, features,
-                   [&](std::int64_t from, std::int64_t to) {
-                     kernel::quantized_linear_rows(
-                         x, in[1].data<std::uint32_t>(), in[2].data<float>(), in[3].data<float>(),
-                         b, y.data<float>(), bits, rows, features, outputs, group, from, to);
-                   },
-                   kMinWeightFloatsPerThread);
+               kernel::RowWeights w;
+               w.codes = in[1].data<std::uint32_t>();
+               w.scales = in[2].data<float>();
+               w.biases = in[3].data<float>();
+               w.bits = bits;
+               w.group = group;
+               kernel::linear_rows_shared(w, in[0].data<float>(), b, y.data<float>(), rows,
+                                          features, outputs, 0, outputs);
              });
   }
 

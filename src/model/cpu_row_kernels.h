@@ -38,6 +38,24 @@ void quantized_linear_rows(const float* x, const std::uint32_t* codes, const flo
                            std::int64_t from, std::int64_t to);
 std::vector<float> permute_for_8_bits(const float* x, std::int64_t rows, std::int64_t in);
 
+// A linear layer's weight as linear_rows_shared reads it: float32 [out, in] (`weights`), or
+// quantized (`codes`, `scales`, `biases`, `bits`, `group` as quantized_linear_rows takes them).
+struct RowWeights {
+  const float* weights = nullptr;
+  const std::uint32_t* codes = nullptr;
+  const float* scales = nullptr;
+  const float* biases = nullptr;
+  int bits = 0;
+  std::int64_t group = 0;
+};
+
+// Outputs [from, to) of y = x W^T (+ b) for x [rows, in], y [rows, out], the outputs shared out
+// between threads when the weight is big enough (kMinWeightFloatsPerThread): the whole of the
+// few-row linear kernels, float32 or quantized (8-bit x is permuted here).
+void linear_rows_shared(const RowWeights& w, const float* x, const float* b, float* y,
+                        std::int64_t rows, std::int64_t in, std::int64_t out, std::int64_t from,
+                        std::int64_t to);
+
 // out = softmax(scale * K q) V for one head: q [dim], K and V [keys, dim]; `scores` holds `keys`
 // floats of scratch. dim a multiple of 8 up to kMaxHeadDim (kept in registers).
 constexpr int kMaxHeadDim = 128;
