@@ -45,7 +45,7 @@ enum class Activation { gelu, relu };
 // The inputs of the layer's kernel: these five, then the six linear layers (a float32 weight, or
 // the codes, scales and biases of a quantized one; then the bias), then the three layer norms
 // (weight, bias). The cache kernels take the cache, the hidden states and qkv_proj.
-enum Input { kHidden, kSelfKeys, kSelfValues, kCrossKeys, kCrossValues, kFirstWeight };
+enum Input { kHidden, kSelfKeys, kSelfValues, kCrossKeys, kCrossValues };
 // The linear layers of a TrOCRDecoderLayer in input order.
 enum LinearIndex { kQkv, kSelfOut, kCrossQ, kCrossOut, kFc1, kFc2, kLinearCount };
 

@@ -21,36 +21,6 @@ namespace kernel {
 using vmath::f8;
 using vmath::kLanes;
 
-// y[r, o] = x[r] . w[o] + b[o] for the R weight rows o0 .. o0+R-1 and the M rows of x. Each
-// 8-float piece of a weight row is loaded once and used for all M rows of x; the R * M
-// accumulators are independent, so the FMAs overlap.
-template <int M, int R>
-[[gnu::always_inline]] inline void linear_block(const float* x, const float* w, const float* b,
-                                                float* y, std::int64_t in, std::int64_t out,
-                                                std::int64_t o0) {
-  f8 acc[R][M];
-  for (int j = 0; j < R; ++j)
-    for (int r = 0; r < M; ++r)
-      acc[j][r] = vmath::splat(0.0f);
-  std::int64_t i = 0;
-  for (; i + kLanes <= in; i += kLanes) {
-    for (int j = 0; j < R; ++j) {
-      const f8 weights = vmath::load(w + (o0 + j) * in + i);
-      for (int r = 0; r < M; ++r)
-        acc[j][r] += weights * vmath::load(x + r * in + i);
-    }
-  }
-  for (int j = 0; j < R; ++j) {
-    const float* weight_row = w + (o0 + j) * in;
-    for (int r = 0; r < M; ++r) {
-      float sum = vmath::sum(acc[j][r]);
-      for (std::int64_t k = i; k < in; ++k)
-        sum += x[r * in + k] * weight_row[k];
-      y[r * out + o0 + j] = sum + (b ? b[o0 + j] : 0.0f);
-    }
-  }
-}
-
 // Calls Span<M>::run(args...) with M = rows (at most 8): the row count is a template argument,
 // so that a kernel's M accumulators live in registers.
 template <template <int> class Span, class... Args>
@@ -117,8 +87,8 @@ constexpr std::int64_t kPrefetchRows = 16;
 // back as one stream, which the hardware prefetcher follows at close to the memory's bandwidth
 // (a 64044 x 256 projection at one row: 15 against 11 GB/s on one core of the development
 // machine when several weight rows were interleaved with software prefetches). From 4 rows of x
-// on, the arithmetic per weight byte is higher and one weight row at a time with prefetches a
-// few rows ahead keeps the loads in flight.
+// on, the arithmetic per weight byte is higher: one partial sum per row of x, and prefetches a
+// few weight rows ahead keep the loads in flight.
 template <int M>
 struct LinearSpan {
   [[gnu::always_inline]] static void run(const float* x, const float* w, const float* b, float* y,
@@ -133,7 +103,7 @@ struct LinearSpan {
         if (o + kPrefetchRows < to)
           for (std::int64_t byte = 0; byte < in * 4; byte += 64)
             __builtin_prefetch(ahead + byte);
-        linear_block<M, 1>(x, w, b, y, in, out, o);
+        linear_row<M, 1>(x, w, b, y, in, out, o);
       }
     }
   }
@@ -295,8 +265,6 @@ namespace {
 using kernel::dispatch;
 using kernel::for_rows;
 using kernel::KernelPrimitive;
-using vmath::f8;
-using vmath::kLanes;
 
 class LinearRows : public KernelPrimitive {
  public:
@@ -436,7 +404,7 @@ mx::array linear_rows_cpu(const mx::array& x, const mx::array& weight,
 }
 
 bool quantized_linear_rows_supports(int group_size, int bits) {
-  return (bits == 4 || bits == 8) && group_size > 0 && group_size % kLanes == 0;
+  return (bits == 4 || bits == 8) && group_size > 0 && group_size % vmath::kLanes == 0;
 }
 
 mx::array quantized_linear_rows_cpu(const mx::array& x, const mx::array& packed,
