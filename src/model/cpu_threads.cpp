@@ -7,7 +7,6 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
-#include <vector>
 
 namespace mlxocr::kernel {
 
@@ -22,8 +21,12 @@ constexpr auto kSpin = std::chrono::microseconds(200);
 
 thread_local bool inside_part = false;
 
-inline void relax() {
-  std::this_thread::yield();
+// Yields for up to kSpin until done() holds.
+template <class Done>
+void spin_until(Done done) {
+  const auto until = std::chrono::steady_clock::now() + kSpin;
+  while (!done() && std::chrono::steady_clock::now() < until)
+    std::this_thread::yield();
 }
 
 class Helpers {
@@ -42,13 +45,11 @@ class Helpers {
     wake_.notify_all();
     run_part(job, 0);
     // The caller's part is as long as the helpers': spin briefly, then sleep.
-    const auto until = std::chrono::steady_clock::now() + kSpin;
-    while (pending_.load(std::memory_order_acquire) != 0 &&
-           std::chrono::steady_clock::now() < until)
-      relax();
-    if (pending_.load(std::memory_order_acquire) != 0) {
+    auto finished = [this] { return pending_.load(std::memory_order_acquire) == 0; };
+    spin_until(finished);
+    if (!finished()) {
       std::unique_lock<std::mutex> lock(mutex_);
-      done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+      done_.wait(lock, finished);
     }
     return true;
   }
@@ -80,12 +81,10 @@ class Helpers {
   void serve(int part, std::uint64_t seen) {
     for (;;) {
       // Look for the next call: spinning first, then asleep.
-      const auto until = std::chrono::steady_clock::now() + kSpin;
-      while (generation_.load(std::memory_order_acquire) == seen &&
-             std::chrono::steady_clock::now() < until)
-        relax();
+      auto called = [&] { return generation_.load(std::memory_order_acquire) != seen; };
+      spin_until(called);
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      wake_.wait(lock, called);
       seen = generation_.load(std::memory_order_acquire);
       const std::function<void(int)>* job = job_;
       const bool mine = part < parts_;
