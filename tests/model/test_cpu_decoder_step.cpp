@@ -20,10 +20,13 @@
 #include "model/decoder_trocr.h"
 #include "model/dropout.h"
 #include "model/layers.h"
+#include "test_support.h"
 
 namespace mlxocr {
 namespace {
 
+using testing::max_abs;
+using testing::max_abs_diff;
 using testing::values;
 
 struct Shape {
@@ -84,14 +87,6 @@ class DecoderFactory {
  private:
   mx::array key_;
 };
-
-float max_abs_diff(const mx::array& a, const mx::array& b) {
-  return mx::max(mx::abs(a - b)).item<float>();
-}
-
-float max_abs(const mx::array& a) {
-  return mx::max(mx::abs(a)).item<float>();
-}
 
 // A cache the fused step's kernel updated (and not MLX's slice_update).
 bool fused(const mx::array& cache) {
