@@ -39,6 +39,7 @@ struct DecoderCache {
   std::vector<mx::array> self_keys, self_values;    // per layer [B, heads, capacity, head_dim]
   std::vector<mx::array> cross_keys, cross_values;  // per layer [B, heads, source_len, head_dim]
   std::vector<mx::array> cross_kv;  // per layer [B, source_len, 2 * d_model]: what they came from
+                                    // (empty in a start_cache(..., steps_only) cache)
   int length = 0;                   // tokens already in the cache
   int capacity = 0;
 };
