@@ -45,9 +45,10 @@ ROOT = HERE.parents[1]
 # fonts-sjfonts, fonts-lobstertwo, fonts-ecolier-court, fonts-leckerli-one; printed also
 # fonts-yanone-kaffeesatz. Added for run 16 (handwriting on held-out fonts still 2x the printed
 # CER): fonts-tlwg-purisa, fonts-klee, fonts-seto, fonts-kiloji, fonts-dustin (Domestic Manners),
-# fonts-havana, fonts-lobster; printed fonts-cabinsketch, fonts-opendyslexic. Left out on purpose: capitals-only hands (fonts-bwht, fonts-humor-sans,
-# fonts-tomsontalks: they draw "a" as "A", so the label would not match the picture) and outline
-# fonts (fonts-femkeklaver). "test" fonts are never used for the train split.
+# fonts-havana, fonts-lobster; printed fonts-cabinsketch, fonts-opendyslexic. Left out on
+# purpose: capitals-only hands (fonts-bwht, fonts-humor-sans, fonts-tomsontalks: they draw "a" as
+# "A", so the label would not match the picture) and outline fonts (fonts-femkeklaver). "test"
+# fonts are never used for the train split.
 TT = "/usr/share/fonts/truetype"
 OT = "/usr/share/fonts/opentype"
 FONTS = [
