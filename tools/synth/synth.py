@@ -363,12 +363,33 @@ def box_width(rng, text_width, height):
     return max(text_width, int(aspect * height))
 
 
-def render_text(rng, font, text, height):
+def glyph_layout(rng, font, text, size):
+    """Each character on its own: its own size (±12 %), height on the line (±5 % of the size)
+    and advance (-8..+12 %), as a hand writes no two letters alike. Returns (character, face,
+    x, dy) per character on a baseline at y = 0, and the ink box of them all."""
+    glyphs, x = [], 0.0
+    for ch in text:
+        face = font.at(max(8, round(size * rng.uniform(0.88, 1.12))))
+        glyphs.append((ch, face, x, size * rng.uniform(-0.05, 0.05)))
+        x += face.getlength(ch) * rng.uniform(0.92, 1.12)
+    boxes = [(gx + b[0], dy + b[1], gx + b[2], dy + b[3])
+             for ch, face, gx, dy in glyphs if not ch.isspace()
+             for b in [face.getbbox(ch, anchor="ls")]]
+    box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+           max(b[3] for b in boxes))
+    return glyphs, tuple(round(v) for v in box)
+
+
+def render_text(rng, font, text, height, glyph_jitter=False):
     """Text drawn in dark ink on light paper, about `height` px of ink-box height, RGB, placed
-    in a box as a form field would hold it: from the left (mostly) or centred."""
+    in a box as a form field would hold it: from the left (mostly) or centred. `glyph_jitter`
+    draws it character by character (glyph_layout)."""
     size = font.size_for(height * rng.uniform(0.7, 0.9))
     face = font.at(size)
-    left, top, right, bottom = face.getbbox(text)
+    if glyph_jitter:
+        glyphs, (left, top, right, bottom) = glyph_layout(rng, font, text, size)
+    else:
+        left, top, right, bottom = face.getbbox(text)
     pad_x, pad_y = int(size * rng.uniform(0.2, 0.8)), int(size * rng.uniform(0.15, 0.45))
     text_width, full = right - left + 2 * pad_x, bottom - top + 2 * pad_y
     width = box_width(rng, text_width, full)
@@ -376,7 +397,13 @@ def render_text(rng, font, text, height):
     paper = rng.randint(225, 255)
     image = Image.new("RGB", (width, full), (paper, paper, paper))
     draw = ImageDraw.Draw(image)
-    draw.text((x - left, pad_y - top), text, font=face, fill=rng.choice(INKS))
+    ink = rng.choice(INKS)
+    if glyph_jitter:
+        for ch, glyph_face, gx, dy in glyphs:
+            draw.text((x - left + gx, pad_y - top + dy), ch, font=glyph_face, fill=ink,
+                      anchor="ls")
+    else:
+        draw.text((x - left, pad_y - top), text, font=face, fill=ink)
     return image, (paper, paper, paper)
 
 
@@ -490,7 +517,9 @@ def make_line(rng, fonts, handwriting_share, distort=False):
         if font is not None:
             break
     height = rng.randint(32, 64)
-    image, paper = render_text(rng, font, text, rng.randint(36, 72))
+    # Half the handwriting-style training lines character by character (no-one writes a font).
+    jitter = distort and font.style == "handwriting" and rng.random() < 0.5
+    image, paper = render_text(rng, font, text, rng.randint(36, 72), jitter)
     if distort:
         image = stroke_width(rng, image)
         if rng.random() < (0.7 if font.style == "handwriting" else 0.3):
