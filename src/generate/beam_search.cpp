@@ -172,7 +172,8 @@ std::vector<std::vector<GeneratedSequence>> beam_search(
     }
   }
   if (!keys.empty()) mx::eval(keys);
-  DecoderCache cache = model.decoder.start_cache(states, config.max_new_tokens + 1, true);
+  DecoderCache cache =
+      model.decoder.start_cache(states, config.max_new_tokens + 1, /*steps_only=*/true);
   gather_cache_rows(cache, expand, false);
 
   std::vector<std::vector<GeneratedSequence>> result(images);

@@ -48,7 +48,8 @@ std::vector<std::vector<GeneratedSequence>> sample_search(
       keys.push_back(row.keys);
     mx::eval(keys);  // once, not again in every step's graph
   }
-  DecoderCache cache = model.decoder.start_cache(states, config.max_new_tokens + 1, true);
+  DecoderCache cache =
+      model.decoder.start_cache(states, config.max_new_tokens + 1, /*steps_only=*/true);
   if (per_image > 1) gather_cache_rows(cache, row_image, false);
 
   std::vector<std::vector<GeneratedSequence>> result(images);

@@ -76,8 +76,8 @@ DecoderCache TrOCRDecoder::start_cache(const mx::array& encoder_states, int capa
   for (const TrOCRDecoderLayer& layer : layers) {
     cache.self_keys.push_back(mx::zeros(self_shape, dtype));
     cache.self_values.push_back(mx::zeros(self_shape, dtype));
-    cache.cross_kv.push_back(linear(encoder_states, layer.encoder_attn.kv_proj));
-    const std::vector<mx::array> kv = mx::split(cache.cross_kv.back(), 2, -1);
+    const mx::array projected = linear(encoder_states, layer.encoder_attn.kv_proj);
+    const std::vector<mx::array> kv = mx::split(projected, 2, -1);
     // Stored row-major once: as the strided views split_heads makes, every decoding step's
     // attention matmuls would copy them again (MLX's CPU matmul takes only plain layouts).
     // A block of several queries (teacher forcing, training) reads cross_kv instead, and MLX
@@ -87,7 +87,8 @@ DecoderCache TrOCRDecoder::start_cache(const mx::array& encoder_states, int capa
     if (steps_only) {
       // One layer's fused projection alive at a time, never all of them beside their copies.
       mx::eval(cache.cross_keys.back(), cache.cross_values.back());
-      cache.cross_kv.pop_back();
+    } else {
+      cache.cross_kv.push_back(projected);
     }
   }
   return cache;

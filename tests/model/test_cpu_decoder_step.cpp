@@ -4,8 +4,7 @@
 // widths it does not, GELU and ReLU, float32, 8- and 4-bit weights, one and several sequences,
 // several steps in a row; the cache updated in place when it can be and copied when it cannot;
 // a generation cache that keeps the image's keys and values once; and where the fusion must step
-// aside. The generation parity tests against transformers decode
-// through it too.
+// aside. The generation parity tests against transformers decode through it too.
 #include <gtest/gtest.h>
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
@@ -187,7 +186,7 @@ TEST(FusedDecoderStep, AGenerationCacheKeepsTheImageKeysAndValuesOnceAndDecodesT
   DecoderFactory factory(6);
   const TrOCRDecoder decoder = factory.decoder({32, 4, 64, 2, "gelu"}, 20);
   const mx::array states = factory.normal({2, 5, 32}, 1.0f);
-  DecoderCache steps_only = decoder.start_cache(states, 8, true);
+  DecoderCache steps_only = decoder.start_cache(states, 8, /*steps_only=*/true);
   DecoderCache full = decoder.start_cache(states, 8);
   EXPECT_TRUE(steps_only.cross_kv.empty()) << "the fused projection is not kept";
   ASSERT_EQ(steps_only.cross_keys.size(), decoder.layers.size());
