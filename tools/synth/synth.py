@@ -35,6 +35,8 @@ import unicodedata
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+import hershey  # the stroke hands, beside this file
+
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
@@ -407,6 +409,21 @@ def render_text(rng, font, text, height, glyph_jitter=False):
     return image, (paper, paper, paper)
 
 
+def render_strokes(rng, hand, text, height):
+    """`text` in a stroke hand (hershey.py), boxed like render_text boxes a font's text."""
+    paper = rng.randint(225, 255)
+    ink = rng.choice(INKS)
+    ink_image = hand.render(rng, text, height * rng.uniform(0.7, 0.9), (paper,) * 3, ink)
+    size = ink_image.height
+    pad_x, pad_y = int(size * rng.uniform(0.15, 0.6)), int(size * rng.uniform(0.1, 0.35))
+    text_width, full = ink_image.width + 2 * pad_x, size + 2 * pad_y
+    width = box_width(rng, text_width, full)
+    x = pad_x if rng.random() < 0.75 else pad_x + (width - text_width) // 2
+    image = Image.new("RGB", (width, full), (paper, paper, paper))
+    image.paste(ink_image, (x, pad_y))
+    return image, (paper, paper, paper)
+
+
 def stroke_width(rng, image):
     """A thicker or thinner pen: grey-scale erosion/dilation of the ink (dark on light)."""
     roll = rng.random()
@@ -506,9 +523,11 @@ def scan(rng, image):
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "L")
 
 
-def make_line(rng, fonts, handwriting_share, distort=False):
+def make_line(rng, fonts, handwriting_share, distort=False, hands=(), stroke_share=0.0):
     """One field line. `distort` (training lines only, so the held-out set made by earlier
-    versions is made again byte for byte) adds a pen of other widths and a hand's unevenness."""
+    versions is made again byte for byte) adds a pen of other widths and a hand's unevenness.
+    A `stroke_share` of the handwriting-style lines is drawn by the stroke `hands` instead of a
+    font (no random number is drawn for it when the share is 0: earlier data stay the same)."""
     while True:
         kind, text = field_text(rng)
         if len(text) > 48 or not text.strip():
@@ -517,9 +536,18 @@ def make_line(rng, fonts, handwriting_share, distort=False):
         if font is not None:
             break
     height = rng.randint(32, 64)
-    # Half the handwriting-style training lines character by character (no-one writes a font).
-    jitter = distort and font.style == "handwriting" and rng.random() < 0.5
-    image, paper = render_text(rng, font, text, rng.randint(36, 72), jitter)
+    hand = None
+    if stroke_share > 0 and font.style == "handwriting" and rng.random() < stroke_share:
+        covering = [h for h in hands if h.covers(text)]
+        hand = rng.choice(covering) if covering else None
+    if hand is not None:
+        font = hand
+        image, paper = render_strokes(rng, hand, text, rng.randint(36, 72))
+    else:
+        # Half the handwriting-style training lines character by character (no-one writes a
+        # font).
+        jitter = distort and font.style == "handwriting" and rng.random() < 0.5
+        image, paper = render_text(rng, font, text, rng.randint(36, 72), jitter)
     if distort:
         image = stroke_width(rng, image)
         if rng.random() < (0.7 if font.style == "handwriting" else 0.3):
@@ -535,12 +563,19 @@ def make_line(rng, fonts, handwriting_share, distort=False):
 def write_lines(args):
     rng = random.Random(args.seed)
     fonts = load_fonts(args.split)
+    hands = []
+    if args.stroke_share > 0:
+        try:
+            hands = hershey.load_hands()
+        except FileNotFoundError as error:
+            sys.exit(f"synth.py: {error}")
     out = pathlib.Path(args.output)
     (out / "images").mkdir(parents=True, exist_ok=True)
     rows = []
     for i in range(args.count):
         image, text, font, kind = make_line(rng, fonts, args.handwriting_share,
-                                            distort=args.split == "train")
+                                            distort=args.split == "train", hands=hands,
+                                            stroke_share=args.stroke_share)
         name = f"images/{i:06d}.png"
         image.save(out / name, optimize=False)
         rows.append([name, text, font.name, font.style, kind])
@@ -662,6 +697,10 @@ def main():
                         help="the template's field boxes in reading order (--form)")
     parser.add_argument("--handwriting-share", type=float, default=HANDWRITING_SHARE,
                         help="share of lines in a handwriting-style font (default %(default)s)")
+    parser.add_argument("--stroke-share", type=float, default=0.0,
+                        help="share of the handwriting-style training lines drawn as pen strokes "
+                             "in a new hand each (Hershey fonts, hershey.py) instead of a font "
+                             "(default %(default)s)")
     parser.add_argument("--list-fonts", action="store_true", help="print the font split and exit")
     args = parser.parse_args()
     if args.list_fonts:
@@ -672,6 +711,10 @@ def main():
         sys.exit("synth.py: --count must be at least 1")
     if not 0 <= args.handwriting_share <= 1:
         sys.exit("synth.py: --handwriting-share must be between 0 and 1")
+    if not 0 <= args.stroke_share <= 1:
+        sys.exit("synth.py: --stroke-share must be between 0 and 1")
+    if args.stroke_share > 0 and args.split != "train":
+        sys.exit("synth.py: --stroke-share draws training hands only (--split train)")
     (write_forms if args.form else write_lines)(args)
 
 
