@@ -40,13 +40,16 @@ CEDILLA_STROKE = [(0, 0), (0.8, 2), (2, 3), (0, 4.5), (-1.5, 4.5)]
 
 
 def parse_jhf(path):
-    """{character: (left, right, strokes)} of a Hershey .jhf file whose glyphs are ASCII 32..126
-    in order. Each glyph: a 5-character number, a 3-character count of coordinate pairs (the
-    margins included), the left and right margins and the pairs, each coordinate a letter
-    offset from 'R'; " R" lifts the pen."""
+    """{character: (left, right, strokes)} of a Hershey .jhf file whose glyphs are ASCII 32,
+    33, ... in order (the Latin faces hold 96; the last, 127, is never asked for). Each glyph:
+    a 5-character number, a 3-character count of coordinate pairs (the margins included), the
+    left and right margins and the pairs, each coordinate a letter offset from 'R'; " R" lifts
+    the pen."""
     glyphs, code, pending = {}, 32, ""
-    for raw in path.read_text(encoding="ascii").splitlines():
-        pending += raw if pending else raw.rstrip("\n")
+    for line in path.read_text(encoding="ascii").splitlines():
+        if not line.strip():
+            continue
+        pending += line
         count = int(pending[5:8])
         if len(pending) < 8 + 2 * count:  # the glyph continues on the next line
             continue
