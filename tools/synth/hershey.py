@@ -135,13 +135,13 @@ class StrokeHand:
         strokes, x = [], 0.0
         for ch in text:
             if ch == " ":
-                x += 16 * word_gap * 0.5 + spacing
+                x += 8 * word_gap + spacing  # about half a letter's width
                 continue
             placed, advance = self._glyph_strokes(rng, ch, x)
             strokes.extend(placed)
             x += advance + spacing
         if not strokes:
-            return None
+            raise ValueError(f"{self.name}: nothing to draw in {text!r}")
         unit = 4 * height / (DESCENDER - CAP_HEIGHT)   # px per Hershey unit, 4x supersampled
         pen = max(4.0, unit * rng.uniform(1.2, 3.2))  # pen width in supersampled px
         # A third of the hands write with a broad nib or a brush held at a fixed angle: strokes
