@@ -15,8 +15,8 @@ with the bundled model models/mlxocr-fields-tiny (no --model given). The scan is
 $TEMPLATE (fields outlined in red), each field cropped, cut down to its writing and read.
 
 The bundled model is small and trained from scratch on this machine's 2 CPU cores: it reads
-printed fields well (0.9 % CER on printed lines in fonts it never saw) and handwriting-style
-ones less well (9.6 %); its model card, models/mlxocr-fields-tiny/README.md, has the figures.
+printed fields well (0.6 % CER on printed lines in fonts it never saw) and handwriting-style
+ones less well (8.5 %); its model card, models/mlxocr-fields-tiny/README.md, has the figures.
 The table shows what it read and, where that differs, what was written.
 
 TXT

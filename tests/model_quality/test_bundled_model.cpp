@@ -1,7 +1,7 @@
 // The bundled default model (models/mlxocr-fields-tiny) against the truth the generator wrote:
 // held-out lines in fonts it never saw in training, and the demo's sample form, read the way a
 // user does (no --model). The bounds are loose versions of the figures measured on 2026-11-26
-// (run 20: 3.2 % CER on these 40 lines, 0.0 % on the form), so that a broken model,
+// (run 21: 2.2 % CER on these 40 lines, 0.0 % on the form), so that a broken model,
 // preprocessing, alignment, field-crop fitting (whole boxes: 17 % on test forms) or
 // default-model lookup fails (random weights read ~100 %), not a rounding change. How well the
 // model reads is measured in bench/QUALITY.md, not here.
