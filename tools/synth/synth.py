@@ -382,6 +382,18 @@ def glyph_layout(rng, font, text, size):
     return glyphs, tuple(round(v) for v in box)
 
 
+def field_box(rng, ink_width, ink_height, size, pad_x_range, pad_y_range):
+    """Where ink of this extent sits in a form field's box: padding around it (fractions of the
+    letter `size`), the box's width (box_width), and the ink's left edge: from the left
+    (mostly) or centred. Returns the box's width and height and the ink's top-left corner."""
+    pad_x = int(size * rng.uniform(*pad_x_range))
+    pad_y = int(size * rng.uniform(*pad_y_range))
+    text_width, full = ink_width + 2 * pad_x, ink_height + 2 * pad_y
+    width = box_width(rng, text_width, full)
+    x = pad_x if rng.random() < 0.75 else pad_x + (width - text_width) // 2
+    return width, full, x, pad_y
+
+
 def render_text(rng, font, text, height, glyph_jitter=False):
     """Text drawn in dark ink on light paper, about `height` px of ink-box height, RGB, placed
     in a box as a form field would hold it: from the left (mostly) or centred. `glyph_jitter`
@@ -392,20 +404,16 @@ def render_text(rng, font, text, height, glyph_jitter=False):
         glyphs, (left, top, right, bottom) = glyph_layout(rng, font, text, size)
     else:
         left, top, right, bottom = face.getbbox(text)
-    pad_x, pad_y = int(size * rng.uniform(0.2, 0.8)), int(size * rng.uniform(0.15, 0.45))
-    text_width, full = right - left + 2 * pad_x, bottom - top + 2 * pad_y
-    width = box_width(rng, text_width, full)
-    x = pad_x if rng.random() < 0.75 else pad_x + (width - text_width) // 2
+    width, full, x, y = field_box(rng, right - left, bottom - top, size, (0.2, 0.8), (0.15, 0.45))
     paper = rng.randint(225, 255)
     image = Image.new("RGB", (width, full), (paper, paper, paper))
     draw = ImageDraw.Draw(image)
     ink = rng.choice(INKS)
     if glyph_jitter:
         for ch, glyph_face, gx, dy in glyphs:
-            draw.text((x - left + gx, pad_y - top + dy), ch, font=glyph_face, fill=ink,
-                      anchor="ls")
+            draw.text((x - left + gx, y - top + dy), ch, font=glyph_face, fill=ink, anchor="ls")
     else:
-        draw.text((x - left, pad_y - top), text, font=face, fill=ink)
+        draw.text((x - left, y - top), text, font=face, fill=ink)
     return image, (paper, paper, paper)
 
 
@@ -415,12 +423,9 @@ def render_strokes(rng, hand, text, height):
     ink = rng.choice(INKS)
     ink_image = hand.render(rng, text, height * rng.uniform(0.7, 0.9), (paper,) * 3, ink)
     size = ink_image.height
-    pad_x, pad_y = int(size * rng.uniform(0.15, 0.6)), int(size * rng.uniform(0.1, 0.35))
-    text_width, full = ink_image.width + 2 * pad_x, size + 2 * pad_y
-    width = box_width(rng, text_width, full)
-    x = pad_x if rng.random() < 0.75 else pad_x + (width - text_width) // 2
+    width, full, x, y = field_box(rng, ink_image.width, size, size, (0.15, 0.6), (0.1, 0.35))
     image = Image.new("RGB", (width, full), (paper, paper, paper))
-    image.paste(ink_image, (x, pad_y))
+    image.paste(ink_image, (x, y))
     return image, (paper, paper, paper)
 
 
