@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "model/blas_threads.h"
+
 namespace mlxocr {
 
 namespace mx = mlx::core;
@@ -63,11 +65,7 @@ std::string blas_library() {
 }
 
 bool set_blas_threads(int threads) {
-  using Setter = void (*)(int);
-  auto setter = reinterpret_cast<Setter>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  if (!setter) return false;
-  setter(threads);
-  return true;
+  return kernel::set_openblas_threads(threads);
 }
 
 std::uint64_t peak_rss_bytes() {

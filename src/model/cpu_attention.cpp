@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "model/blas_threads.h"
 #include "model/cblas.h"
 #include "model/cpu_kernel_primitive.h"
 #include "model/cpu_kernels.h"
@@ -26,7 +27,8 @@ using cblas::kTrans;
 // on its own threads (GEMM_MULTITHREAD_THRESHOLD 4 x 65536), paying a hand-over per call that
 // costs more than a small head's product. Heads up to kSmallHead multiply-adds are therefore cut
 // into blocks of query rows under the threshold and shared out between our threads; bigger
-// heads run one after the other, each product on OpenBLAS's threads.
+// heads run one after the other, each product on OpenBLAS's threads, unless OpenBLAS was left
+// single-threaded (blas_threads.h).
 constexpr std::int64_t kBlasThreshold = 4 * 65536;
 constexpr std::int64_t kSmallHead = 4 * kBlasThreshold;
 
@@ -38,6 +40,8 @@ struct Plan {
 
 Plan plan(std::int64_t L, std::int64_t S, std::int64_t D) {
   const std::int64_t product = L * S * D;
+  // A single-threaded BLAS (blas_threads.h): whole heads shared out between our threads.
+  if (kernel::blas_single_threaded()) return {L, true};
   if (product >= kSmallHead) return {L, false};
   const std::int64_t blocks = product / kBlasThreshold + 1;
   return {(L + blocks - 1) / blocks, true};

@@ -209,6 +209,10 @@ MLXOCR_KERNEL void quantized_linear_rows(const float* x, const std::uint32_t* co
 void linear_rows_shared(const RowWeights& w, const float* x, const float* b, float* y,
                         std::int64_t rows, std::int64_t in, std::int64_t out, std::int64_t from,
                         std::int64_t to) {
+  if (w.codes && w.bits == 8 && int8_rows_supported(w.group)) {
+    int8_linear_rows_shared(w, x, b, y, rows, in, out, from, to);
+    return;
+  }
   std::vector<float> permuted;
   if (w.codes && w.bits == 8) {
     permuted = permute_for_8_bits(x, rows, in);

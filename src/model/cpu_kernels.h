@@ -56,6 +56,16 @@ mx::array quantized_linear_rows_cpu(const mx::array& x, const mx::array& packed,
                                     const mx::array& scales, const mx::array& biases,
                                     int group_size, int bits, const std::optional<mx::array>& bias);
 
+// x W^T + b for x [N, in] and an 8-bit weight as mx::quantize stores it, as integer products:
+// the activations are quantized per row and weight group to int8 (cpu_int8_linear.cpp says how)
+// and multiplied with the codes by AVX-512 VNNI. int8_linear_supports says whether this CPU and
+// shape can (VNNI, groups of a multiple of 16, out a multiple of 16; MLXOCR_INT8_LINEAR=0 turns
+// it off); elsewhere linear() dequantizes the weight for sgemm instead.
+bool int8_linear_supports(int features, int outputs, int group_size, int bits);
+mx::array int8_linear_cpu(const mx::array& x, const mx::array& packed, const mx::array& scales,
+                          const mx::array& biases, int group_size,
+                          const std::optional<mx::array>& bias);
+
 // softmax(scale * q k^T) v for one query per head, q [B, heads, 1, dim], k and v [B, heads, S,
 // dim]: a decoding step's attention in one pass per head, where MLX would run two small sgemm
 // calls per head (each packing the keys or values) and a softmax. float32, CPU, dim a multiple of

@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "model/blas_threads.h"
 #include "model/cblas.h"
 #include "model/cpu_kernel_primitive.h"
 #include "model/cpu_kernels.h"
@@ -27,17 +28,22 @@ class LinearCpu : public kernel::KernelPrimitive {
     out.set_data(mx::allocator::malloc(out.nbytes()));
     kernel::dispatch(stream(), inputs, out, [](std::vector<mx::array>& in, mx::array& y) {
       const int rows = in[0].shape(0), width = in[0].shape(1), features = in[1].shape(0);
-      float* dst = y.data<float>();
-      float beta = 0.0f;
-      if (in.size() == 3) {  // y = bias on every row, then y += x W^T
-        const float* bias = in[2].data<float>();
-        for (int r = 0; r < rows; ++r)
-          std::memcpy(dst + static_cast<std::int64_t>(r) * features, bias,
-                      sizeof(float) * features);
-        beta = 1.0f;
-      }
-      cblas::sgemm(cblas::kNoTrans, cblas::kTrans, rows, features, width, 1.0f, in[0].data<float>(),
-                   width, in[1].data<float>(), width, beta, dst, features);
+      const float* bias = in.size() == 3 ? in[2].data<float>() : nullptr;
+      auto product = [&](std::int64_t begin, std::int64_t end) {
+        float* dst = y.data<float>() + begin * features;
+        if (bias) {  // y = bias on every row, then y += x W^T
+          for (std::int64_t r = begin; r < end; ++r)
+            std::memcpy(dst + (r - begin) * features, bias, sizeof(float) * features);
+        }
+        cblas::sgemm(cblas::kNoTrans, cblas::kTrans, end - begin, features, width, 1.0f,
+                     in[0].data<float>() + begin * width, width, in[1].data<float>(), width,
+                     bias ? 1.0f : 0.0f, dst, features);
+      };
+      // A single-threaded BLAS (blas_threads.h): the rows shared out between our threads.
+      if (kernel::blas_single_threaded())
+        kernel::for_rows(rows, std::int64_t{width} * features, product);
+      else
+        product(0, rows);
     });
   }
 

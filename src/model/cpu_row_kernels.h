@@ -56,6 +56,15 @@ void linear_rows_shared(const RowWeights& w, const float* x, const float* b, flo
                         std::int64_t rows, std::int64_t in, std::int64_t out, std::int64_t from,
                         std::int64_t to);
 
+// The same for an 8-bit weight as int8 products (cpu_int8_linear.cpp): x is quantized per row and
+// weight group, each group's products are one AVX-512 VNNI instruction per 64 inputs. Whether
+// this CPU and group size can (VNNI, group % 64 == 0, MLXOCR_INT8_LINEAR not 0):
+// int8_rows_supported; linear_rows_shared then takes this path for 8-bit weights.
+bool int8_rows_supported(std::int64_t group);
+void int8_linear_rows_shared(const RowWeights& w, const float* x, const float* b, float* y,
+                             std::int64_t rows, std::int64_t in, std::int64_t out,
+                             std::int64_t from, std::int64_t to);
+
 // out = softmax(scale * K q) V for one head: q [dim], K and V [keys, dim]; `scores` holds `keys`
 // floats of scratch. dim a multiple of 8 up to kMaxHeadDim (kept in registers).
 constexpr int kMaxHeadDim = 128;

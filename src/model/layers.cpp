@@ -34,8 +34,19 @@ mx::array linear(const mx::array& x, const Linear& layer) {
         float32_or_absent(layer.bias))
       return quantized_linear_rows_cpu(x, q.packed, q.scales, q.biases, q.group_size, q.bits,
                                        layer.bias);
-    // At many rows (the cross-attention keys of an image) MLX's scalar CPU quantized matmul is
-    // far slower than dequantizing the weight once and handing it to sgemm.
+    // At many rows (an 8-bit encoder, the cross-attention keys of an image): integer products
+    // where the CPU has them, else the weight dequantized once for sgemm; MLX's scalar CPU
+    // quantized matmul is slower than either.
+    if (cpu_kernels_apply(x) && x.ndim() >= 2 &&
+        int8_linear_supports(x.shape(-1), layer.out_features(), q.group_size, q.bits) &&
+        q.scales.dtype() == mx::float32 && q.biases.dtype() == mx::float32 &&
+        float32_or_absent(layer.bias)) {
+      mx::Shape shape = x.shape();
+      shape.back() = layer.out_features();
+      return mx::reshape(int8_linear_cpu(mx::reshape(x, {-1, x.shape(-1)}), q.packed, q.scales,
+                                         q.biases, q.group_size, layer.bias),
+                         std::move(shape));
+    }
     const mx::array y =
         cpu_kernels_apply(x)
             ? mx::matmul(x, mx::transpose(
