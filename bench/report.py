@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Turns the JSON of bench/run.sh's processes into bench/RESULTS.md and bench/results.png.
 
-Files are named ARCH.SYSTEM.ROUND.json (SYSTEM: mlxocr, pytorch, mlxocr-q8, mlxocr-wheel-blas,
-mlxocr-mlx-ops).
+Files are named ARCH.SYSTEM.ROUND.json (SYSTEM: mlxocr, pytorch, mlxocr-q8 (8-bit decoder),
+mlxocr-q8enc (8-bit decoder and encoder), mlxocr-wheel-blas, mlxocr-mlx-ops).
 Samples of every process of a system are pooled and their median reported; load time, peak RSS
 and the machine limits are medians over processes. Ratios are PyTorch / mlxocr for times (above
 1: mlxocr is faster) and mlxocr / PyTorch for load time and memory (below 1: mlxocr needs less).
@@ -128,16 +128,41 @@ def arch_section(arch, systems):
         lines.append(f"| {label} | {fmt(a)} | {fmt(b)} | {cell} of PyTorch | ≤ {target}x | "
                      f"{verdict} |")
         chart.append((label.split(",")[0] + " (PyTorch / mlxocr)", b / a, 1 / target))
-    if "mlxocr-q8" in systems:
-        q8 = pooled(systems["mlxocr-q8"])
-        a, b = q8.get("e2e_ms_per_region_batch1"), torch.get("e2e_ms_per_region_batch1")
-        cell, verdict = ratio_cell(b / a, 3.0)
-        lines.append(f"| 8-bit decoder: end-to-end ms/region, batch 1 | {fmt(a)} | {fmt(b)} "
-                     f"| {cell} faster | ≥ 3x | {verdict} |")
-        lines.append(f"| 8-bit decoder: decoder ms/token | {fmt(q8['decoder_ms_per_token'])} | "
-                     f"{fmt(torch['decoder_ms_per_token'])} | "
-                     f"{torch['decoder_ms_per_token'] / q8['decoder_ms_per_token']:.2f}x faster | | |")
-        chart.append(("8-bit end-to-end, batch 1", b / a, 3.0))
+    # The 8-bit target (≥ 3x PyTorch's float32 end to end) is judged on the all-8-bit model
+    # when the run has it, else on the 8-bit decoder.
+    target_system = "mlxocr-q8enc" if "mlxocr-q8enc" in systems else "mlxocr-q8"
+    for system, name in (("mlxocr-q8", "8-bit decoder"),
+                         ("mlxocr-q8enc", "8-bit decoder and encoder")):
+        if system not in systems:
+            continue
+        q8 = pooled(systems[system])
+        rows = [("e2e_ms_per_region_batch1", "end-to-end ms/region, batch 1", False),
+                ("regions_per_s_batch8", "regions/s, batch 8", True),
+                ("encoder_ms_per_image", "encoder ms/image", False),
+                ("decoder_ms_per_token", "decoder ms/token", False)]
+        if system == "mlxocr-q8":
+            rows = [rows[0], rows[3]]
+        for key, label, higher in rows:
+            a, b = q8.get(key), torch.get(key)
+            if not (a and b):
+                continue
+            r = a / b if higher else b / a
+            if key == "e2e_ms_per_region_batch1" and system == target_system:
+                cell, verdict = ratio_cell(r, 3.0)
+                lines.append(f"| {name}: {label} | {fmt(a, 2 if higher else 1)} | "
+                             f"{fmt(b, 2 if higher else 1)} | {cell} faster | ≥ 3x | {verdict} |")
+                chart.append(("8-bit end-to-end, batch 1", r, 3.0))
+            else:
+                lines.append(f"| {name}: {label} | {fmt(a, 2 if higher else 1)} | "
+                             f"{fmt(b, 2 if higher else 1)} | {r:.2f}x faster | | |")
+    if "mlxocr-q8enc" in systems:
+        int8 = pooled(systems["mlxocr-q8enc"])["first"].get("int8_linear")
+        lines += ["", "8-bit rows: quantized after loading (`mlxocr bench --quantize 8 "
+                  "[--quantize-encoder]`, group size 64, as `mlxocr convert -q 8` stores them). "
+                  + ("The encoder's 8-bit layers ran as int8 products (AVX-512 VNNI, activations "
+                     "quantized per row and group of 64)." if int8 else
+                     "This CPU has no AVX-512 VNNI: the 8-bit encoder's weights were dequantized "
+                     "for sgemm.")]
     an_o, an_t = ours["analysis"], torch["analysis"]
     enc_o = an_o["encoder_gflop_per_image"] / (ours["encoder_ms_per_image"] / 1000)
     enc_t = an_t["encoder_gflop_per_image"] / (torch["encoder_ms_per_image"] / 1000)

@@ -12,7 +12,8 @@
 # fetched with apt-get download when unset, see below).
 #
 # Per round and shape, each system runs in its own process (clean peak RSS, its own load time),
-# in alternation: mlxocr with OpenBLAS, PyTorch, then mlxocr 8-bit (trocr-small). Medians over
+# in alternation: mlxocr with OpenBLAS, PyTorch, then mlxocr 8-bit (the decoder alone on
+# trocr-small, then decoder and encoder). Medians over
 # all runs of all rounds are reported, with the load averages before and after.
 #
 # Why OpenBLAS: MLX's Linux CPU wheel calls cblas_sgemm from the netlib reference BLAS it bundles
@@ -85,11 +86,15 @@ for round in $(seq 1 "$ROUNDS"); do
       --new-tokens "$NEW_TOKENS" --threads "$THREADS" --runs "$runs" --warmup 1 \
       --json "$WORK/results/$arch.pytorch.$round.json"
     if [ "$arch" = trocr-small ]; then
-      # MLX's CPU quantized matmul is its own kernel (no BLAS): batch 1 only, see RESULTS.md.
       echo "== round $round/$ROUNDS, $arch: mlxocr 8-bit decoder" >&2
       warm_cache "$arch"
       ours mlxocr-q8 "$arch" --quantize 8 --runs 1 --warmup 1 --batch-sizes 1 --num-beams 1
     fi
+    # Everything 8-bit: the encoder's layers as int8 products where the CPU has AVX-512 VNNI.
+    echo "== round $round/$ROUNDS, $arch: mlxocr 8-bit decoder and encoder" >&2
+    warm_cache "$arch"
+    ours mlxocr-q8enc "$arch" --quantize 8 --quantize-encoder --runs "$runs" --warmup 1 \
+      --batch-sizes 1,8 --num-beams 1
   done
 done
 round=1

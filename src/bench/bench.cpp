@@ -113,7 +113,7 @@ LoadedModel load(const BenchOptions& options) {
   out.load_ms = ms_since(start);
   if (options.quantize_bits) {
     const Clock::time_point q = Clock::now();
-    quantize_model(out.model, options.quantize_bits, 64, false);
+    quantize_model(out.model, options.quantize_bits, 64, options.quantize_encoder);
     out.quantize_ms = ms_since(q);
   }
   return out;
@@ -126,6 +126,8 @@ void check(const BenchOptions& o) {
   if (o.new_tokens < 1) throw UsageError("--new-tokens must be at least 1");
   if (o.quantize_bits != 0 && o.quantize_bits != 4 && o.quantize_bits != 8)
     throw UsageError("--quantize must be 4 or 8");
+  if (o.quantize_encoder && o.quantize_bits == 0)
+    throw UsageError("--quantize-encoder needs --quantize 8 or 4");
   if (o.threads < 0) throw UsageError("--threads must be 0 (default) or more");
   for (int b : o.batch_sizes)
     if (b < 1) throw UsageError("--batch-sizes must be at least 1 each");
@@ -258,6 +260,8 @@ nlohmann::ordered_json run_bench(const BenchOptions& options, std::ostream* log)
   out["weights"] = loaded.source;
   out["dtype"] = dtype_name(model.dtype);
   out["quantized_bits"] = options.quantize_bits;
+  out["quantized_encoder"] = options.quantize_bits != 0 && options.quantize_encoder;
+  out["int8_linear"] = int8_linear_supports(64, 64, 64, 8);
   out["workload"] = {
       {"new_tokens", options.new_tokens},
       {"runs", options.runs},

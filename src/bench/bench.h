@@ -31,8 +31,9 @@ struct BenchOptions {
   int warmup = 1;
   std::optional<mx::Dtype> dtype;
   int quantize_bits = 0;  // 0: as stored; 4 or 8: decoder linear layers quantized after loading
-  int threads = 0;        // BLAS threads; 0: the BLAS's own default
-  bool limits = true;     // measure sgemm and memory bandwidth too
+  bool quantize_encoder = false;  // with quantize_bits: the encoder's linear layers too
+  int threads = 0;                // BLAS threads; 0: the BLAS's own default
+  bool limits = true;             // measure sgemm and memory bandwidth too
 };
 
 // Runs the workload; progress lines go to `log` when given. Throws UsageError for bad options.

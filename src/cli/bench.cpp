@@ -69,7 +69,10 @@ MODELS. --model takes a model folder (Hugging Face or mlxocr convert output) or 
 trocr-small-handwritten (bench/configs/) with random weights from --seed, nothing downloaded
 (load_ms is then the time to draw the weights). --dtype computes in float32/float16/bfloat16;
 --quantize 8|4 quantizes the decoder's linear layers after loading (group size 64), as
-mlxocr convert -q does.
+mlxocr convert -q does; --quantize-encoder the encoder's too (convert --quantize-encoder). On a
+CPU with AVX-512 VNNI, 8-bit layers on many rows (the encoder, the image's cross-attention keys
+and values) run as int8 products with the activations quantized on the fly ("int8_linear" in
+the report; MLXOCR_INT8_LINEAR=0 dequantizes the weights for sgemm instead, for comparisons).
 
 MACHINE. Unless --no-limits: the sgemm peak (a large float32 mx::matmul, the BLAS MLX calls)
 and the read bandwidth (a 512 MB sum). "analysis" relates the model to them: encoder GFLOP/s
@@ -111,6 +114,8 @@ Action add_bench(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--dtype", args->dtype, "Compute dtype: float32, float16, bfloat16");
   cmd->add_option("--quantize", o.quantize_bits, "Quantize the decoder to 8 or 4 bits");
+  cmd->add_flag("--quantize-encoder", o.quantize_encoder,
+                "With --quantize: the encoder's linear layers too");
   cmd->add_option("--threads", o.threads, "BLAS threads (default: the BLAS's choice)");
   cmd->add_flag("--no-limits", args->no_limits, "Skip the sgemm and bandwidth measurements");
   cmd->add_option("--json", args->json, "Write the JSON report to this file");
