@@ -124,8 +124,10 @@ struct Agreement {
 
 std::vector<std::vector<int>> greedy_tokens(const TrOCRModel& model, const mx::array& pixels,
                                             int max_new_tokens) {
+  GenerationConfig config;
+  config.max_new_tokens = max_new_tokens;
   std::vector<std::vector<int>> rows;
-  for (const auto& seq : greedy_generate(model, pixels, {.max_new_tokens = max_new_tokens}))
+  for (const auto& seq : greedy_generate(model, pixels, config))
     rows.push_back(seq.tokens);
   return rows;
 }
