@@ -24,6 +24,7 @@
 #include <numeric>
 
 #include "generate/decoding.h"
+#include "model/cpu_kernels.h"
 #include "model/layers.h"
 
 namespace mlxocr::decoding {
@@ -209,10 +210,14 @@ std::vector<std::vector<GeneratedSequence>> beam_search(
       }
       rank = accumulated + mx::concatenate(noise, 0);
     }
-    // The `keep` best of each row, unordered; contiguous, as the host reads it row by row.
-    const mx::array picked = mx::contiguous(mx::astype(
-        mx::slice(mx::argpartition(mx::negative(rank), keep - 1, 1), {0, 0}, {count, keep}),
-        mx::int32));
+    // The `keep` best of each row (unordered from argpartition); contiguous, as the host reads
+    // it row by row.
+    const mx::array picked =
+        cpu_kernels_apply(rank)
+            ? top_indices_cpu(rank, keep)
+            : mx::contiguous(mx::astype(mx::slice(mx::argpartition(mx::negative(rank), keep - 1, 1),
+                                                  {0, 0}, {count, keep}),
+                                        mx::int32));
     const mx::array picked_rank = mx::take_along_axis(rank, picked, 1);
     const mx::array picked_score = mx::take_along_axis(accumulated, picked, 1);
     const mx::array picked_raw =

@@ -96,6 +96,12 @@ struct HeadColumns {
 mx::array attention_heads_cpu(const std::vector<mx::array>& sources, HeadColumns q, HeadColumns k,
                               HeadColumns v, int heads, int head_dim, float scale, bool causal);
 
+// The indices of the k largest entries of each row of x [rows, n], best first (ties: the lower
+// index first; NaN never picked): int32 [rows, k]. float32, CPU. Beam search's
+// pick of 2 x beams candidates among beams x vocabulary scores, where MLX's argpartition
+// partially sorts the whole row on one thread.
+mx::array top_indices_cpu(const mx::array& x, int k);
+
 // log(sum(exp(x))) over the last axis, kept as an axis of 1 (mx::logsumexp(x, -1, true));
 // float32, CPU.
 mx::array logsumexp_cpu(const mx::array& x);

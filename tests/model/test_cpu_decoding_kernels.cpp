@@ -10,9 +10,11 @@
 #include <mlx/random.h>
 #include <mlx/transforms.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "mlxocr/error.h"
@@ -269,6 +271,38 @@ TEST(CpuDecodingKernels, LogSumExpOfInfiniteAndNanRows) {
   EXPECT_EQ(got[2], inf);
   EXPECT_TRUE(std::isnan(got[3]));
   EXPECT_TRUE(std::isnan(got[4]));
+}
+
+TEST(CpuDecodingKernels, TopIndicesAreTheBestEntriesBestFirstWithTiesToTheLowerIndex) {
+  // Values on a coarse grid (many ties), some -inf (banned tokens) and NaN; rows long enough to
+  // be cut into several parts (32 768 entries each) and short ones.
+  for (const auto& [rows, n, k] : std::vector<std::tuple<int, int, int>>{
+           {1, 5, 1}, {1, 5, 4}, {2, 1000, 8}, {3, 70000, 8}, {1, 256176, 8}, {2, 40000, 3}}) {
+    const mx::array grid =
+        mx::round(mx::random::normal({rows, n}, mx::float32, mx::random::key(n + k)) * 4.0f);
+    std::vector<float> x = values(grid);
+    for (size_t i = 0; i < x.size(); i += 7)
+      x[i] = -std::numeric_limits<float>::infinity();
+    for (size_t i = 3; i < x.size(); i += 11)
+      x[i] = std::numeric_limits<float>::quiet_NaN();
+    const mx::array input(x.data(), {rows, n}, mx::float32);
+    const mx::array got = top_indices_cpu(input, k);
+    ASSERT_EQ(got.shape(), (mx::Shape{rows, k}));
+    ASSERT_EQ(got.dtype(), mx::int32);
+    mx::eval(got);
+    for (int r = 0; r < rows; ++r) {
+      std::vector<int> order;
+      for (int i = 0; i < n; ++i)
+        if (!std::isnan(x[static_cast<size_t>(r) * n + i])) order.push_back(i);
+      std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+        return x[static_cast<size_t>(r) * n + a] > x[static_cast<size_t>(r) * n + b];
+      });
+      for (int i = 0; i < k; ++i)
+        ASSERT_EQ(got.data<std::int32_t>()[r * k + i], order[i])
+            << "rows " << rows << ", n " << n << ", k " << k << ", row " << r << ", place " << i;
+    }
+  }
+  EXPECT_THROW(top_indices_cpu(mx::zeros({2, 4}), 5), UsageError);
 }
 
 TEST(CpuDecodingKernels, LogSumExpGradientIsTheSoftmax) {
