@@ -239,7 +239,7 @@ std::vector<std::vector<GeneratedSequence>> beam_search(
         candidates[c] = {rank_of[at],       score_of[at],      raw_of[at],
                          index[at] / vocab, index[at] % vocab, false};
       }
-      // Best first; argpartition leaves them unordered (ties: lower index first, as topk).
+      // Best first (argpartition leaves them unordered); ties: the lower index first.
       std::vector<int> order(keep);
       std::iota(order.begin(), order.end(), 0);
       std::stable_sort(order.begin(), order.end(), [&](int x, int y) {
