@@ -21,30 +21,6 @@ namespace kernel {
 using vmath::f8;
 using vmath::kLanes;
 
-// Calls Span<M>::run(args...) with M = rows (at most 8): the row count is a template argument,
-// so that a kernel's M accumulators live in registers.
-template <template <int> class Span, class... Args>
-[[gnu::always_inline]] inline void with_row_count(std::int64_t rows, Args... args) {
-  switch (rows) {
-    case 1:
-      return Span<1>::run(args...);
-    case 2:
-      return Span<2>::run(args...);
-    case 3:
-      return Span<3>::run(args...);
-    case 4:
-      return Span<4>::run(args...);
-    case 5:
-      return Span<5>::run(args...);
-    case 6:
-      return Span<6>::run(args...);
-    case 7:
-      return Span<7>::run(args...);
-    default:
-      return Span<8>::run(args...);
-  }
-}
-
 // y[r, o] = x[r] . w[o] + b[o] for one weight row o and the M rows of x, the weight row read
 // front to back once, with P independent partial sums per row of x (so that there are always
 // several FMA chains in flight).
@@ -347,15 +323,12 @@ class QuantizedLinearRows : public KernelPrimitive {
              });
   }
 
-  // Inference only: the gradient with respect to x (quantized weights are not trained).
+  // The gradient with respect to x (quantized_linear_vjp).
   std::vector<mx::array> vjp(const std::vector<mx::array>& primals,
                              const std::vector<mx::array>& cotangents,
                              const std::vector<int>& argnums,
                              const std::vector<mx::array>&) override {
-    if (argnums.size() != 1 || argnums[0] != 0)
-      throw UsageError("quantized weights have no gradient: they are not trained");
-    return {mx::matmul(cotangents[0],
-                       mx::dequantize(primals[1], primals[2], primals[3], group_size_, bits_))};
+    return kernel::quantized_linear_vjp(primals, cotangents, argnums, group_size_, bits_);
   }
 
  private:

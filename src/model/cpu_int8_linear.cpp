@@ -46,7 +46,7 @@ namespace {
 constexpr int kLanes = 16;       // int32 outputs per 512-bit vector
 constexpr int kTileRows = 4;     // rows of x per micro-tile
 constexpr int kTileVectors = 3;  // vectors of 16 outputs per micro-tile (48 outputs)
-constexpr int kMaxFewRows = 8;   // rows of x per pass of few_rows
+constexpr int kMaxFewRows = 8;   // rows of x per pass of FewRows (with_row_count's most)
 
 bool int8_linear_enabled() {
   static const bool enabled = [] {
@@ -248,61 +248,41 @@ void int8_linear(const Int8Problem& p) {
 // (group % 64 == 0). For a decoding step's few rows, where repacking the weight for
 // micro_tile would cost more than the products.
 template <int M>
-MLXOCR_VNNI void few_rows(const TileRows& x, const std::uint8_t* codes, const float* scales,
-                          const float* biases, const float* bias, float* y, std::int64_t outputs,
-                          std::int64_t group, std::int64_t from, std::int64_t to) {
-  const std::int64_t in = x.features, groups = x.groups;
-  for (std::int64_t o = from; o < to; ++o) {
-    const std::uint8_t* row = codes + o * in;
-    __m512 acc[M];
-    float exact[M];  // bias[o] and the weight biases' share: sum_g b[o, g] xsum[r, g]
-    for (int r = 0; r < M; ++r) {
-      acc[r] = _mm512_setzero_ps();
-      exact[r] = bias ? bias[o] : 0.0f;
-    }
-    for (std::int64_t g = 0; g < groups; ++g) {
-      __m512i dot[M];
-      for (int r = 0; r < M; ++r)
-        dot[r] = _mm512_setzero_si512();
-      for (std::int64_t k = g * group; k < (g + 1) * group; k += 64) {
-        const __m512i c = _mm512_loadu_si512(row + k);
-        for (int r = 0; r < M; ++r)
-          dot[r] = _mm512_dpbusd_epi32(dot[r], c, _mm512_loadu_si512(x.codes + r * in + k));
-      }
-      const float s = scales[o * groups + g], b = biases[o * groups + g];
+struct FewRows {
+  MLXOCR_VNNI static void run(const TileRows& x, const std::uint8_t* codes, const float* scales,
+                              const float* biases, const float* bias, float* y,
+                              std::int64_t outputs, std::int64_t group, std::int64_t from,
+                              std::int64_t to) {
+    const std::int64_t in = x.features, groups = x.groups;
+    for (std::int64_t o = from; o < to; ++o) {
+      const std::uint8_t* row = codes + o * in;
+      __m512 acc[M];
+      float exact[M];  // bias[o] and the weight biases' share: sum_g b[o, g] xsum[r, g]
       for (int r = 0; r < M; ++r) {
-        acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[r]),
-                                 _mm512_set1_ps(s * x.scales[r * groups + g]), acc[r]);
-        exact[r] += b * x.sums[r * groups + g];
+        acc[r] = _mm512_setzero_ps();
+        exact[r] = bias ? bias[o] : 0.0f;
       }
+      for (std::int64_t g = 0; g < groups; ++g) {
+        __m512i dot[M];
+        for (int r = 0; r < M; ++r)
+          dot[r] = _mm512_setzero_si512();
+        for (std::int64_t k = g * group; k < (g + 1) * group; k += 64) {
+          const __m512i c = _mm512_loadu_si512(row + k);
+          for (int r = 0; r < M; ++r)
+            dot[r] = _mm512_dpbusd_epi32(dot[r], c, _mm512_loadu_si512(x.codes + r * in + k));
+        }
+        const float s = scales[o * groups + g], b = biases[o * groups + g];
+        for (int r = 0; r < M; ++r) {
+          acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[r]),
+                                   _mm512_set1_ps(s * x.scales[r * groups + g]), acc[r]);
+          exact[r] += b * x.sums[r * groups + g];
+        }
+      }
+      for (int r = 0; r < M; ++r)
+        y[r * outputs + o] = _mm512_reduce_add_ps(acc[r]) + exact[r];
     }
-    for (int r = 0; r < M; ++r)
-      y[r * outputs + o] = _mm512_reduce_add_ps(acc[r]) + exact[r];
   }
-}
-
-void few_rows_of(int count, const TileRows& x, const std::uint8_t* codes, const float* scales,
-                 const float* biases, const float* bias, float* y, std::int64_t outputs,
-                 std::int64_t group, std::int64_t from, std::int64_t to) {
-  switch (count) {
-    case 1:
-      return few_rows<1>(x, codes, scales, biases, bias, y, outputs, group, from, to);
-    case 2:
-      return few_rows<2>(x, codes, scales, biases, bias, y, outputs, group, from, to);
-    case 3:
-      return few_rows<3>(x, codes, scales, biases, bias, y, outputs, group, from, to);
-    case 4:
-      return few_rows<4>(x, codes, scales, biases, bias, y, outputs, group, from, to);
-    case 5:
-      return few_rows<5>(x, codes, scales, biases, bias, y, outputs, group, from, to);
-    case 6:
-      return few_rows<6>(x, codes, scales, biases, bias, y, outputs, group, from, to);
-    case 7:
-      return few_rows<7>(x, codes, scales, biases, bias, y, outputs, group, from, to);
-    default:
-      return few_rows<8>(x, codes, scales, biases, bias, y, outputs, group, from, to);
-  }
-}
+};
 
 bool cpu_has_vnni() {
   static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
@@ -348,16 +328,12 @@ class Int8Linear : public KernelPrimitive {
     });
   }
 
-  // The gradient with respect to x only, through the dequantized weight (quantized weights are
-  // not trained; the activations' rounding is passed straight through).
+  // The gradient with respect to x (quantized_linear_vjp).
   std::vector<mx::array> vjp(const std::vector<mx::array>& primals,
                              const std::vector<mx::array>& cotangents,
                              const std::vector<int>& argnums,
                              const std::vector<mx::array>&) override {
-    if (argnums.size() != 1 || argnums[0] != 0)
-      throw UsageError("quantized weights have no gradient: they are not trained");
-    return {
-        mx::matmul(cotangents[0], mx::dequantize(primals[1], primals[2], primals[3], group_, 8))};
+    return quantized_linear_vjp(primals, cotangents, argnums, group_, 8);
   }
 
  private:
@@ -390,11 +366,11 @@ void int8_linear_rows_shared(const RowWeights& w, const float* x, const float* b
       to - from, in,
       [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t r = 0; r < rows; r += kMaxFewRows) {
-          const int count = static_cast<int>(std::min<std::int64_t>(kMaxFewRows, rows - r));
+          const std::int64_t count = std::min<std::int64_t>(kMaxFewRows, rows - r);
           const TileRows part{codes.get() + r * in, scales.get() + r * groups,
                               sums.get() + r * groups, in, groups};
-          few_rows_of(count, part, weights, w.scales, w.biases, b, y + r * out, out, w.group,
-                      from + begin, from + end);
+          with_row_count<FewRows>(count, part, weights, w.scales, w.biases, b, y + r * out, out,
+                                  w.group, from + begin, from + end);
         }
       },
       // A byte per weight: a second thread from as many bytes as for a float32 layer.

@@ -105,6 +105,19 @@ void dispatch(const mx::Stream& stream, const std::vector<mx::array>& inputs, mx
       });
 }
 
+// The vjp of a linear layer whose weight is quantized (inputs x, codes, scales, biases[, bias]):
+// the gradient with respect to x only, through the dequantized weight. Quantized weights are not
+// trained, and any rounding of x on the way (int8 products) is passed straight through.
+inline std::vector<mx::array> quantized_linear_vjp(const std::vector<mx::array>& primals,
+                                                   const std::vector<mx::array>& cotangents,
+                                                   const std::vector<int>& argnums, int group,
+                                                   int bits) {
+  if (argnums.size() != 1 || argnums[0] != 0)
+    throw UsageError("quantized weights have no gradient: they are not trained");
+  return {
+      mx::matmul(cotangents[0], mx::dequantize(primals[1], primals[2], primals[3], group, bits))};
+}
+
 // A CPU-only primitive whose output has the shape of its first input unless it says otherwise.
 class KernelPrimitive : public mx::UnaryPrimitive {
  public:

@@ -10,6 +10,30 @@
 
 namespace mlxocr::kernel {
 
+// Calls Span<M>::run(args...) with M = rows (at most 8): the row count is a template argument,
+// so that a kernel's M accumulators live in registers.
+template <template <int> class Span, class... Args>
+[[gnu::always_inline]] inline void with_row_count(std::int64_t rows, Args... args) {
+  switch (rows) {
+    case 1:
+      return Span<1>::run(args...);
+    case 2:
+      return Span<2>::run(args...);
+    case 3:
+      return Span<3>::run(args...);
+    case 4:
+      return Span<4>::run(args...);
+    case 5:
+      return Span<5>::run(args...);
+    case 6:
+      return Span<6>::run(args...);
+    case 7:
+      return Span<7>::run(args...);
+    default:
+      return Span<8>::run(args...);
+  }
+}
+
 // softmax(scale * x) over the first `visible` of `length` entries (scale > 0); the rest get 0.
 // y may be x.
 void softmax_row(const float* x, float* y, std::int64_t length, std::int64_t visible, float scale);
