@@ -2,8 +2,10 @@
 // leaves slow: the attention softmax and the exact GELU, forward and gradient (cpu_kernels.cpp),
 // layer norm, forward and gradient (cpu_layer_norm.cpp), and the parts of a decoding step: a
 // linear layer on a few rows, float32 or quantized, and the vocabulary's log-sum-exp
-// (cpu_decoding_kernels.cpp), the attention of one new token (cpu_decode_attention.cpp); as MLX
-// primitives, so autodiff and the trainer go through them like through any MLX op.
+// (cpu_decoding_kernels.cpp), the attention of one new token (cpu_decode_attention.cpp), beam
+// search's top-k (cpu_top_k.cpp); 8-bit layers as int8 products on CPUs with AVX-512 VNNI
+// (cpu_int8_linear.cpp); as MLX primitives, so autodiff and the trainer go through them like
+// through any MLX op.
 //
 // Why: MLX's x86 CPU backend runs exp and erf one lane at a time on one thread, and builds
 // GELU from five separate passes; in a training step those were about a third of the time
