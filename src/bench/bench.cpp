@@ -6,6 +6,7 @@
 #include <chrono>
 #include <opencv2/imgproc.hpp>
 #include <ostream>
+#include <thread>
 
 #include "bench/arch.h"
 #include "bench/machine.h"
@@ -15,6 +16,7 @@
 #include "image/processor.h"
 #include "io/model_resolver.h"
 #include "mlxocr/error.h"
+#include "model/blas_threads.h"
 #include "model/cpu_kernels.h"
 
 namespace mlxocr {
@@ -290,6 +292,11 @@ nlohmann::ordered_json run_bench(const BenchOptions& options, std::ostream* log)
   const double peak_rss_mb = peak_rss_bytes() / 1e6;
   if (options.limits) {
     if (log) *log << "[bench] machine limits (sgemm, memory bandwidth)\n";
+    // An 8-bit model's int8 layers left OpenBLAS on one thread (model/blas_threads.h): the
+    // machine's sgemm peak is measured on all the threads the run was given.
+    if (kernel::blas_single_threaded())
+      set_blas_threads(options.threads > 0 ? options.threads
+                                           : static_cast<int>(std::thread::hardware_concurrency()));
     // 2048 is large enough for any BLAS to reach its peak; a slow one (the reference BLAS runs
     // about 1 GFLOP/s) is measured at 512, which tells the same story in seconds.
     const double probe = measure_sgemm_gflops(512, 0.0);
