@@ -229,7 +229,7 @@ double decoder_weight_bytes_per_token(const TrOCRModel& model) {
 
 nlohmann::ordered_json run_bench(const BenchOptions& options, std::ostream* log) {
   check(options);
-  const bool threads_set = options.threads > 0 && set_blas_threads(options.threads);
+  const bool threads_set = options.threads > 0 && kernel::set_openblas_threads(options.threads);
   if (options.threads > 0) set_cpu_kernel_threads(options.threads);
   const std::vector<RgbImage> images =
       options.images.empty() ? rendered_lines(16) : folder_images(options.images);
@@ -295,8 +295,9 @@ nlohmann::ordered_json run_bench(const BenchOptions& options, std::ostream* log)
     // An 8-bit model's int8 layers left OpenBLAS on one thread (model/blas_threads.h): the
     // machine's sgemm peak is measured on all the threads the run was given.
     if (kernel::blas_single_threaded())
-      set_blas_threads(options.threads > 0 ? options.threads
-                                           : static_cast<int>(std::thread::hardware_concurrency()));
+      kernel::set_openblas_threads(options.threads > 0
+                                       ? options.threads
+                                       : static_cast<int>(std::thread::hardware_concurrency()));
     // 2048 is large enough for any BLAS to reach its peak; a slow one (the reference BLAS runs
     // about 1 GFLOP/s) is measured at 512, which tells the same story in seconds.
     const double probe = measure_sgemm_gflops(512, 0.0);

@@ -11,8 +11,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "model/blas_threads.h"
-
 namespace mlxocr {
 
 namespace mx = mlx::core;
@@ -62,10 +60,6 @@ std::string blas_library() {
   Dl_info info;
   if (symbol && dladdr(symbol, &info) && info.dli_fname) return info.dli_fname;
   return "unknown";
-}
-
-bool set_blas_threads(int threads) {
-  return kernel::set_openblas_threads(threads);
 }
 
 std::uint64_t peak_rss_bytes() {

@@ -18,10 +18,6 @@ double measure_read_bandwidth_gbs(std::size_t bytes, double seconds);
 // BLAS, or OpenBLAS when linked or preloaded ahead of it); "unknown" when it cannot be told.
 std::string blas_library();
 
-// Sets the BLAS thread count where the BLAS has a setter (OpenBLAS); false when it has none
-// (the reference BLAS is single-threaded).
-bool set_blas_threads(int threads);
-
 // Peak resident set size of this process in bytes (VmHWM, else getrusage's ru_maxrss).
 std::uint64_t peak_rss_bytes();
 

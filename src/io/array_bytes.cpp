@@ -105,6 +105,10 @@ std::string shape_string(const std::vector<std::int64_t>& shape) {
   return text + "]";
 }
 
+std::string shape_string(const mx::Shape& shape) {
+  return shape_string(std::vector<std::int64_t>(shape.begin(), shape.end()));
+}
+
 mx::array materialise(const StoredTensor& tensor) {
   mx::array out = allocate_array(tensor.shape, loaded_dtype(tensor.dtype));
   const std::size_t count = out.size();

@@ -44,6 +44,7 @@ std::vector<std::int64_t> row_major_strides(const std::vector<std::int64_t>& sha
 
 // "[32, 64]": a shape (or any list of integers) as messages print it.
 std::string shape_string(const std::vector<std::int64_t>& shape);
+std::string shape_string(const mlx::core::Shape& shape);
 
 // MLX stores each dimension in 32 bits.
 inline constexpr std::int64_t kMaxDimension = 2147483647;

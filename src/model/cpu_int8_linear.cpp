@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "io/array_bytes.h"
 #include "model/blas_threads.h"
 #include "model/cpu_kernel_primitive.h"
 #include "model/cpu_kernels.h"
@@ -340,13 +341,6 @@ class Int8Linear : public KernelPrimitive {
   int group_;
 };
 
-std::string shape_text(const mx::Shape& shape) {
-  std::string text = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i)
-    text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
-}
-
 }  // namespace
 
 bool int8_rows_supported(std::int64_t group) {
@@ -399,10 +393,9 @@ mx::array int8_linear_cpu(const mx::array& x, const mx::array& packed, const mx:
       scales.shape() != mx::Shape{outputs, features / group_size} ||
       biases.shape() != scales.shape() ||
       (bias && (bias->ndim() != 1 || bias->shape(0) != outputs)))
-    throw UsageError("internal error: int8_linear_cpu: x " + kernel::shape_text(x.shape()) +
-                     ", codes " + kernel::shape_text(packed.shape()) + ", scales " +
-                     kernel::shape_text(scales.shape()) + ", biases " +
-                     kernel::shape_text(biases.shape()) + " and bias (groups of " +
+    throw UsageError("internal error: int8_linear_cpu: x " + shape_string(x.shape()) + ", codes " +
+                     shape_string(packed.shape()) + ", scales " + shape_string(scales.shape()) +
+                     ", biases " + shape_string(biases.shape()) + " and bias (groups of " +
                      std::to_string(group_size) + ") do not fit");
   std::vector<mx::array> inputs = {x, packed, scales, biases};
   if (bias) inputs.push_back(*bias);

@@ -3,19 +3,13 @@
 #include <mlx/ops.h>
 #include <cmath>
 
+#include "io/array_bytes.h"
 #include "mlxocr/error.h"
 #include "model/dropout.h"
 
 namespace mlxocr {
 
 namespace {
-
-std::string shape_text(const mx::array& a) {
-  std::string out = "[";
-  for (int i = 0; i < static_cast<int>(a.ndim()); ++i)
-    out += (i ? ", " : "") + std::to_string(a.shape(i));
-  return out + "]";
-}
 
 // [B, C, H, W] -> [B, num_patches, C * patch_h * patch_w], patches in row-major order as the
 // flattened Conv2d output is.
@@ -38,8 +32,8 @@ mx::array self_attention(const ViTLayer& layer, const mx::array& x, int num_head
 mx::array VisionEncoder::forward(const mx::array& pixel_values) const {
   if (pixel_values.ndim() != 4 || pixel_values.shape(1) != config.num_channels ||
       pixel_values.shape(2) != config.image_height || pixel_values.shape(3) != config.image_width) {
-    throw UsageError("pixel_values are " + shape_text(pixel_values) + ", the encoder expects [B, " +
-                     std::to_string(config.num_channels) + ", " +
+    throw UsageError("pixel_values are " + shape_string(pixel_values.shape()) +
+                     ", the encoder expects [B, " + std::to_string(config.num_channels) + ", " +
                      std::to_string(config.image_height) + ", " +
                      std::to_string(config.image_width) + "]");
   }

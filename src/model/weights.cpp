@@ -1,22 +1,13 @@
 #include "model/weights.h"
 
 #include <mlx/ops.h>
-#include <sstream>
 
+#include "io/array_bytes.h"
 #include "mlxocr/error.h"
 
 namespace mlxocr {
 
 namespace {
-std::string shape_text(const mx::Shape& shape) {
-  std::ostringstream out;
-  out << "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    out << (i ? ", " : "") << shape[i];
-  out << "]";
-  return out.str();
-}
-
 std::string list(const std::vector<std::string>& items, size_t max_items = 12) {
   std::string out;
   for (size_t i = 0; i < items.size() && i < max_items; ++i)
@@ -47,14 +38,14 @@ std::optional<mx::array> WeightBinder::take_optional(const std::string& name,
 mx::array WeightBinder::take(const std::string& name, const mx::Shape& shape) {
   auto it = tensors_.find(name);
   if (it == tensors_.end()) {
-    missing_.push_back(name + " " + shape_text(shape));
+    missing_.push_back(name + " " + shape_string(shape));
     return mx::zeros(shape, dtype_);
   }
   mx::array value = it->second;
   tensors_.erase(it);
   if (value.shape() != shape) {
-    misshaped_.push_back(name + " is " + shape_text(value.shape()) + ", expected " +
-                         shape_text(shape));
+    misshaped_.push_back(name + " is " + shape_string(value.shape()) + ", expected " +
+                         shape_string(shape));
     return mx::zeros(shape, dtype_);
   }
   if (!mx::issubdtype(value.dtype(), mx::floating)) {
@@ -67,15 +58,15 @@ mx::array WeightBinder::take(const std::string& name, const mx::Shape& shape) {
 mx::array WeightBinder::take_packed(const std::string& name, const mx::Shape& shape) {
   auto it = tensors_.find(name);
   if (it == tensors_.end()) {
-    missing_.push_back(name + " " + shape_text(shape) + " uint32");
+    missing_.push_back(name + " " + shape_string(shape) + " uint32");
     return mx::zeros(shape, mx::uint32);
   }
   mx::array value = it->second;
   tensors_.erase(it);
   if (value.shape() != shape || value.dtype() != mx::uint32) {
-    misshaped_.push_back(name + " is " + shape_text(value.shape()) +
+    misshaped_.push_back(name + " is " + shape_string(value.shape()) +
                          (value.dtype() == mx::uint32 ? "" : " and not uint32") + ", expected " +
-                         shape_text(shape) + " uint32 (quantized weights)");
+                         shape_string(shape) + " uint32 (quantized weights)");
     return mx::zeros(shape, mx::uint32);
   }
   return value;
@@ -151,7 +142,7 @@ std::vector<std::string> WeightBinder::finish() {
   }
   std::vector<std::string> warnings = warnings_;
   for (const auto& [name, value] : tensors_) {
-    warnings.push_back("unexpected tensor '" + name + "' " + shape_text(value.shape()) +
+    warnings.push_back("unexpected tensor '" + name + "' " + shape_string(value.shape()) +
                        " ignored");
   }
   tensors_.clear();
