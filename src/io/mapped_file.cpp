@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -39,7 +40,8 @@ constexpr unsigned kMaxReadThreads = 4;
 
 }  // namespace
 
-MappedFile::MappedFile(const std::filesystem::path& path) : path_(path.string()) {
+MappedFile::MappedFile(const std::filesystem::path& path, Access access)
+    : path_(path.string()), access_(access) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw FileError(path.string() + ": is a directory, expected a file");
@@ -55,10 +57,17 @@ MappedFile::MappedFile(const std::filesystem::path& path) : path_(path.string())
   if (!S_ISREG(info.st_mode)) throw FileError(path.string() + ": is not a regular file");
   size_ = static_cast<std::size_t>(info.st_size);
   if (size_ == 0) return;  // mmap refuses empty mappings; an empty file has nothing to map.
-  void* mapping = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, file.fd, 0);
+  const int protection = access == Access::copy_on_write ? PROT_READ | PROT_WRITE : PROT_READ;
+  void* mapping = ::mmap(nullptr, size_, protection, MAP_PRIVATE, file.fd, 0);
   if (mapping == MAP_FAILED)
     throw FileError(path.string() + ": cannot map into memory: " + std::strerror(errno));
   data_ = static_cast<const std::uint8_t*>(mapping);
+#ifdef MADV_HUGEPAGE
+  // Weights streamed by every decoding step want few TLB entries. Advice: where the page cache
+  // holds the file in 2 MB folios (read cold through this mapping, or written in large pieces),
+  // the kernel maps them whole; otherwise pages stay 4 KB.
+  if (access == Access::copy_on_write) ::madvise(mapping, size_, MADV_HUGEPAGE);
+#endif
   fd_ = file.release();
 }
 

@@ -13,13 +13,23 @@ namespace mlxocr {
 
 class MappedFile {
  public:
-  // Maps `path` read-only. Throws FileError naming the path when it cannot be opened or mapped.
-  explicit MappedFile(const std::filesystem::path& path);
+  // read_only: PROT_READ. copy_on_write: the pages may also be written, privately (MAP_PRIVATE:
+  // a written page becomes the process's own copy; the file never changes), for memory handed
+  // to MLX as array storage; its 2 MB frames are advised for huge pages (see the .cpp).
+  enum class Access { read_only, copy_on_write };
+
+  // Maps `path`. Throws FileError naming the path when it cannot be opened or mapped.
+  explicit MappedFile(const std::filesystem::path& path, Access access = Access::read_only);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
 
   const std::uint8_t* data() const { return data_; }
+  // The mapping's bytes for writing: only for a copy_on_write mapping (nullptr otherwise).
+  std::uint8_t* writable_data() const {
+    return access_ == Access::copy_on_write ? const_cast<std::uint8_t*>(data_) : nullptr;
+  }
+  const std::string& path() const { return path_; }
   std::size_t size() const { return size_; }
   std::string_view bytes() const { return {reinterpret_cast<const char*>(data_), size_}; }
 
@@ -42,6 +52,7 @@ class MappedFile {
 
  private:
   std::string path_;
+  Access access_ = Access::read_only;
   int fd_ = -1;
   const std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;

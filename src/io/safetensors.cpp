@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/array_bytes.h"
+#include "io/mapped_array.h"
 #include "io/mapped_file.h"
 #include "mlxocr/error.h"
 
@@ -310,13 +312,22 @@ void write_atomically(const fs::path& path, WriteBody&& write_body) {
 
 TensorMap load_safetensors(const fs::path& file) {
   const std::string where = file.string();
-  const MappedFile mapped(file);
-  const Header header = read_header(mapped, where);
+  const bool map_arrays = mapped_arrays_supported();
+  const auto mapped = std::make_shared<const MappedFile>(
+      file, map_arrays ? MappedFile::Access::copy_on_write : MappedFile::Access::read_only);
+  const Header header = read_header(*mapped, where);
   TensorMap tensors;
   std::vector<MappedFile::Range> verbatim;  // tensors loaded as stored: read straight into place
   for (const HeaderEntry& entry : header.tensors) {
     const std::size_t offset = header.data_start + entry.begin;
     if (loaded_dtype(entry.dtype) == entry.dtype && entry.dtype != mx::bool_) {
+      if (map_arrays) {
+        mx::Shape shape(entry.shape.begin(), entry.shape.end());
+        if (auto array = array_over_mapping(mapped, offset, shape, entry.dtype)) {
+          tensors.insert_or_assign(entry.name, std::move(*array));
+          continue;
+        }
+      }
       mx::array array = allocate_array(entry.shape, entry.dtype);
       if (array.nbytes() > 0)
         verbatim.push_back({offset, array.nbytes(), array.data<std::uint8_t>()});
@@ -324,14 +335,14 @@ TensorMap load_safetensors(const fs::path& file) {
       continue;
     }
     StoredTensor stored;  // float64 narrowed, booleans normalised, element by element
-    stored.base = mapped.data() + offset;
+    stored.base = mapped->data() + offset;
     stored.dtype = entry.dtype;
     stored.shape = entry.shape;
     stored.strides = row_major_strides(entry.shape);
     tensors.insert_or_assign(entry.name, materialise(stored));
-    mapped.release(offset, entry.end - entry.begin);
+    mapped->release(offset, entry.end - entry.begin);
   }
-  mapped.read(verbatim);
+  mapped->read(verbatim);
   return tensors;
 }
 
