@@ -1,9 +1,15 @@
 #include "model/weights.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include <mlx/device.h>
 #include <mlx/ops.h>
 
 #include "io/array_bytes.h"
 #include "mlxocr/error.h"
+#include "model/cpu_kernel_primitive.h"
 
 namespace mlxocr {
 
@@ -14,6 +20,44 @@ std::string list(const std::vector<std::string>& items, size_t max_items = 12) {
     out += (i ? "; " : "") + items[i];
   if (items.size() > max_items)
     out += "; ... and " + std::to_string(items.size() - max_items) + " more";
+  return out;
+}
+
+// Tensors joined along their first axis (q/k/v of a Hugging Face checkpoint into the fused
+// projection our kernels read). Loaded tensors on the CPU are copied into one new
+// huge-page-advised array by the kernels' threads: trocr-base joins 311 MB this way, which
+// mx::concatenate copies on one thread into memory faulted in 4 KB pages (~140-210 ms, most of
+// the model's load once the checkpoint is mapped instead of read). Anything else (a dtype cast
+// still pending, a GPU) goes through mx::concatenate.
+mx::array join_rows(const std::vector<mx::array>& parts) {
+  const mx::array& first = parts.front();
+  bool direct = mx::default_device() == mx::Device::cpu;
+  std::vector<std::int64_t> shape(first.shape().begin(), first.shape().end());
+  shape[0] = 0;
+  for (const mx::array& part : parts) {
+    direct = direct && part.is_available() && part.flags().row_contiguous &&
+             part.dtype() == first.dtype() && part.ndim() == first.ndim() &&
+             std::equal(part.shape().begin() + 1, part.shape().end(), first.shape().begin() + 1);
+    shape[0] += part.shape(0);
+  }
+  if (!direct) return mx::concatenate(parts, 0);
+
+  mx::array out = allocate_array(shape, first.dtype());
+  std::vector<std::size_t> starts{0};  // where each part begins in the output, in bytes
+  for (const mx::array& part : parts)
+    starts.push_back(starts.back() + part.nbytes());
+  constexpr std::int64_t kPiece = std::int64_t{1} << 20;  // bytes per unit of work
+  const auto total = static_cast<std::int64_t>(starts.back());
+  auto* destination = out.data<std::uint8_t>();
+  kernel::for_rows((total + kPiece - 1) / kPiece, kPiece / 4, [&](std::int64_t b, std::int64_t e) {
+    const auto from = static_cast<std::size_t>(b * kPiece);
+    const auto to = static_cast<std::size_t>(std::min(e * kPiece, total));
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      const std::size_t lo = std::max(from, starts[i]), hi = std::min(to, starts[i + 1]);
+      if (lo < hi)
+        std::memcpy(destination + lo, parts[i].data<std::uint8_t>() + (lo - starts[i]), hi - lo);
+    }
+  });
   return out;
 }
 }  // namespace
@@ -114,8 +158,8 @@ Linear WeightBinder::fused_linear(const std::string& fused, const std::vector<st
     if (layer.bias) biases.push_back(*layer.bias);
   }
   Linear layer;
-  layer.weight = mx::concatenate(weights, 0);
-  if (bias) layer.bias = mx::concatenate(biases, 0);
+  layer.weight = join_rows(weights);
+  if (bias) layer.bias = join_rows(biases);
   return layer;
 }
 
