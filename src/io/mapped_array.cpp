@@ -13,9 +13,12 @@ namespace {
 
 // MLX's CPU allocator puts a size field in front of each buffer's data, and Buffer::raw_ptr()
 // (where arrays read their data) is the buffer's address plus that field. A buffer over a
-// mapping therefore starts that many bytes before the tensor; MLX never reads the field of a
-// buffer it does not own (the deleter frees it, not the allocator). Measured instead of assumed,
-// on a buffer over a local array, so that a release that moves the data elsewhere is noticed.
+// mapping therefore starts that many bytes before the tensor, on the last bytes of the tensor
+// (or header) before it. MLX frees such a buffer through our deleter, never the allocator, but
+// does read its "size" (array::buffer_size, e.g. mx::contiguous deciding whether to share the
+// buffer): whatever value those bytes hold only chooses between sharing and copying, but they
+// must stay readable. Measured instead of assumed, on a buffer over a local array, so that a
+// release that moves the data elsewhere is noticed.
 std::ptrdiff_t cpu_buffer_header_bytes() {
   static const std::ptrdiff_t header = [] {
     static std::uint8_t probe[64];
@@ -54,8 +57,10 @@ std::optional<mx::array> array_over_mapping(const std::shared_ptr<const MappedFi
       reinterpret_cast<std::uintptr_t>(base + offset) % mx::size_of(dtype) != 0)
     return std::nullopt;
   mx::allocator::Buffer buffer(base + offset - header);
+  // The tensor's last `header` bytes stay mapped: they are the next tensor's size field.
+  const std::size_t unmapped = bytes > header ? bytes - header : 0;
   mx::allocator::Data data(
-      buffer, [file, offset, bytes](mx::allocator::Buffer) { file->release(offset, bytes); });
+      buffer, [file, offset, unmapped](mx::allocator::Buffer) { file->unmap(offset, unmapped); });
   return mx::array(std::move(data), shape, dtype);
 }
 

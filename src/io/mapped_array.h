@@ -26,7 +26,7 @@ bool mapped_arrays_supported();
 // which must be a copy_on_write mapping: MLX never reuses a buffer it does not own for an
 // output (array::is_donatable), but should anything write into one all the same, the page
 // becomes the process's private copy instead of a crash or a changed file. The array keeps the
-// mapping alive; when MLX frees it, its whole pages are given back (MappedFile::release), so a
+// mapping alive; when MLX frees it, its whole pages are unmapped (MappedFile::unmap), so a
 // tensor replaced at load (q/k/v joined into one matrix) stops counting in the resident set.
 // nullopt where mapped_arrays_supported() is false, the array would be empty, or the bytes are
 // not aligned to the element size: the caller then copies.

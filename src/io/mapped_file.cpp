@@ -122,15 +122,41 @@ void MappedFile::read(std::span<const Range> ranges) const {
   if (failure) std::rethrow_exception(failure);
 }
 
+namespace {
+
+// The whole pages inside bytes [offset, offset + length) of a mapping of `size` bytes, as
+// [first, last) byte offsets (first == last when there are none): a page shared with a
+// neighbouring range is left alone.
+std::pair<std::size_t, std::size_t> whole_pages(std::size_t offset, std::size_t length,
+                                                std::size_t size) {
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t end = std::min(size, offset + length);
+  const std::size_t first = (offset + page - 1) / page * page;
+  const std::size_t last = end / page * page;
+  return last > first ? std::pair(first, last) : std::pair(first, first);
+}
+
+}  // namespace
+
 void MappedFile::release(std::size_t offset, std::size_t length) const {
   if (data_ == nullptr || offset >= size_) return;
-  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  const std::size_t end = std::min(size_, offset + length);
-  const std::size_t first = (offset + page - 1) / page * page;  // whole pages only: a page
-  const std::size_t last = end / page * page;                   // shared with a neighbour stays
-  if (last <= first) return;
+  const auto [first, last] = whole_pages(offset, length, size_);
+  if (last == first) return;
   // Advice, not a requirement: when the kernel declines, the pages are merely kept.
   ::madvise(const_cast<std::uint8_t*>(data_) + first, last - first, MADV_DONTNEED);
+}
+
+void MappedFile::unmap(std::size_t offset, std::size_t length) const {
+  if (data_ == nullptr || offset >= size_) return;
+  const auto [first, last] = whole_pages(offset, length, size_);
+  if (last == first) return;
+  // Replaced, not unmapped: an inaccessible reservation in one step keeps the addresses ours, so
+  // no later allocation lands there and the destructor's munmap of the whole range stays right.
+  // Failing that, the pages are merely given back.
+  void* at = const_cast<std::uint8_t*>(data_) + first;
+  if (::mmap(at, last - first, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+             -1, 0) == MAP_FAILED)
+    ::madvise(at, last - first, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile() {

@@ -38,6 +38,13 @@ class MappedFile {
   // calls it after copying each tensor out, so the checkpoint and its copy are never both resident.
   void release(std::size_t offset, std::size_t length) const;
 
+  // Takes the whole pages inside bytes [offset, offset + length) out of the mapping (reading
+  // them afterwards faults): for a range never read again through this object, the storage of
+  // an array MLX has freed. Unlike release(), this also keeps the kernel from mapping those
+  // pages back when a neighbour is read: a 2 MB page-cache folio is mapped whole, whichever of
+  // its pages is touched, up to the mapping's bounds.
+  void unmap(std::size_t offset, std::size_t length) const;
+
   // Bytes [offset, offset + length) of the file, to be copied to `destination`.
   struct Range {
     std::size_t offset = 0;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <mlx/mlx.h>
@@ -103,6 +104,38 @@ TEST_F(MappedArray, ATensorKeepsTheMappingAfterTheOthersAreGone) {
   fs::remove(file);  // the mapping holds the file's pages, as an open descriptor would
   ASSERT_EQ(kept.size(), 5000u);
   EXPECT_EQ(mx::all(mx::equal(kept, mx::array(-1.0f))).item<bool>(), true);
+}
+
+TEST_F(MappedArray, AFreedTensorLeavesTheMappingAndTheOthersStay) {
+  TempDir dir;
+  const fs::path file = dir.path() / "weights.safetensors";
+  save_safetensors(file, {{"a", mx::full({40000}, 1.0f)},
+                          {"b", mx::full({40000}, 2.0f)},
+                          {"c", mx::full({40000}, 3.0f)}});
+  TensorMap tensors = load_safetensors(file);
+  const float* b = tensors.at("b").data<float>();
+  ASSERT_EQ(fs::path(file_mapped_at(b + 20000)), fs::canonical(file));
+  tensors.erase("b");
+  // Its whole pages are unmapped: reading a neighbour cannot map them back.
+  EXPECT_NE(fs::path(file_mapped_at(b + 20000)), fs::canonical(file));
+  EXPECT_EQ(mx::sum(tensors.at("a")).item<float>(), 40000.0f);
+  EXPECT_EQ(mx::sum(tensors.at("c")).item<float>(), 120000.0f);
+}
+
+TEST_F(MappedArray, FreeingATensorKeepsTheNextOnesSizeFieldReadable) {
+  // MLX reads the 8 bytes before a buffer's data as its size (mx::contiguous does); for a
+  // tensor starting on a page those bytes end the page of the tensor before it.
+  TempDir dir;
+  const fs::path file = dir.path() / "bytes.bin";
+  std::ofstream(file, std::ios::binary) << std::string(3 * 4096, '\0');
+  const auto mapped = std::make_shared<const MappedFile>(file, MappedFile::Access::copy_on_write);
+  std::optional<mx::array> before = array_over_mapping(mapped, 8, {(8192 - 8) / 4}, mx::float32);
+  std::optional<mx::array> after = array_over_mapping(mapped, 8192, {1024}, mx::float32);
+  ASSERT_TRUE(before && after);
+  before.reset();
+  mx::array copy = mx::contiguous(*after);
+  after.reset();
+  EXPECT_EQ(mx::sum(copy).item<float>(), 0.0f);
 }
 
 TEST_F(MappedArray, MisalignedOrOutOfRangeBytesAreLeftToTheCopyingPath) {
