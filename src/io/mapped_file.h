@@ -29,7 +29,6 @@ class MappedFile {
   std::uint8_t* writable_data() const {
     return access_ == Access::copy_on_write ? const_cast<std::uint8_t*>(data_) : nullptr;
   }
-  const std::string& path() const { return path_; }
   std::size_t size() const { return size_; }
   std::string_view bytes() const { return {reinterpret_cast<const char*>(data_), size_}; }
 
