@@ -67,7 +67,10 @@ the weights predict. Each run measures, in this order:
 MODELS. --model takes a model folder (Hugging Face or mlxocr convert output) or a hub id;
 --arch trocr-base|trocr-small builds the exact configs of microsoft/trocr-base-handwritten /
 trocr-small-handwritten (bench/configs/) with random weights from --seed, nothing downloaded
-(load_ms is then the time to draw the weights). --dtype computes in float32/float16/bfloat16;
+(load_ms is then the time to draw the weights). From a folder on the CPU, the safetensors file
+is mapped, not read: its pages are read when first used (by default in the warm-up), as
+PyTorch's loader does (MLXOCR_MAP_WEIGHTS=0 reads every tensor during the load instead).
+--dtype computes in float32/float16/bfloat16;
 --quantize 8|4 quantizes the decoder's linear layers after loading (group size 64), as
 mlxocr convert -q does; --quantize-encoder the encoder's too (convert --quantize-encoder). On a
 CPU with AVX-512 VNNI, 8-bit layers on many rows (the encoder, the image's cross-attention keys
