@@ -17,6 +17,67 @@ namespace mlxocr {
 
 namespace {
 
+// product(begin, end) over [0, rows): one call that OpenBLAS threads itself, or, when the BLAS is
+// single-threaded (blas_threads.h), ranges of rows shared out between our threads.
+template <class Product>
+void share_rows(std::int64_t rows, std::int64_t row_floats, Product product) {
+  if (kernel::blas_single_threaded())
+    kernel::for_rows(rows, row_floats, product);
+  else
+    product(0, rows);
+}
+
+// The gradient with respect to the input: g [N, out] times weight [out, in], [N, in].
+class LinearInputGradCpu : public kernel::KernelPrimitive {
+ public:
+  using KernelPrimitive::KernelPrimitive;
+  const char* name() const override { return "MlxocrLinearInputGrad"; }
+  bool is_equivalent(const mx::Primitive&) const override { return true; }
+
+  void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
+    out.set_data(mx::allocator::malloc(out.nbytes()));
+    kernel::dispatch(stream(), inputs, out, [](std::vector<mx::array>& in, mx::array& dx) {
+      const int rows = in[0].shape(0), features = in[0].shape(1), width = in[1].shape(1);
+      auto product = [&](std::int64_t begin, std::int64_t end) {
+        cblas::sgemm(cblas::kNoTrans, cblas::kNoTrans, end - begin, width, features, 1.0f,
+                     in[0].data<float>() + begin * features, features, in[1].data<float>(), width,
+                     0.0f, dx.data<float>() + begin * width, width);
+      };
+      share_rows(rows, std::int64_t{width} * features, product);
+    });
+  }
+
+  std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& inputs) override {
+    return {{inputs[0].shape(0), inputs[1].shape(1)}};
+  }
+};
+
+// The gradient with respect to the weight: g^T [out, N] times x [N, in], [out, in] as the weight
+// is stored; shared out by rows of the result (the weight's outputs).
+class LinearWeightGradCpu : public kernel::KernelPrimitive {
+ public:
+  using KernelPrimitive::KernelPrimitive;
+  const char* name() const override { return "MlxocrLinearWeightGrad"; }
+  bool is_equivalent(const mx::Primitive&) const override { return true; }
+
+  void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
+    out.set_data(mx::allocator::malloc(out.nbytes()));
+    kernel::dispatch(stream(), inputs, out, [](std::vector<mx::array>& in, mx::array& dw) {
+      const int rows = in[0].shape(0), features = in[0].shape(1), width = in[1].shape(1);
+      auto product = [&](std::int64_t begin, std::int64_t end) {
+        cblas::sgemm(cblas::kTrans, cblas::kNoTrans, end - begin, width, rows, 1.0f,
+                     in[0].data<float>() + begin, features, in[1].data<float>(), width, 0.0f,
+                     dw.data<float>() + begin * width, width);
+      };
+      share_rows(features, std::int64_t{width} * rows, product);
+    });
+  }
+
+  std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& inputs) override {
+    return {{inputs[0].shape(1), inputs[1].shape(1)}};
+  }
+};
+
 // Inputs x [N, in], weight [out, in] and maybe bias [out]; output [N, out].
 class LinearCpu : public kernel::KernelPrimitive {
  public:
@@ -39,11 +100,7 @@ class LinearCpu : public kernel::KernelPrimitive {
                      in[0].data<float>() + begin * width, width, in[1].data<float>(), width,
                      bias ? 1.0f : 0.0f, dst, features);
       };
-      // A single-threaded BLAS (blas_threads.h): the rows shared out between our threads.
-      if (kernel::blas_single_threaded())
-        kernel::for_rows(rows, std::int64_t{width} * features, product);
-      else
-        product(0, rows);
+      share_rows(rows, std::int64_t{width} * features, product);
     });
   }
 
@@ -55,9 +112,11 @@ class LinearCpu : public kernel::KernelPrimitive {
     std::vector<mx::array> grads;
     for (int arg : argnums) {
       if (arg == 0) {
-        grads.push_back(mx::matmul(g, primals[1]));  // [N, out] x [out, in]
+        grads.push_back(kernel::make(std::make_shared<LinearInputGradCpu>(stream()),
+                                     {g, primals[1]}));  // [N, out] x [out, in]
       } else if (arg == 1) {
-        grads.push_back(mx::matmul(mx::transpose(g), primals[0]));  // [out, N] x [N, in]
+        grads.push_back(kernel::make(std::make_shared<LinearWeightGradCpu>(stream()),
+                                     {g, primals[0]}));  // [out, N] x [N, in]
       } else {
         grads.push_back(mx::sum(g, 0));
       }

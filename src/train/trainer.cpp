@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -24,6 +25,7 @@
 #include "image/image.h"
 #include "image/processor.h"
 #include "mlxocr/error.h"
+#include "model/blas_threads.h"
 #include "model/dropout.h"
 #include "model/model.h"
 #include "text/tokenizer.h"
@@ -227,6 +229,17 @@ std::vector<Sample> load_training_data(const fs::path& source, const std::string
   return samples;
 }
 
+// A training step's products are shared out between our kernels' threads, OpenBLAS left
+// single-threaded (blas_threads.h): after each product OpenBLAS's idle workers spin on the core
+// that our threaded layer norm, GELU, softmax and AdamW want next (bench/OPTIMISATION.md section
+// 13). MLXOCR_TRAIN_OWN_THREADS=0 keeps OpenBLAS's threads, for comparisons.
+void share_products_between_our_threads() {
+  const char* setting = std::getenv("MLXOCR_TRAIN_OWN_THREADS");
+  if (setting && std::string(setting) == "0") return;
+  mx::synchronize();  // no product in flight while OpenBLAS's threads change
+  kernel::leave_blas_single_threaded();
+}
+
 }  // namespace
 
 TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ostream& log) {
@@ -241,6 +254,7 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
   if (main_process) prepare_output(o.output);
 
   TrOCRModel model = load_model(source, mx::float32);
+  share_products_between_our_threads();
   if (model.config.converted)
     throw UsageError(source.string() +
                      ": a folder written by `mlxocr convert` cannot be "

@@ -1,13 +1,16 @@
 // Once OpenBLAS is left single-threaded (blas_threads.h, as the first int8 layer does), the
 // products it still computes are shared out between our own threads: whole attention heads
 // (heads too big to cut into row blocks, which OpenBLAS threaded before) and the rows of the
-// many-row linear layer. Each part is the same product on fewer rows, so the results must equal
+// many-row linear layer and of both its gradients (a training step runs this way from its start).
+// Each part is the same product on fewer rows, so the results must equal
 // those of before up to float32 rounding. gtest runs this in its own process (ctest), and the
 // switch is one-way: the test takes both measurements itself.
 #include <gtest/gtest.h>
 #include <mlx/ops.h>
 #include <mlx/random.h>
+#include <mlx/transforms.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <vector>
@@ -21,10 +24,15 @@ namespace {
 
 using testing::values;
 
+// Within float32 rounding of sums whose terms are as large as the largest result (the weight
+// gradient's entries sum 600 products, some cancelling to far less than their terms).
 void expect_close(const std::vector<float>& got, const std::vector<float>& want, const char* what) {
   ASSERT_EQ(got.size(), want.size()) << what;
+  float largest = 1.0f;
+  for (float w : want)
+    largest = std::max(largest, std::abs(w));
   for (size_t i = 0; i < got.size(); ++i)
-    ASSERT_NEAR(got[i], want[i], 1e-5 * (1.0 + std::abs(want[i]))) << what << ", element " << i;
+    ASSERT_NEAR(got[i], want[i], 1e-5 * largest) << what << ", element " << i;
 }
 
 TEST(BlasThreads, OurThreadsSharingTheProductsGiveTheSameResults) {
@@ -40,14 +48,28 @@ TEST(BlasThreads, OurThreadsSharingTheProductsGiveTheSameResults) {
                                       0.125f, false));
   };
   auto linear = [&] { return values(linear_cpu(x, w, b)); };
+  const mx::array g = mx::random::normal({600, 320}, mx::float32, mx::random::key(5));
+  auto gradients = [&] {
+    auto [outputs, grads] = mx::vjp(
+        [](const std::vector<mx::array>& in) {
+          return std::vector<mx::array>{linear_cpu(in[0], in[1], in[2])};
+        },
+        {x, w, b}, {g});
+    return std::vector<std::vector<float>>{values(grads[0]), values(grads[1]), values(grads[2])};
+  };
 
   ASSERT_FALSE(kernel::blas_single_threaded());
   const std::vector<float> attention_before = attention(), linear_before = linear();
+  const std::vector<std::vector<float>> gradients_before = gradients();
   kernel::leave_blas_single_threaded();
   kernel::leave_blas_single_threaded();  // idempotent
   ASSERT_TRUE(kernel::blas_single_threaded());
   expect_close(attention(), attention_before, "attention");
   expect_close(linear(), linear_before, "linear");
+  const std::vector<std::vector<float>> gradients_after = gradients();
+  expect_close(gradients_after[0], gradients_before[0], "gradient of the input");
+  expect_close(gradients_after[1], gradients_before[1], "gradient of the weight");
+  expect_close(gradients_after[2], gradients_before[2], "gradient of the bias");
 }
 
 }  // namespace
