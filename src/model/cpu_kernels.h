@@ -17,6 +17,8 @@
 
 #include <mlx/array.h>
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -107,6 +109,10 @@ mx::array top_indices_cpu(const mx::array& x, int k);
 // log(sum(exp(x))) over the last axis, kept as an axis of 1 (mx::logsumexp(x, -1, true));
 // float32, CPU.
 mx::array logsumexp_cpu(const mx::array& x);
+
+// Rows of x [N, w] picked by `index` (each in [0, N), repeats allowed): [index.size(), w];
+// float32, CPU. The gradient adds each row back at its index.
+mx::array take_rows_cpu(const mx::array& x, std::shared_ptr<const std::vector<std::int32_t>> index);
 
 // How many threads one kernel call may use: set_cpu_kernel_threads, else MLXOCR_THREADS, else
 // the hardware's (at most 8).

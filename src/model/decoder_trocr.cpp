@@ -173,6 +173,41 @@ mx::array TrOCRDecoder::forward(const mx::array& input_ids, const mx::array& enc
   return forward(input_ids, cache);
 }
 
+mx::array TrOCRDecoder::forward(const mx::array& input_ids, const mx::array& encoder_states,
+                                const RowPacking& packing) const {
+  const int length = input_ids.shape(1);
+  if (input_ids.ndim() != 2 || input_ids.shape(0) != packing.batch() || length != packing.length())
+    throw UsageError("internal error: a row packing for another block of decoder inputs");
+  const int heads = config.decoder_attention_heads;
+  mx::array h = packing.gather(embedding(embed_tokens, input_ids) * embed_scale +
+                               position_embeddings(input_ids, 0));
+  if (layernorm_embedding) h = layer_norm(h, *layernorm_embedding);
+  h = dropout(h, DropoutSite::decoder_hidden);
+  // Row-wise layers on the R kept rows; the attention products on the [B, T] block.
+  for (const TrOCRDecoderLayer& layer : layers) {
+    const mx::array fused = packing.spread(linear(h, layer.self_attn.qkv_proj));
+    mx::array attended = packing.gather(self_attention_heads(fused, heads, length > 1));
+    h = layer_norm(
+        h + dropout(linear(attended, layer.self_attn.out_proj), DropoutSite::decoder_hidden),
+        layer.self_attn_layer_norm);
+
+    const mx::array cross_q = packing.spread(linear(h, layer.encoder_attn.q_proj));
+    const mx::array cross_kv = linear(encoder_states, layer.encoder_attn.kv_proj);
+    attended = packing.gather(cross_attention_heads(cross_q, cross_kv, heads));
+    h = layer_norm(
+        h + dropout(linear(attended, layer.encoder_attn.out_proj), DropoutSite::decoder_hidden),
+        layer.encoder_attn_layer_norm);
+
+    const mx::array ffn =
+        dropout(linear(dropout(activation(linear(h, layer.fc1), config.activation_function),
+                               DropoutSite::decoder_activation),
+                       layer.fc2),
+                DropoutSite::decoder_hidden);
+    h = layer_norm(h + ffn, layer.final_layer_norm);
+  }
+  return linear(h, output_projection);
+}
+
 void visit_parameters(TrOCRDecoder& decoder, ParameterVisitor& visitor) {
   const std::string p = "decoder.model.decoder.";
   visitor.linear(p + "embed_tokens", decoder.embed_tokens, LinearKind::decoder);

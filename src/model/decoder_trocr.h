@@ -7,6 +7,7 @@
 
 #include "model/config.h"
 #include "model/layers.h"
+#include "model/row_packing.h"
 #include "model/weights.h"
 
 namespace mlxocr {
@@ -70,6 +71,11 @@ struct TrOCRDecoder {
 
   // Teacher forcing: logits [B, T, vocab] for the whole `input_ids` at once.
   mx::array forward(const mx::array& input_ids, const mx::array& encoder_states) const;
+
+  // Teacher forcing on the positions `packing` keeps (row_packing.h): logits [R, vocab], the
+  // rows of the call above at those positions.
+  mx::array forward(const mx::array& input_ids, const mx::array& encoder_states,
+                    const RowPacking& packing) const;
 
  private:
   mx::array position_embeddings(const mx::array& input_ids, int past_length) const;

@@ -3,8 +3,12 @@
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 
+#include <cstdlib>
+#include <string>
+
 #include "mlxocr/error.h"
 #include "model/layers.h"
+#include "model/row_packing.h"
 #include "train/ctc.h"
 #include "train/loss.h"
 #include "train/parameters.h"
@@ -40,15 +44,28 @@ LossAndGrads LossGradient::operator()(const std::vector<mx::array>& params,
   const size_t model_count = with_ctc ? model_tensors_ : params.size();
   if (with_ctc && (params.size() != model_count + 2 || !batch.ctc))
     throw UsageError("internal error: CTC training needs the head's two tensors and CTC targets");
+  // Positions after a row's last label are padding that changes neither the loss nor any
+  // gradient: the decoder leaves them out (row_packing.h). MLXOCR_PACK_ROWS=0 computes them, for
+  // comparisons.
+  static const bool pack = [] {
+    const char* setting = std::getenv("MLXOCR_PACK_ROWS");
+    return !(setting && std::string(setting) == "0");
+  }();
+  const RowPacking packing = RowPacking::from_labels(batch.labels);
   // The model is copied per call (only array handles): the traced parameters go into the copy.
   auto loss_of = [&](const std::vector<mx::array>& traced) -> std::vector<mx::array> {
     TrOCRModel model = model_;
     assign_parameters(model, std::vector<mx::array>(traced.begin(), traced.begin() + model_count),
                       freeze_encoder_);
     const mx::array states = model.encode(batch.pixel_values);
-    const mx::array logits =
-        model.decoder.forward(batch.decoder_input_ids, model.decoder_inputs(states));
-    const mx::array sum = cross_entropy_sum(logits, batch.labels, label_smoothing_);
+    const mx::array decoder_states = model.decoder_inputs(states);
+    const mx::array sum =
+        pack && packing.packs()
+            ? cross_entropy_sum(
+                  model.decoder.forward(batch.decoder_input_ids, decoder_states, packing),
+                  packing.gather(batch.labels), label_smoothing_)
+            : cross_entropy_sum(model.decoder.forward(batch.decoder_input_ids, decoder_states),
+                                batch.labels, label_smoothing_);
     if (!with_ctc) return {sum / normalizer, sum, mx::array(0.0f)};
     const mx::array ctc = ctc_loss_sum(
         ctc_log_probs(model, states, traced[model_count], traced[model_count + 1]), *batch.ctc);

@@ -9,6 +9,7 @@
 #include "image/image.h"
 #include "image/processor.h"
 #include "model/model.h"
+#include "model/row_packing.h"
 #include "text/tokenizer.h"
 #include "train/batch.h"
 #include "train/loss.h"
@@ -69,6 +70,9 @@ TEST_P(TrainingParityTest, BatchLossAndEveryGradient) {
   EXPECT_TRUE(same_ints(batch.labels, ref.at("labels")));
   EXPECT_TRUE(same_ints(batch.decoder_input_ids, ref.at("decoder_input_ids")));
   EXPECT_LE(max_abs_diff(batch.pixel_values, ref.at("pixel_values")), 1e-6f);
+  // Rows of different lengths: the step's decoder runs packed (row_packing.h), so the loss and
+  // gradients below check that path against transformers' padded one.
+  EXPECT_TRUE(RowPacking::from_labels(batch.labels).packs());
 
   const float smoothing = record["label_smoothing"];
   const NamedParameters params = trainable_parameters(model, false);
