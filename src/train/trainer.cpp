@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <random>
@@ -240,6 +241,12 @@ void share_products_between_our_threads() {
   kernel::leave_blas_single_threaded();
 }
 
+// One micro-batch's samples, loaded ahead of the step that uses them.
+struct StepSamples {
+  std::vector<RgbImage> images;
+  std::vector<std::string> texts;
+};
+
 }  // namespace
 
 TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ostream& log) {
@@ -354,15 +361,14 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
     write_training_plot(o.output / "training.png", metrics.curves());
   };
 
-  while (step < total_steps) {
-    // This process's micro-batches of the step: micro-batch a of the global batch is
-    // batch_size * world samples, of which rank r takes the r-th slice.
-    std::vector<TrainingBatch> micro;
-    float local_tokens = 0;
+  // This process's samples of the step that starts at stream position `from`, decoded and
+  // augmented: micro-batch a of the global batch is batch_size * world samples, of which rank r
+  // takes the r-th slice. Only the stream's order is shared with the main thread, and it is
+  // read here alone: the next step's images load on their own thread while this step computes.
+  auto load_step = [&](long long from) {
+    std::vector<StepSamples> step_samples(o.grad_accum);
     for (int a = 0; a < o.grad_accum; ++a) {
-      std::vector<RgbImage> images;
-      std::vector<std::string> texts;
-      const long long base = position + static_cast<long long>(a) * o.batch_size * parallel.size() +
+      const long long base = from + static_cast<long long>(a) * o.batch_size * parallel.size() +
                              static_cast<long long>(parallel.rank()) * o.batch_size;
       for (int i = 0; i < o.batch_size; ++i) {
         const Sample& sample = train_set[stream.at(base + i)];
@@ -373,10 +379,26 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
                               (static_cast<unsigned long long>(base + i) * 0xD1B54A32D192ED03ULL));
           image = mlxocr::augment(image, augment_options, rng);
         }
-        images.push_back(std::move(image));
-        texts.push_back(sample.text);
+        step_samples[a].images.push_back(std::move(image));
+        step_samples[a].texts.push_back(sample.text);
       }
-      micro.push_back(make_batch(images, texts, processor, *tokenizer, labels));
+    }
+    return step_samples;
+  };
+  std::future<std::vector<StepSamples>> next_samples;
+
+  while (step < total_steps) {
+    std::vector<StepSamples> samples =
+        next_samples.valid() ? next_samples.get() : load_step(position);
+    if (step + 1 < total_steps)
+      next_samples = std::async(std::launch::async, load_step, position + per_step);
+    std::vector<TrainingBatch> micro;
+    float local_tokens = 0;
+    for (int a = 0; a < o.grad_accum; ++a) {
+      const long long base = position + static_cast<long long>(a) * o.batch_size * parallel.size() +
+                             static_cast<long long>(parallel.rank()) * o.batch_size;
+      micro.push_back(
+          make_batch(samples[a].images, samples[a].texts, processor, *tokenizer, labels));
       if (o.token_dropout > 0.0f) {
         // Seeded by the micro-batch's stream position: a resumed run hides the same tokens.
         std::mt19937_64 rng(state.seed ^
