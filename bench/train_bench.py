@@ -32,9 +32,14 @@ Runs in the reference venv (tools/reference/setup.sh), never in mlxocr's build o
 
 Both sides do the same work per step: same model, data, batch size, loss, optimizer, schedule,
 gradient clipping and label length; image loading and preprocessing are inside the timed loop
-on both sides. The data order differs (each side shuffles with its own generator), so per-step
+on both sides, and both load the next step's batch on one background thread while a step
+computes (mlxocr train always does; the worker uses a one-thread executor). --torch-loader
+serial loads between steps instead, as a DataLoader without workers (Seq2SeqTrainer's default)
+does; on the 2-core machine of bench/TRAINING.md the two were alike within the noise (default
+model's shape, five alternating runs each: medians 78.0 threaded, 74.3 serial samples/s). The data order differs (each side shuffles with its own generator), so per-step
 label lengths differ a little; medians over rounds and enough --steps even that out.
-Threads: mlxocr gets OPENBLAS_NUM_THREADS (and OMP_NUM_THREADS) = --threads; the worker calls
+Threads: mlxocr gets MLXOCR_THREADS (its kernels' threads, which also compute a training step's
+matrix products) and OPENBLAS_NUM_THREADS (and OMP_NUM_THREADS) = --threads; the worker calls
 torch.set_num_threads(--threads).
 
 Example (the trocr-small shape with random weights):
@@ -44,6 +49,7 @@ Example (the trocr-small shape with random weights):
   $PY bench/train_bench.py run --model bench/work/small --data lines/train.csv --json train.json
 """
 import argparse
+import concurrent.futures
 import csv
 import datetime
 import json
@@ -184,10 +190,7 @@ def torch_worker(args):
         del order[:args.batch_size]
         return chosen
 
-    times, losses, grad_norms, label_tokens = [], [], [], []
-    started = time.perf_counter()
-    for step in range(total):
-        batch = next_batch()
+    def prepare(batch):
         images = []
         for path, _ in batch:
             with Image.open(path) as image:
@@ -199,6 +202,23 @@ def torch_worker(args):
         decoder_inputs = torch.full_like(labels, start_id)
         decoder_inputs[:, 1:] = labels[:, :-1]
         decoder_inputs.masked_fill_(decoder_inputs == -100, pad)
+        return pixels, labels, decoder_inputs
+
+    # --torch-loader thread (the default) loads the next step's batch on one background thread
+    # while a step computes, as mlxocr train does; serial loads it between steps, as a
+    # DataLoader without workers (Seq2SeqTrainer's default) does.
+    loader = (concurrent.futures.ThreadPoolExecutor(max_workers=1)
+              if args.torch_loader == "thread" else None)
+    times, losses, grad_norms, label_tokens = [], [], [], []
+    started = time.perf_counter()
+    pending = loader.submit(prepare, next_batch()) if loader else None
+    for step in range(total):
+        if loader:
+            pixels, labels, decoder_inputs = pending.result()
+            if step + 1 < total:
+                pending = loader.submit(prepare, next_batch())
+        else:
+            pixels, labels, decoder_inputs = prepare(next_batch())
 
         logits = model(pixel_values=pixels, decoder_input_ids=decoder_inputs).logits
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1),
@@ -216,6 +236,8 @@ def torch_worker(args):
         times.append(time.perf_counter() - started)
         print(f"[torch] step {step + 1}/{total} loss {losses[-1]:.4f}", file=sys.stderr)
 
+    if loader:
+        loader.shutdown()
     samples_per_s, ms_per_step = throughput(times, args.batch_size, args.warmup)
     out = {"system": "pytorch", "torch": torch.__version__,
            "transformers": transformers.__version__, "threads": torch.get_num_threads(),
@@ -265,7 +287,7 @@ def run_mlxocr(args, round_dir, total):
                "--max-steps", str(total), "--warmup-steps", str(args.lr_warmup_steps),
                "--save-every", "100000", "--no-dropout", "--no-progress"] + shared_options(args)
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads),
-               OMP_NUM_THREADS=str(args.threads))
+               OMP_NUM_THREADS=str(args.threads), MLXOCR_THREADS=str(args.threads))
     log_path = os.path.join(round_dir, "mlxocr.log")
     code, rss, wall = run_measured(command, env, log_path)
     if code != 0:
@@ -296,7 +318,7 @@ def run_torch(args, round_dir):
     command = [sys.executable, os.path.abspath(__file__), "torch-worker", "--model", args.model,
                "--data", args.data, "--steps", str(args.steps), "--warmup", str(args.warmup),
                "--lr-warmup-steps", str(args.lr_warmup_steps), "--threads", str(args.threads),
-               "--json", result_path] + shared_options(args)
+               "--torch-loader", args.torch_loader, "--json", result_path] + shared_options(args)
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
     log_path = os.path.join(round_dir, "torch.log")
     code, rss, wall = run_measured(command, env, log_path)
@@ -388,7 +410,8 @@ def run(args):
                            "weight_decay": args.weight_decay,
                            "label_smoothing": args.label_smoothing, "grad_clip": args.grad_clip,
                            "max_target_length": args.max_target_length, "seed": args.seed,
-                           "threads": args.threads, "rounds": args.rounds, "dropout": 0.0},
+                           "threads": args.threads, "rounds": args.rounds, "dropout": 0.0,
+                           "torch_loader": args.torch_loader},
               "summary": summary, "rounds": rounds}
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
@@ -474,6 +497,8 @@ def add_training_options(p):
     p.add_argument("--grad-clip", type=float, default=1.0)
     p.add_argument("--max-target-length", type=int, default=48)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--torch-loader", choices=("thread", "serial"), default="thread",
+                   help="how the PyTorch side loads batches (see the module's text)")
     p.add_argument("--json")
 
 
