@@ -232,8 +232,8 @@ std::vector<Sample> load_training_data(const fs::path& source, const std::string
 
 // A training step's products are shared out between our kernels' threads, OpenBLAS left
 // single-threaded (blas_threads.h): after each product OpenBLAS's idle workers spin on the core
-// that our threaded layer norm, GELU, softmax and AdamW want next (bench/OPTIMISATION.md section
-// 13). MLXOCR_TRAIN_OWN_THREADS=0 keeps OpenBLAS's threads, for comparisons.
+// that our threaded layer norm, GELU, softmax and AdamW want next (bench/OPTIMISATION.md sections
+// 9 and 13). MLXOCR_TRAIN_OWN_THREADS=0 keeps OpenBLAS's threads, for comparisons.
 void share_products_between_our_threads() {
   const char* setting = std::getenv("MLXOCR_TRAIN_OWN_THREADS");
   if (setting && std::string(setting) == "0") return;
