@@ -18,6 +18,19 @@ mx::array attend(const mx::array& q, const mx::array& k, const mx::array& v, boo
   return attention(q, k, v, scale, causal);
 }
 
+// The end of a post-LN sublayer: layer_norm(h + dropout(branch)).
+mx::array add_and_norm(const mx::array& h, const mx::array& branch, const LayerNorm& norm) {
+  return layer_norm(h + dropout(branch, DropoutSite::decoder_hidden), norm);
+}
+
+// The feed-forward sublayer, fc1 -> activation -> fc2, with its residual and layer norm.
+mx::array feed_forward(const TrOCRDecoderLayer& layer, const std::string& activation_function,
+                       const mx::array& h) {
+  const mx::array inner = dropout(activation(linear(h, layer.fc1), activation_function),
+                                  DropoutSite::decoder_activation);
+  return add_and_norm(h, linear(inner, layer.fc2), layer.final_layer_norm);
+}
+
 }  // namespace
 
 mx::array sinusoidal_position_table(int num_positions, int dim, int padding_idx) {
@@ -66,6 +79,13 @@ mx::array TrOCRDecoder::position_embeddings(const mx::array& input_ids, int past
   return mx::take(embed_positions, positions, 0);
 }
 
+mx::array TrOCRDecoder::embed(const mx::array& input_ids, int past_length) const {
+  mx::array h = embedding(embed_tokens, input_ids) * embed_scale +
+                position_embeddings(input_ids, past_length);
+  if (layernorm_embedding) h = layer_norm(h, *layernorm_embedding);
+  return dropout(h, DropoutSite::decoder_hidden);
+}
+
 DecoderCache TrOCRDecoder::start_cache(const mx::array& encoder_states, int capacity,
                                        bool steps_only) const {
   DecoderCache cache;
@@ -102,10 +122,7 @@ mx::array TrOCRDecoder::forward(const mx::array& input_ids, DecoderCache& cache)
                      " tokens, asked for " + std::to_string(end));
   }
   const int heads = config.decoder_attention_heads;
-  mx::array h =
-      embedding(embed_tokens, input_ids) * embed_scale + position_embeddings(input_ids, start);
-  if (layernorm_embedding) h = layer_norm(h, *layernorm_embedding);
-  h = dropout(h, DropoutSite::decoder_hidden);
+  mx::array h = embed(input_ids, start);
 
   const bool whole_sequence = start == 0 && end == cache.capacity;
   const mx::Shape from = {0, 0, start, 0};
@@ -143,9 +160,7 @@ mx::array TrOCRDecoder::forward(const mx::array& input_ids, DecoderCache& cache)
       const mx::array values = mx::slice(cache.self_values[i], {0, 0, 0, 0}, upto);
       attended = merge_heads(attend(q, keys, values, length > 1));
     }
-    h = layer_norm(
-        h + dropout(linear(attended, layer.self_attn.out_proj), DropoutSite::decoder_hidden),
-        layer.self_attn_layer_norm);
+    h = add_and_norm(h, linear(attended, layer.self_attn.out_proj), layer.self_attn_layer_norm);
 
     // Cross-attention over the image.
     const mx::array cross_q = linear(h, layer.encoder_attn.q_proj);
@@ -153,16 +168,10 @@ mx::array TrOCRDecoder::forward(const mx::array& input_ids, DecoderCache& cache)
                    ? cross_attention_heads(cross_q, cache.cross_kv[i], heads)
                    : merge_heads(attend(split_heads(cross_q, heads), cache.cross_keys[i],
                                         cache.cross_values[i], false));
-    h = layer_norm(
-        h + dropout(linear(attended, layer.encoder_attn.out_proj), DropoutSite::decoder_hidden),
-        layer.encoder_attn_layer_norm);
+    h = add_and_norm(h, linear(attended, layer.encoder_attn.out_proj),
+                     layer.encoder_attn_layer_norm);
 
-    const mx::array ffn =
-        dropout(linear(dropout(activation(linear(h, layer.fc1), config.activation_function),
-                               DropoutSite::decoder_activation),
-                       layer.fc2),
-                DropoutSite::decoder_hidden);
-    h = layer_norm(h + ffn, layer.final_layer_norm);
+    h = feed_forward(layer, config.activation_function, h);
   }
   cache.length = end;
   return linear(h, output_projection);
@@ -179,31 +188,20 @@ mx::array TrOCRDecoder::forward(const mx::array& input_ids, const mx::array& enc
   if (input_ids.ndim() != 2 || input_ids.shape(0) != packing.batch() || length != packing.length())
     throw UsageError("internal error: a row packing for another block of decoder inputs");
   const int heads = config.decoder_attention_heads;
-  mx::array h = packing.gather(embedding(embed_tokens, input_ids) * embed_scale +
-                               position_embeddings(input_ids, 0));
-  if (layernorm_embedding) h = layer_norm(h, *layernorm_embedding);
-  h = dropout(h, DropoutSite::decoder_hidden);
+  mx::array h = packing.gather(embed(input_ids, 0));
   // Row-wise layers on the R kept rows; the attention products on the [B, T] block.
   for (const TrOCRDecoderLayer& layer : layers) {
     const mx::array fused = packing.spread(linear(h, layer.self_attn.qkv_proj));
     mx::array attended = packing.gather(self_attention_heads(fused, heads, length > 1));
-    h = layer_norm(
-        h + dropout(linear(attended, layer.self_attn.out_proj), DropoutSite::decoder_hidden),
-        layer.self_attn_layer_norm);
+    h = add_and_norm(h, linear(attended, layer.self_attn.out_proj), layer.self_attn_layer_norm);
 
     const mx::array cross_q = packing.spread(linear(h, layer.encoder_attn.q_proj));
     const mx::array cross_kv = linear(encoder_states, layer.encoder_attn.kv_proj);
     attended = packing.gather(cross_attention_heads(cross_q, cross_kv, heads));
-    h = layer_norm(
-        h + dropout(linear(attended, layer.encoder_attn.out_proj), DropoutSite::decoder_hidden),
-        layer.encoder_attn_layer_norm);
+    h = add_and_norm(h, linear(attended, layer.encoder_attn.out_proj),
+                     layer.encoder_attn_layer_norm);
 
-    const mx::array ffn =
-        dropout(linear(dropout(activation(linear(h, layer.fc1), config.activation_function),
-                               DropoutSite::decoder_activation),
-                       layer.fc2),
-                DropoutSite::decoder_hidden);
-    h = layer_norm(h + ffn, layer.final_layer_norm);
+    h = feed_forward(layer, config.activation_function, h);
   }
   return linear(h, output_projection);
 }

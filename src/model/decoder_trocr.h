@@ -78,6 +78,8 @@ struct TrOCRDecoder {
                     const RowPacking& packing) const;
 
  private:
+  // Token and position embeddings, layernorm_embedding and dropout: [B, T, d_model].
+  mx::array embed(const mx::array& input_ids, int past_length) const;
   mx::array position_embeddings(const mx::array& input_ids, int past_length) const;
 };
 
