@@ -66,16 +66,11 @@ RowPacking RowPacking::from_labels(const mx::array& labels) {
 }
 
 mx::array RowPacking::gather(const mx::array& x) const {
-  const int positions = batch_ * length_;
-  mx::array flat = x;
-  if (x.ndim() >= 2 && x.shape(0) == batch_ && x.shape(1) == length_) {
-    mx::Shape shape = {positions};
-    shape.insert(shape.end(), x.shape().begin() + 2, x.shape().end());
-    flat = mx::reshape(x, std::move(shape));
-  }
-  if (flat.ndim() == 0 || flat.shape(0) != positions)
+  if (x.ndim() < 2 || x.shape(0) != batch_ || x.shape(1) != length_)
     throw UsageError("internal error: RowPacking::gather of a block that is not [B, T, ...]");
-  return take(flat, kept_);
+  mx::Shape flat = {batch_ * length_};
+  flat.insert(flat.end(), x.shape().begin() + 2, x.shape().end());
+  return take(mx::reshape(x, std::move(flat)), kept_);
 }
 
 mx::array RowPacking::spread(const mx::array& x) const {

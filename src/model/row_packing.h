@@ -33,7 +33,7 @@ class RowPacking {
   int rows() const { return static_cast<int>(kept_->size()); }  // R, the positions kept
   bool packs() const { return rows() < batch_ * length_; }      // false: nothing to leave out
 
-  // [B, T, ...] (or [B * T, ...]) -> [R, ...]: the kept positions, sequence by sequence.
+  // [B, T, ...] -> [R, ...]: the kept positions, sequence by sequence.
   mx::array gather(const mx::array& x) const;
   // [R, w] -> [B, T, w]: each kept row at its position; a position left out gets a copy of its
   // sequence's first row (any finite values would do: nothing kept reads them).

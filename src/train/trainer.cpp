@@ -361,15 +361,20 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
     write_training_plot(o.output / "training.png", metrics.curves());
   };
 
+  // The stream position of this process's first sample in micro-batch a of the step that starts
+  // at `from`: micro-batch a of the global batch is batch_size * world samples, of which rank r
+  // takes the r-th slice.
+  auto micro_batch_start = [&](long long from, int a) {
+    return from + static_cast<long long>(a) * o.batch_size * parallel.size() +
+           static_cast<long long>(parallel.rank()) * o.batch_size;
+  };
   // This process's samples of the step that starts at stream position `from`, decoded and
-  // augmented: micro-batch a of the global batch is batch_size * world samples, of which rank r
-  // takes the r-th slice. Only the stream's order is shared with the main thread, and it is
-  // read here alone: the next step's images load on their own thread while this step computes.
+  // augmented. Only the stream's order is shared with the main thread, and it is read here
+  // alone: the next step's images load on their own thread while this step computes.
   auto load_step = [&](long long from) {
     std::vector<StepSamples> step_samples(o.grad_accum);
     for (int a = 0; a < o.grad_accum; ++a) {
-      const long long base = from + static_cast<long long>(a) * o.batch_size * parallel.size() +
-                             static_cast<long long>(parallel.rank()) * o.batch_size;
+      const long long base = micro_batch_start(from, a);
       for (int i = 0; i < o.batch_size; ++i) {
         const Sample& sample = train_set[stream.at(base + i)];
         RgbImage image = load_image(sample.image);
@@ -395,8 +400,7 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
     std::vector<TrainingBatch> micro;
     float local_tokens = 0;
     for (int a = 0; a < o.grad_accum; ++a) {
-      const long long base = position + static_cast<long long>(a) * o.batch_size * parallel.size() +
-                             static_cast<long long>(parallel.rank()) * o.batch_size;
+      const long long base = micro_batch_start(position, a);
       micro.push_back(
           make_batch(samples[a].images, samples[a].texts, processor, *tokenizer, labels));
       if (o.token_dropout > 0.0f) {
