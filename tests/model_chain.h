@@ -1,0 +1,45 @@
+// The chain of roundings (float_tolerance.h) of a TrOCR model's encoder and decoder, counted
+// from its config: what one encoder state, one logit or one gradient entry collects.
+#pragma once
+
+#include "float_tolerance.h"
+#include "model/config.h"
+
+namespace mlxocr::testing {
+
+// Patch embedding, then per pre-LN ViT layer: layer norm, q/k/v, attention over the image's
+// tokens, output projection, layer norm, the two feed-forward layers; the final layer norm.
+inline Chain encoder_chain(const EncoderConfig& e) {
+  Chain chain;
+  const int h = e.hidden_size, tokens = e.sequence_length();
+  chain.linear(e.num_channels * e.patch_height * e.patch_width, h);
+  for (int layer = 0; layer < e.num_hidden_layers; ++layer) {
+    chain.layer_norm(h).linear(h, 3 * h).attention(e.head_dim(), tokens, tokens).linear(h, h);
+    chain.layer_norm(h).linear(h, e.intermediate_size).linear(e.intermediate_size, h);
+  }
+  return chain.layer_norm(h);
+}
+
+// Per post-LN TrOCR layer over `length` positions: self-attention, cross-attention over the
+// encoder's tokens, feed-forward, each followed by its layer norm; then the output projection.
+inline Chain decoder_chain(const ModelConfig& config, int length) {
+  const DecoderConfig& d = config.decoder;
+  const int w = d.d_model, source = config.encoder.sequence_length();
+  Chain chain;
+  if (config.has_enc_to_dec_proj) chain.linear(config.encoder.hidden_size, w);
+  if (d.layernorm_embedding) chain.layer_norm(w);
+  for (int layer = 0; layer < d.decoder_layers; ++layer) {
+    chain.linear(w, 3 * w).attention(d.head_dim(), length, length).linear(w, w).layer_norm(w);
+    chain.linear(w, w).linear(config.cross_attention_input_size(), 2 * w);
+    chain.attention(d.head_dim(), length, source).linear(w, w).layer_norm(w);
+    chain.linear(w, d.decoder_ffn_dim).linear(d.decoder_ffn_dim, w).layer_norm(w);
+  }
+  return chain.linear(w, d.vocab_size);
+}
+
+// A logit of pixels -> encoder -> decoder.
+inline Chain model_chain(const ModelConfig& config, int length) {
+  return encoder_chain(config.encoder).then(decoder_chain(config, length));
+}
+
+}  // namespace mlxocr::testing
