@@ -20,21 +20,28 @@ inline Chain encoder_chain(const EncoderConfig& e) {
   return chain.layer_norm(h);
 }
 
-// Per post-LN TrOCR layer over `length` positions: self-attention, cross-attention over the
-// encoder's tokens, feed-forward, each followed by its layer norm; then the output projection.
-inline Chain decoder_chain(const ModelConfig& config, int length) {
-  const DecoderConfig& d = config.decoder;
-  const int w = d.d_model, source = config.encoder.sequence_length();
+// Per post-LN TrOCR layer over `length` positions: self-attention, cross-attention over
+// `source` encoder tokens of width `cross_width`, feed-forward, each followed by its layer norm;
+// then the output projection.
+inline Chain decoder_chain(const DecoderConfig& d, int length, int source, int cross_width) {
+  const int w = d.d_model;
   Chain chain;
-  if (config.has_enc_to_dec_proj) chain.linear(config.encoder.hidden_size, w);
   if (d.layernorm_embedding) chain.layer_norm(w);
   for (int layer = 0; layer < d.decoder_layers; ++layer) {
     chain.linear(w, 3 * w).attention(d.head_dim(), length, length).linear(w, w).layer_norm(w);
-    chain.linear(w, w).linear(config.cross_attention_input_size(), 2 * w);
+    chain.linear(w, w).linear(cross_width, 2 * w);
     chain.attention(d.head_dim(), length, source).linear(w, w).layer_norm(w);
     chain.linear(w, d.decoder_ffn_dim).linear(d.decoder_ffn_dim, w).layer_norm(w);
   }
   return chain.linear(w, d.vocab_size);
+}
+
+// The same for a whole model's decoder, with its enc_to_dec_proj when it has one.
+inline Chain decoder_chain(const ModelConfig& config, int length) {
+  Chain chain;
+  if (config.has_enc_to_dec_proj) chain.linear(config.encoder.hidden_size, config.decoder.d_model);
+  return chain.then(decoder_chain(config.decoder, length, config.encoder.sequence_length(),
+                                  config.cross_attention_input_size()));
 }
 
 // A logit of pixels -> encoder -> decoder.

@@ -14,9 +14,11 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <string>
 #include <tuple>
 #include <vector>
 
+#include "float_tolerance.h"
 #include "mlxocr/error.h"
 #include "model/array_values.h"
 #include "model/cpu_kernels.h"
@@ -26,6 +28,10 @@
 namespace mlxocr {
 namespace {
 
+using testing::expect_within;
+using testing::largest_magnitude;
+using testing::order_bound;
+using testing::rounding_bound;
 using testing::values;
 
 // x [rows, in] . w [out, in]^T + b, in double; `scale` gets sum |x w| + |b| per entry, the size
@@ -63,8 +69,12 @@ void expect_linear(const mx::array& x, const mx::array& w, const std::optional<m
   EXPECT_EQ(y.shape(), shape);
   const std::vector<float> got = values(y);
   ASSERT_EQ(got.size(), want.size());
+  // An inner product of `in` terms and the bias against double precision: lambda sqrt(n) u
+  // sum |x w| (float_tolerance.h), per element. A weight row or an input column off by one, or
+  // the bias left out, fails it.
   for (size_t i = 0; i < got.size(); ++i)
-    EXPECT_NEAR(got[i], want[i], 1e-6 * scale[i] + 1e-30) << "rows " << rows << ", element " << i;
+    EXPECT_NEAR(got[i], want[i], rounding_bound(in + 1, scale[i]) + 1e-30)
+        << "rows " << rows << ", element " << i;
 }
 
 TEST(CpuDecodingKernels, LinearRowsMatchesDoublePrecisionForEveryRowCount) {
@@ -112,9 +122,10 @@ TEST(CpuDecodingKernels, LinearRowsGradientsEqualThoseOfMatmul) {
   ASSERT_EQ(got.size(), 3u);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(got[i].shape(), want[i].shape()) << "input " << i;
+    // Sums of 7 (the input's gradient) and 2 (the weight's and bias's: the rows) in two orders.
     const std::vector<float> a = values(got[i]), e = values(want[i]);
-    for (size_t j = 0; j < a.size(); ++j)
-      EXPECT_NEAR(a[j], e[j], 1e-5 * (1.0 + std::abs(e[j]))) << "input " << i << ", element " << j;
+    expect_within(a, e, order_bound(i == 0 ? 7 : 2, largest_magnitude(e)),
+                  "input " + std::to_string(i));
   }
 }
 
@@ -126,8 +137,9 @@ TEST(CpuDecodingKernels, LinearOfLayersUsesItOnlyForFewRows) {
   const mx::array x = mx::random::normal({9, 24}, mx::float32, mx::random::key(42));
   const std::vector<float> all = values(linear(x, layer));
   const std::vector<float> first8 = values(linear(mx::slice(x, {0, 0}, {8, 24}), layer));
-  for (size_t i = 0; i < first8.size(); ++i)
-    EXPECT_NEAR(first8[i], all[i], 1e-5 * (1.0 + std::abs(all[i]))) << "element " << i;
+  // The kernel and OpenBLAS sum the 24 products and the bias in their own orders.
+  const std::vector<float> want(all.begin(), all.begin() + first8.size());
+  expect_within(first8, want, order_bound(24 + 1, largest_magnitude(want)), "8 rows");
 }
 
 TEST(CpuDecodingKernels, QuantizedLinearRowsEqualsTheDequantizedWeights) {
@@ -151,8 +163,10 @@ TEST(CpuDecodingKernels, QuantizedLinearRowsEqualsTheDequantizedWeights) {
         const std::vector<float> got =
             values(quantized_linear_rows_cpu(x, q[0], q[1], q[2], group, bits, b));
         ASSERT_EQ(got.size(), want.size());
+        // As expect_linear: 128 products and the bias, each weight dequantized (q s + b: two
+        // more roundings per term).
         for (size_t i = 0; i < got.size(); ++i)
-          EXPECT_NEAR(got[i], want[i], 2e-6 * scale[i])
+          EXPECT_NEAR(got[i], want[i], rounding_bound(3 * 128 + 1, scale[i]))
               << bits << " bits, group " << group << ", rows " << rows << ", element " << i;
       }
     }
@@ -172,9 +186,9 @@ TEST(CpuDecodingKernels, QuantizedLinearOfLayersAgreesWithMlxQuantizedMatmul) {
   const std::vector<float> want =
       values(mx::quantized_matmul(x, q.packed, q.scales, q.biases, true, q.group_size, q.bits) +
              *layer.bias);
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i)
-    EXPECT_NEAR(got[i], want[i], 1e-4 * (1.0 + std::abs(want[i]))) << "element " << i;
+  // 64 products of dequantized weights (q s + b: two roundings more per term) and the bias, in
+  // two orders; a group's scale or bias taken from the next group fails it.
+  expect_within(got, want, order_bound(3 * 64 + 1, largest_magnitude(want)), "quantized linear");
   EXPECT_THROW(quantized_linear_rows_cpu(x, q.packed, q.scales, q.biases, 32, 3, std::nullopt),
                UsageError);
 }
@@ -196,9 +210,11 @@ TEST(CpuDecodingKernels, OneQueryAttentionEqualsMlxFusedAttention) {
       const std::vector<float> got = values(attend_one_query_cpu(q, k, v, scale));
       const std::vector<float> want = values(mx::fast::scaled_dot_product_attention(
           q, mx::contiguous(k), mx::contiguous(v), scale, ""));
-      ASSERT_EQ(got.size(), want.size());
-      for (size_t i = 0; i < got.size(); ++i)
-        EXPECT_NEAR(got[i], want[i], 1e-5) << "dim " << dim << ", keys " << keys << ", " << i;
+      // Scores over dim, softmax and values over the keys, in two orders (float_tolerance.h).
+      testing::Chain chain;
+      chain.attention(dim, 1, keys);
+      expect_within(got, want, order_bound(chain.forward, largest_magnitude(want)),
+                    "dim " + std::to_string(dim) + ", keys " + std::to_string(keys));
     }
   }
   // Not for several queries, nor for head widths that are not a multiple of 8.
@@ -220,11 +236,12 @@ TEST(CpuDecodingKernels, OneQueryAttentionGradientsEqualThoseOfMlxOps) {
   };
   const auto got = mx::vjp(ours, {q, k, v}, {g}).second;
   const auto want = mx::vjp(theirs, {q, k, v}, {g}).second;
+  testing::Chain chain;
+  chain.attention(16, 1, 9);
   for (int i = 0; i < 3; ++i) {
     const std::vector<float> a = values(got[i]), e = values(want[i]);
-    ASSERT_EQ(a.size(), e.size());
-    for (size_t j = 0; j < a.size(); ++j)
-      EXPECT_NEAR(a[j], e[j], 1e-5) << "input " << i << ", element " << j;
+    expect_within(a, e, order_bound(chain.gradient(1), largest_magnitude(e)),
+                  "input " + std::to_string(i));
   }
 }
 
@@ -249,7 +266,10 @@ TEST(CpuDecodingKernels, LogSumExpMatchesDoublePrecisionAtAnyScale) {
     for (int r = 0; r < 3; ++r) {
       const std::vector<float> row(xv.begin() + r * 1001, xv.begin() + (r + 1) * 1001);
       const double want = logsumexp_reference(row);
-      EXPECT_NEAR(got[r], want, 2e-6 * std::max(1.0, std::abs(want))) << "spread " << spread;
+      // The sum of 1001 positive exp(x - top) (each exp rounded too) has a relative error of
+      // rounding_bound(2 n, 1), an absolute one after the log; then top + log rounds once more.
+      EXPECT_NEAR(got[r], want, rounding_bound(2 * 1001, 1.0) + rounding_bound(2, std::abs(want)))
+          << "spread " << spread;
     }
   }
 }
@@ -266,7 +286,7 @@ TEST(CpuDecodingKernels, LogSumExpOfInfiniteAndNanRows) {
       1.0f, std::nanf(""), 3.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,           // NaN in a vector
   };
   const std::vector<float> got = values(logsumexp_cpu(mx::array(data.data(), {5, 9})));
-  EXPECT_NEAR(got[0], std::log(2.0), 1e-6);
+  EXPECT_NEAR(got[0], std::log(2.0), rounding_bound(2, 1.0));
   EXPECT_EQ(got[1], -inf);
   EXPECT_EQ(got[2], inf);
   EXPECT_TRUE(std::isnan(got[3]));
@@ -313,8 +333,8 @@ TEST(CpuDecodingKernels, LogSumExpGradientIsTheSoftmax) {
       {x}, {g});
   const std::vector<float> got = values(grads.second[0]);
   const std::vector<float> want = values(g * mx::softmax(x, -1, true));
-  for (size_t i = 0; i < got.size(); ++i)
-    EXPECT_NEAR(got[i], want[i], 1e-6) << "element " << i;
+  // Two softmaxes over 50 (sums of 50 exps) times g.
+  expect_within(got, want, order_bound(2 * 50 + 1, largest_magnitude(want)), "gradient");
 }
 
 }  // namespace

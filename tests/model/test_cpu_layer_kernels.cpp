@@ -13,8 +13,10 @@
 
 #include <cmath>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "float_tolerance.h"
 #include "mlxocr/error.h"
 #include "model/array_values.h"
 #include "model/cpu_kernels.h"
@@ -23,6 +25,10 @@
 namespace mlxocr {
 namespace {
 
+using testing::expect_within;
+using testing::largest_magnitude;
+using testing::order_bound;
+using testing::rounding_bound;
 using testing::values;
 
 struct LayerNormCase {
@@ -49,6 +55,15 @@ TEST(CpuLayerKernels, LayerNormAndItsGradientsMatchTheFormulaInDoublePrecision) 
     const std::vector<float> y = values(outputs[0]), dx = values(grads[0]), dw = values(grads[1]),
                              db = values(grads[2]);
     std::vector<double> want_dw(c.width, 0.0), want_db(c.width, 0.0);
+    // One float32 evaluation against the formula in double: rounding_bound (float_tolerance.h)
+    // of the row's sums (mean, variance, the two means of the gradient: 4 x width roundings). The
+    // values rounded are as large as |x| (the mean far from 0 when offset is): in units of the
+    // output that is |x| * rstd * |w|, plus |b|; the input's gradient has terms |g w| rstd up to
+    // (1 + |x| rstd) times. Variance over width - 1 instead of width, a missing eps or bias, or
+    // a wrong sign in the gradient's two means each change values by far more.
+    const double x_size = largest_magnitude(xs), w_size = largest_magnitude(ws),
+                 g_size = largest_magnitude(gs);
+    double x_hat_size = 0.0;
     for (int r = 0; r < c.rows; ++r) {
       const float* xr = xs.data() + r * c.width;
       const float* gr = gs.data() + r * c.width;
@@ -69,16 +84,27 @@ TEST(CpuLayerKernels, LayerNormAndItsGradientsMatchTheFormulaInDoublePrecision) 
       }
       for (int i = 0; i < c.width; ++i) {
         const double xhat = (xr[i] - mean) * rstd;
+        x_hat_size = std::max(x_hat_size, std::abs(xhat));
         const size_t at = static_cast<size_t>(r) * c.width + i;
-        ASSERT_NEAR(y[at], xhat * ws[i] + bs[i], 2e-5) << "row " << r << " column " << i;
-        ASSERT_NEAR(dx[at], rstd * (gr[i] * ws[i] - mean_gw - xhat * mean_gw_xhat), 2e-5 * rstd)
+        const double roundings = 4.0 * c.width;
+        ASSERT_NEAR(y[at], xhat * ws[i] + bs[i],
+                    rounding_bound(roundings, x_size * rstd * w_size + largest_magnitude(bs)))
+            << "row " << r << " column " << i;
+        ASSERT_NEAR(dx[at], rstd * (gr[i] * ws[i] - mean_gw - xhat * mean_gw_xhat),
+                    rounding_bound(roundings, g_size * w_size * rstd * (1.0 + x_size * rstd)))
             << "row " << r << " column " << i;
       }
     }
-    for (int i = 0; i < c.width; ++i) {
-      EXPECT_NEAR(dw[i], want_dw[i], 1e-5 * c.rows) << "column " << i;
-      EXPECT_NEAR(db[i], want_db[i], 1e-5 * c.rows) << "column " << i;
-    }
+    // The weight's and bias's gradients add one term per row, |g x_hat| and |g|: partial sums
+    // of random-signed terms grow as sqrt(rows) times a term, or as large as the result.
+    const double walk = std::sqrt(static_cast<double>(c.rows));
+    expect_within(dw, want_dw,
+                  rounding_bound(c.rows + 4.0 * c.width,
+                                 std::max(largest_magnitude(want_dw), g_size * x_hat_size * walk)),
+                  "weight gradient");
+    expect_within(db, want_db,
+                  rounding_bound(c.rows, std::max(largest_magnitude(want_db), g_size * walk)),
+                  "bias gradient");
   }
 }
 
@@ -88,8 +114,13 @@ TEST(CpuLayerKernels, LayerNormOfLayersUsesTheKernelAndKeepsTorchsEps) {
   EXPECT_EQ(layer_norm(x, norm).primitive().name(), std::string("MlxocrLayerNorm"));
   const std::vector<float> got = values(layer_norm(x, norm));
   const std::vector<float> want = values(mx::fast::layer_norm(x, norm.weight, norm.bias, 1e-12f));
-  for (size_t i = 0; i < got.size(); ++i)
-    EXPECT_NEAR(got[i], want[i], 1e-5) << "element " << i;
+  // Two evaluations of rows of 3 (mean, variance: 6 roundings, float_tolerance.h); an eps of
+  // 1e-5 (nn.LayerNorm's default) in place of the config's 1e-12 must fail the bound.
+  const double bound = order_bound(6, largest_magnitude(want));
+  expect_within(got, want, bound, "layer norm");
+  const std::vector<float> other_eps =
+      values(mx::fast::layer_norm(x, norm.weight, norm.bias, 1e-5f));
+  EXPECT_TRUE(testing::exceeds_somewhere(other_eps, want, bound));
 }
 
 TEST(CpuLayerKernels, LinearAndItsGradientsEqualMlxAddmmAndTheWeightGradientIsRowMajor) {
@@ -111,14 +142,15 @@ TEST(CpuLayerKernels, LinearAndItsGradientsEqualMlxAddmmAndTheWeightGradientIsRo
     };
     const auto [ours_out, ours_grads] = run(true);
     const auto [mlx_out, mlx_grads] = run(false);
+    // Products of 20 (output), 13 (input's gradient) and 37 (weight's and bias's gradients)
+    // terms in two orders (float_tolerance.h). A transposed weight or a missing bias fails it.
     const std::vector<float> got = values(ours_out[0]), want = values(mlx_out[0]);
-    for (size_t i = 0; i < got.size(); ++i)
-      ASSERT_NEAR(got[i], want[i], 1e-5) << "output element " << i;
+    expect_within(got, want, order_bound(20, largest_magnitude(want)), "output");
+    const double terms[] = {13, 37, 37};
     for (int arg = 0; arg < (with_bias ? 3 : 2); ++arg) {
       const std::vector<float> dgot = values(ours_grads[arg]), dwant = values(mlx_grads[arg]);
-      ASSERT_EQ(dgot.size(), dwant.size());
-      for (size_t i = 0; i < dgot.size(); ++i)
-        ASSERT_NEAR(dgot[i], dwant[i], 1e-4) << "input " << arg << " gradient element " << i;
+      expect_within(dgot, dwant, order_bound(terms[arg], largest_magnitude(dwant)),
+                    "gradient of input " + std::to_string(arg));
     }
     mx::array weight_grad = ours_grads[1];
     mx::eval(weight_grad);
@@ -219,15 +251,17 @@ TEST(CpuLayerKernels, AttentionOnFusedProjectionsEqualsMlxAttentionWithGradients
           return std::vector<mx::array>{reference_attention(in, c, scale)};
         },
         c.sources, {cotangent});
+    // Two orders of the chain scores -> softmax -> weighted values and back (float_tolerance.h):
+    // a key off by one, a causal mask one position late or a wrong scale fail it.
+    const int queries = q.shape(1), keys = c.sources[c.k.source].shape(1);
+    testing::Chain chain;
+    chain.attention(c.head_dim, queries, keys);
     const std::vector<float> got = values(ours.first[0]), want = values(theirs.first[0]);
-    ASSERT_EQ(got.size(), want.size());
-    for (size_t i = 0; i < got.size(); ++i)
-      ASSERT_NEAR(got[i], want[i], 2e-5) << "output element " << i;
+    expect_within(got, want, order_bound(chain.forward, largest_magnitude(want)), "output");
     for (size_t s = 0; s < c.sources.size(); ++s) {
       const std::vector<float> dgot = values(ours.second[s]), dwant = values(theirs.second[s]);
-      ASSERT_EQ(dgot.size(), dwant.size());
-      for (size_t i = 0; i < dgot.size(); ++i)
-        ASSERT_NEAR(dgot[i], dwant[i], 5e-5) << "source " << s << " gradient element " << i;
+      expect_within(dgot, dwant, order_bound(chain.gradient(1), largest_magnitude(dwant)),
+                    "gradient of source " + std::to_string(s));
     }
   }
 }
