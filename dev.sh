@@ -2,7 +2,8 @@
 # dev.sh — set-up, build and the two jobs of the README, idempotent on a fresh machine.
 #
 #   ./dev.sh demo    set up, build, run the main job on the bundled default
-#   ./dev.sh test    set up, build, check formatting, run the whole test suite
+#   ./dev.sh test    set up, build, check formatting, run the whole test suite, then the
+#                    numerical tests under another OpenBLAS kernel family and under MLX's own ops
 #   ./dev.sh build   set up and build only
 #
 # Set-up: Debian packages (apt-get, only those missing), a project-local venv (.venv) holding the
@@ -75,13 +76,82 @@ check_format() {
   clang-format --dry-run --Werror $files
 }
 
+# The numerical tests: those comparing float results against a reference or another summation
+# order (gtest suites, as ctest names them). Kept here, in one place.
+NUMERICAL_TESTS='^(Variants/)?(CpuKernels|CpuLayerKernels|CpuDecodingKernels|FusedDecoderStep|BlasThreads|RowPacking|ParityTest|PackedDecoderTest|GenerationParityTest|GreedyTest|SamplingTest|ConvertAccuracy|ConvertAccuracyTest|TrainingParityTest|AdamWParity|TrainingStepsParity|CpuAdamW|Ctc|RecognizerTest)\.'
+
+# An OpenBLAS kernel family this CPU would not pick (OpenBLAS's own names): AVX2 kernels on an
+# AVX-512 CPU, AVX ones on an AVX2 CPU, SSE3 ones on older x86, the generic ARMv8 ones on ARM; not
+# the one OPENBLAS_CORETYPE already forces.
+other_blas_family() {
+  local flags family
+  flags=" $(grep -m1 -E '^(flags|Features)' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+  case "$(uname -m)" in
+    aarch64 | arm64) family=ARMV8 ;;
+    *) case "$flags" in
+      *" avx512f "*) family=Haswell ;;
+      *" avx2 "*) family=SandyBridge ;;
+      *) family=Prescott ;;
+    esac ;;
+  esac
+  if [ "$(echo "${OPENBLAS_CORETYPE:-}" | tr '[:upper:]' '[:lower:]')" = "$(echo "$family" | tr '[:upper:]' '[:lower:]')" ]; then
+    family=$([ "$family" = SandyBridge ] && echo Prescott || echo SandyBridge)
+  fi
+  echo "$family"
+}
+
+# ctest in the build folder, only the tests matching $1 when it is not empty, with env's
+# arguments after it (variables to set or -u to unset). The output goes to stderr; stdout gets
+# "FAILED TOTAL" from ctest's summary line, nothing when there is none (ctest itself failed).
+ctest_pass() {
+  local filter=$1 log counts
+  shift
+  local args=(--output-on-failure -j2 --timeout 600)
+  [ -z "$filter" ] || args+=(-R "$filter")
+  log=$(mktemp)
+  (cd "$BUILD_DIR" && env "$@" ctest "${args[@]}") 2>&1 | tee "$log" >&2 || true
+  counts=$(sed -n 's/.* \([0-9][0-9]*\) tests* failed out of \([0-9][0-9]*\).*/\1 \2/p' "$log")
+  rm -f "$log"
+  echo "$counts" | tail -1
+}
+
+# The whole suite as the environment has it, then the numerical tests twice more, so that a test
+# whose tolerance holds on this CPU only fails here and not on a user's machine (ENGINEERING.md
+# §8): with OpenBLAS forced to another kernel family (our kernels on 3 threads: another split of
+# their sums too), and with MLX's own CPU ops in place of our kernels on the CPU's own family.
+# Ends with one line: the tests passed and failed over the three passes.
+run_tests() {
+  local family counts passed=0 failed=0 broken=0
+  family=$(other_blas_family)
+  local passes=("running the test suite"
+    "numerical tests again: OpenBLAS's $family kernels, our kernels on 3 threads"
+    "numerical tests again: MLX's own CPU ops in place of our kernels")
+  for i in 0 1 2; do
+    say "${passes[$i]}"
+    case $i in
+      0) counts=$(ctest_pass "") ;;
+      1) counts=$(ctest_pass "$NUMERICAL_TESTS" OPENBLAS_CORETYPE="$family" MLXOCR_THREADS=3) ;;
+      2) counts=$(ctest_pass "$NUMERICAL_TESTS" -u OPENBLAS_CORETYPE MLXOCR_CPU_KERNELS=0 \
+        MLXOCR_FUSED_STEP=0 MLXOCR_PACK_ROWS=0 MLXOCR_TRAIN_OWN_THREADS=0) ;;
+    esac
+    if [ -z "$counts" ]; then
+      say "no ctest summary from this pass: no test matched, or ctest failed"
+      broken=1
+      continue
+    fi
+    failed=$((failed + ${counts% *}))
+    passed=$((passed + ${counts#* } - ${counts% *}))
+  done
+  echo "dev.sh test: $passed passed, $failed failed (the suite, then the numerical tests twice)"
+  [ "$broken" -eq 0 ] && [ "$failed" -eq 0 ]
+}
+
 case "${1:-}" in
   build) build ;;
   test)
     build
     check_format
-    say "running the test suite"
-    cd "$BUILD_DIR" && ctest --output-on-failure -j2 --timeout 600
+    run_tests
     ;;
   demo)
     build
@@ -89,7 +159,7 @@ case "${1:-}" in
     exec scripts/demo.sh "$BUILD_DIR/mlxocr" "$@"
     ;;
   *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
