@@ -2,8 +2,14 @@
 // from its config: what one encoder state, one logit or one gradient entry collects.
 #pragma once
 
+#include <mlx/ops.h>
+
+#include <algorithm>
+#include <vector>
+
 #include "float_tolerance.h"
 #include "model/config.h"
+#include "model/model.h"
 
 namespace mlxocr::testing {
 
@@ -47,6 +53,24 @@ inline Chain decoder_chain(const ModelConfig& config, int length) {
 // A logit of pixels -> encoder -> decoder.
 inline Chain model_chain(const ModelConfig& config, int length) {
   return encoder_chain(config.encoder).then(decoder_chain(config, length));
+}
+
+// How far a generated token's log-probability may be from the same one computed another way (in
+// a batch, through other matrix shapes, so other summation orders): the model's chain for the
+// sequence, then a log-sum-exp over the vocabulary. A log-prob is a logit minus that
+// log-sum-exp, so its rounding is relative to the logits' size along the sequence, not to its
+// own. `tokens`: the start token, then the generated ones.
+inline double logprob_bound(const TrOCRModel& model, const mx::array& image,
+                            const std::vector<int>& tokens) {
+  const int length = static_cast<int>(tokens.size()) - 1;  // inputs: all but the last
+  if (length < 1) return 0.0;
+  const mx::array ids(tokens.data(), {1, length}, mx::int32);
+  mx::array logits = mx::max(mx::abs(model.logits(image, ids)));
+  mx::eval(logits);
+  const double scale = std::max(1.0f, logits.item<float>());
+  const double roundings =
+      model_chain(model.config, length).forward + model.config.decoder.vocab_size;
+  return order_bound(roundings, scale);
 }
 
 }  // namespace mlxocr::testing

@@ -13,6 +13,7 @@
 
 #include "generate/generate.h"
 #include "generation_fixtures.h"
+#include "model_chain.h"
 
 namespace mlxocr {
 namespace {
@@ -186,21 +187,21 @@ TEST_P(GenerationParityTest, MixedBatchOfFiveEqualsEachImageAlone) {
       for (size_t n = 0; n < alone[0].size(); ++n) {
         EXPECT_EQ(batched[i][n].tokens, alone[0][n].tokens) << where;
         ASSERT_EQ(batched[i][n].token_logprobs.size(), alone[0][n].token_logprobs.size());
-        for (size_t t = 0; t < alone[0][n].token_logprobs.size(); ++t) {
-          // Relative to the log-prob's size: the "odd" fixture's logits reach ~22, where float32
-          // rounding of a batch's rows (see below) is itself ~1e-5.
-          const double logprob = alone[0][n].token_logprobs[t];
-          EXPECT_NEAR(batched[i][n].token_logprobs[t], logprob,
-                      1e-5 * std::max(1.0, std::abs(logprob)))
-              << where;
-        }
+        const std::vector<float>& logprobs = alone[0][n].token_logprobs;
+        const double bound =
+            testing::logprob_bound(model, testing::pixel_row(pixels, i), alone[0][n].tokens);
+        for (size_t t = 0; t < logprobs.size(); ++t)
+          EXPECT_NEAR(batched[i][n].token_logprobs[t], logprobs[t], bound) << where;
         EXPECT_EQ(batched[i][n].sequence_score.has_value(), alone[0][n].sequence_score.has_value());
         if (alone[0][n].sequence_score) {
-          // Scale-aware: a sum of hundreds of log-probs (~400) carries float32 rounding of
-          // ~1e-5 by itself, and a multi-threaded BLAS (OpenBLAS) rounds a batch's rows a
-          // little differently from a single row's.
+          // The sum of the sequence's log-probs (each within `bound`, plus its own rounding)
+          // divided by length ^ length_penalty.
+          const double length = static_cast<double>(logprobs.size());
           const double score = *alone[0][n].sequence_score;
-          EXPECT_NEAR(*batched[i][n].sequence_score, score, 1e-5 * std::max(1.0, std::abs(score)))
+          const double sum_bound =
+              length * bound + testing::rounding_bound(length, std::abs(score));
+          EXPECT_NEAR(*batched[i][n].sequence_score, score,
+                      sum_bound / std::min(1.0, std::pow(length, config.length_penalty)))
               << where;
         }
       }
