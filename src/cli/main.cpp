@@ -1,9 +1,14 @@
 // mlxocr — the command-line front end. Each subcommand lives in its own file and registers itself
-// here; errors of the library reach this file only, which prints them as one line and exits 1.
+// here; errors of the library reach this file only, which prints them as one line and exits 2 for
+// a user's error (a bad option, a file beyond a limit), 1 for any other refused input or failure,
+// and 3 for an internal error (a bug: nothing a user gives should ever lead there).
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
+#include <string>
 
 #include "cli/commands.h"
+#include "image/image.h"
 #include "mlxocr/error.h"
 
 int main(int argc, char** argv) {
@@ -16,6 +21,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   app.set_version_flag("-V,--version", mlxocr::cli::version_text(),
                        "Print mlxocr's and MLX's versions and the backend in use");
+  // OpenCV refuses images above this many pixels when it decodes them (it reads the variable
+  // once, at its first decode): a second line behind mlxocr's own check of the header, at the
+  // same budget (--max-pixels moves both). A value the user set is kept.
+  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(mlxocr::kDefaultMaxPixels).c_str(), 0);
   mlxocr::cli::register_commands(app);
   try {
     app.parse(argc, argv);
@@ -26,11 +35,14 @@ int main(int argc, char** argv) {
     return mlxocr::cli::run_selected(app);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const mlxocr::UsageError& e) {
+    std::cerr << "mlxocr: error: " << e.what() << "\n";
+    return 2;
   } catch (const mlxocr::Error& e) {
     std::cerr << "mlxocr: error: " << e.what() << "\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "mlxocr: internal error: " << e.what() << "\n";
-    return 2;
+    return 3;
   }
 }

@@ -120,7 +120,7 @@ json all_defaults() {
 json read_json(const fs::path& file) {
   try {
     return json::parse(read_file(file, 1 << 20));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     throw ConfigError(file.string() + ": malformed JSON: " + e.what());
   }
 }
@@ -170,6 +170,10 @@ class Settings {
   long long integer(const std::string& key) const {
     const json& v = values_.at(key);
     if (!v.is_number_integer()) fail(key, "an integer", v);
+    // 2^64 - 1 must not read as -1 (and then be clamped into something plausible).
+    if (v.is_number_unsigned() && v.get<unsigned long long>() > (1ULL << 62)) {
+      fail(key, "an integer below 2^62", v);
+    }
     return v.get<long long>();
   }
   double number(const std::string& key) const {
@@ -221,6 +225,9 @@ class Settings {
 
  private:
   int checked_int(const std::string& key, const json& v) const {
+    if (v.is_number_unsigned() && v.get<unsigned long long>() > (1ULL << 30)) {
+      fail(key, "a token id", v);
+    }
     const long long value = v.get<long long>();
     if (value < -(1LL << 30) || value > (1LL << 30)) fail(key, "a token id", v);
     return static_cast<int>(value);

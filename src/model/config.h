@@ -103,7 +103,29 @@ struct ModelConfig {
   }
 };
 
-// Reads and checks `model_dir/config.json`. Throws ConfigError naming the file and the field.
+// The ranges config.json values must lie in; a value outside is refused with a LimitError naming
+// the file, the field and the range before anything is sized from it. Each is generous for every
+// ViT/DeiT/TrOCR checkpoint published (trocr-large: hidden 1024, 24 encoder / 12 decoder layers,
+// 16 heads, ffn 4096, vocab 50265, 512 positions, 384x384 images of 576 patches; ViT-huge:
+// hidden 1280, 32 layers, ffn 5120; ViT-22B: hidden 6144, 48 layers, 48 heads, ffn 24576) by at
+// least 2-8x, and small enough that every product the model sizes from them (a position table
+// of positions x d_model, an embedding of vocab x d_model, an attention matrix of patches^2)
+// fits a 32-bit element count and the total is bounded by kMaxParameters.
+struct ConfigLimits {
+  static constexpr int kMaxWidth = 16384;                 // hidden_size, d_model, pooler, cross
+  static constexpr int kMaxIntermediate = 65536;          // intermediate_size, decoder_ffn_dim
+  static constexpr int kMaxLayers = 256;                  // num_hidden_layers, decoder_layers
+  static constexpr int kMaxHeads = 256;                   // attention heads
+  static constexpr int kMaxVocabulary = 1 << 20;          // vocab_size (TrOCR: 50265 / 64044)
+  static constexpr int kMaxPositions = 16384;             // max_position_embeddings (TrOCR: 512)
+  static constexpr int kMaxImageSide = 8192;              // image_size, each side (TrOCR: 384)
+  static constexpr int kMaxPatches = 16384;               // (image / patch) cells (TrOCR: 576)
+  static constexpr int kMaxChannels = 4;                  // num_channels (TrOCR: 3)
+  static constexpr long long kMaxParameters = 1LL << 32;  // 4.3 G (trocr-large: 558 M)
+};
+
+// Reads and checks `model_dir/config.json`. Throws ConfigError naming the file and the field,
+// LimitError (a UsageError) for a value outside ConfigLimits.
 ModelConfig load_model_config(const std::filesystem::path& model_dir);
 
 // Same from JSON already in memory; `source` names it in error messages.
