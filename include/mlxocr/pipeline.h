@@ -27,6 +27,10 @@ enum class RegionMode {
   kForm,  // fields outlined in red on a template image
 };
 
+// Ranges of PipelineOptions (checked by the Pipeline's constructor; LimitError outside them).
+inline constexpr int kMaxBatchSize = 256;  // regions decoded at once (memory: ~2 MB each at 384^2)
+inline constexpr int kMaxInset = 1024;     // pixels inside an outline; more leaves no crop
+
 struct PipelineOptions {
   std::vector<std::string> models;  // folders or hub ids ("" = the bundled default); the first
                                     // model's text is the result

@@ -1,9 +1,12 @@
 #include "cli/commands.h"
 
+#include <cstdlib>
 #include <map>
 
 #include "core/backend.h"
+#include "image/image.h"
 #include "mlxocr/error.h"
+#include "mlxocr/limit_error.h"
 
 namespace mlxocr::cli {
 
@@ -49,6 +52,30 @@ std::vector<std::string> verbatim_arguments(const CLI::App& sub, const std::stri
     }
   }
   return args;
+}
+
+void add_max_pixels_option(CLI::App* cmd) {
+  constexpr std::uint64_t kMost = std::uint64_t{1} << 30;
+  cmd->add_option_function<std::uint64_t>(
+      "--max-pixels",
+      [](const std::uint64_t& pixels) {
+        if (pixels < 1 || pixels > kMost) {
+          throw LimitError("", "--max-pixels", std::to_string(pixels) + " is outside the range",
+                           "1.." + std::to_string(kMost));
+        }
+        set_default_max_pixels(pixels);
+        // OpenCV's own check, a second line behind the header check, follows the same budget.
+        ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(pixels).c_str(), 1);
+      },
+      "Refuse images whose header declares more pixels than this, before decoding (default " +
+          std::to_string(kDefaultMaxPixels) + ", PIL's MAX_IMAGE_PIXELS; at most 2^30)");
+}
+
+void check_min_confidence(double value) {
+  if (!(value >= 0 && value <= 1)) {
+    throw LimitError("", "--min-confidence", std::to_string(value) + " is not a confidence",
+                     "0..1");
+  }
 }
 
 int run_selected(CLI::App& app) {

@@ -29,6 +29,13 @@ Action add_preprocess(CLI::App& app);
 // mistyped option, most likely).
 std::vector<std::string> verbatim_arguments(const CLI::App& sub, const std::string& what);
 
+// --max-pixels N on `cmd`: the image pixel budget (image/image.h) of this run, 1..2^30 (OpenCV
+// refuses images above 2^30 pixels itself); refused with a LimitError outside that.
+void add_max_pixels_option(CLI::App* cmd);
+
+// --min-confidence must be a number in [0, 1] (NaN is not): LimitError otherwise.
+void check_min_confidence(double value);
+
 Action add_tokenize(CLI::App& app);    // tokenize.cpp
 Action add_detokenize(CLI::App& app);  // detokenize.cpp
 Action add_recognize(CLI::App& app);   // recognize.cpp

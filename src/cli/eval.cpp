@@ -193,6 +193,7 @@ Action add_eval(CLI::App& app) {
   cmd->add_option("--json", args->json, "Also write every figure and every line to this file");
   cmd->add_option("--worst", args->worst, "How many of the worst lines to show")
       ->capture_default_str();
+  add_max_pixels_option(cmd);
   cmd->footer(kManual);
   return [args, beams, length] { return run(*args, beams->count() > 0, length->count() > 0); };
 }

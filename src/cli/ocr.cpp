@@ -281,6 +281,7 @@ Action add_ocr(CLI::App& app) {
   cmd->add_option("--max-box-width", p.max_box_width_fraction,
                   "Template: boxes wider than this fraction of the template are ignored")
       ->capture_default_str();
+  add_max_pixels_option(cmd);
   cmd->footer(
       "Modes:\n"
       "  line (default)  each image is one text line\n"

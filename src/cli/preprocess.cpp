@@ -56,6 +56,7 @@ Action add_preprocess(CLI::App& app) {
       ->required();
   cmd->add_option("image", options->image, "Image file (PNG, JPEG, TIFF, BMP or WebP)")->required();
   cmd->add_option("-o,--output", options->output, "Where to write the .npy file")->required();
+  add_max_pixels_option(cmd);
   cmd->footer(
       "The image is converted to RGB as PIL's Image.open(IMAGE).convert(\"RGB\") does (alpha\n"
       "dropped), resized with our bit-exact reimplementation of PIL's filter, rescaled and "

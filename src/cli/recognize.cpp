@@ -5,6 +5,8 @@
 #include "cli/commands.h"
 #include "io/model_resolver.h"
 #include "mlxocr/error.h"
+#include "mlxocr/limit_error.h"
+#include "mlxocr/pipeline.h"
 #include "model/config.h"
 #include "pipeline/recognizer.h"
 
@@ -118,6 +120,11 @@ nlohmann::ordered_json to_json(const RecognizedLine& line) {
 
 int run(const RecognizeArgs& args, const GivenOptions& given) {
   if (args.batch_size < 1) throw UsageError("--batch-size must be at least 1");
+  if (args.batch_size > kMaxBatchSize) {
+    throw LimitError("", "--batch-size", std::to_string(args.batch_size) + " is too large",
+                     std::to_string(kMaxBatchSize));
+  }
+  check_min_confidence(args.min_confidence);
   const std::filesystem::path model_dir = resolve_model(args.model);
   const GenerationConfig options = generation_config(model_dir, args, given);
   const Recognizer recognizer(model_dir);
@@ -249,6 +256,7 @@ Action add_recognize(CLI::App& app) {
                   "text: one line per image; json: text, tokens, scores, words")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  add_max_pixels_option(cmd);
   cmd->footer(kManual);
   return [args, given] { return run(*args, *given); };
 }

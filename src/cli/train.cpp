@@ -82,6 +82,7 @@ Action add_train(CLI::App& app) {
   cmd->add_option("--distributed-backend", args->backend,
                   "MLX distributed backend: any, ring or mpi (default any)");
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
+  add_max_pixels_option(cmd);
   cmd->footer(
       "The defaults are those of the common TrOCR fine-tuning recipe (Seq2SeqTrainer): AdamW\n"
       "lr 5e-5, betas (0.9, 0.999), eps 1e-8, no weight decay, no warmup, linear decay, clip 1.0,\n"

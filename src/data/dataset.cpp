@@ -203,10 +203,7 @@ std::string check_image_file(const fs::path& image) {
   try {
     const std::string bytes = read_file(image, limits.max_file_bytes);
     const ImageHeader header = read_image_header(bytes, image.string());
-    if (header.width * header.height > limits.max_pixels) {
-      return image.string() + ": " + std::to_string(header.width) + "x" +
-             std::to_string(header.height) + " pixels, too large for a text line";
-    }
+    check_image_limits(header, image.string(), limits);
   } catch (const Error& e) {
     return std::string("unreadable image: ") + e.what();
   }

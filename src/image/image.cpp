@@ -1,5 +1,6 @@
 #include "image/image.h"
 
+#include <atomic>
 #include <climits>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -7,6 +8,7 @@
 #include "core/file_util.h"
 #include "image/image_header.h"
 #include "mlxocr/error.h"
+#include "mlxocr/limit_error.h"
 
 namespace mlxocr {
 
@@ -65,19 +67,49 @@ RgbImage to_rgb_like_pil(const cv::Mat& m, const ImageHeader& header, const std:
   return out;
 }
 
+std::atomic<uint64_t>& pixel_budget() {
+  static std::atomic<uint64_t> budget{kDefaultMaxPixels};
+  return budget;
+}
+
 }  // namespace
+
+uint64_t default_max_pixels() {
+  return pixel_budget().load();
+}
+
+void set_default_max_pixels(uint64_t pixels) {
+  pixel_budget().store(pixels);
+}
+
+void check_image_limits(const ImageHeader& header, const std::string& name,
+                        const ImageLimits& limits) {
+  const char* format = image_format_name(header.format);
+  // Sides are checked first so that the product cannot overflow (each is below 2^31).
+  if (header.width > INT_MAX || header.height > INT_MAX ||
+      header.width * header.height > limits.max_pixels) {
+    throw LimitError(name, std::string(format) + " header",
+                     "declares " + dims(header.width, header.height) + " = " +
+                         (header.width > INT_MAX || header.height > INT_MAX
+                              ? std::string("more than 2^62")
+                              : std::to_string(header.width * header.height)) +
+                         " pixels; refused before decoding (--max-pixels raises the budget)",
+                     std::to_string(limits.max_pixels) + " pixels");
+  }
+  if (header.jpeg_scans > kMaxJpegScans) {
+    throw LimitError(name, "JPEG scans",
+                     "a progressive JPEG of " + std::to_string(header.jpeg_scans) +
+                         " scans; refused before decoding",
+                     std::to_string(kMaxJpegScans) + " scans");
+  }
+}
 
 RgbImage decode_image(std::string_view bytes, const std::string& name_for_errors,
                       const ImageLimits& limits) {
   const std::string& name = name_for_errors;
   const ImageHeader header = read_image_header(bytes, name);
   const char* format = image_format_name(header.format);
-  if (header.width > INT_MAX || header.height > INT_MAX ||
-      header.width * header.height > limits.max_pixels) {
-    throw ImageError(name + ": " + format + " header claims " + dims(header.width, header.height) +
-                     " pixels, more than the " + std::to_string(limits.max_pixels) +
-                     " pixels allowed; refusing to decode it");
-  }
+  check_image_limits(header, name, limits);
   if (bytes.size() > static_cast<size_t>(INT_MAX)) {
     throw ImageError(name + ": " + std::to_string(bytes.size()) + " bytes is too large to decode");
   }

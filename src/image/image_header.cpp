@@ -130,6 +130,8 @@ ImageHeader jpeg_header(const Bytes& b, const std::string& name) {
     at += length;
     if (marker == 0xDA) {  // SOS: entropy-coded data runs to the next non-RST marker
       if (!seen_sof) fail(name, "malformed JPEG (scan before the frame header)");
+      // Counted, not limited, here: the budget is the caller's (check_image_limits). Saturates.
+      if (h.jpeg_scans < INT_MAX) ++h.jpeg_scans;
       for (;;) {
         if (!b.fits(at, 2)) fail(name, "truncated JPEG (the file ends inside the compressed data)");
         if (b.u8(at) == 0xFF) {

@@ -18,6 +18,8 @@ struct ImageHeader {
   // PNG only (IHDR); -1 / 0 otherwise.
   int png_color_type = -1;
   int png_bit_depth = 0;
+  // JPEG only: start-of-scan markers up to EOI (1 for a baseline file).
+  int jpeg_scans = 0;
 };
 
 // Identifies the format from the signature and reads the dimensions. For PNG and JPEG it also

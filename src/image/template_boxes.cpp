@@ -15,10 +15,7 @@ cv::Mat load_template(const std::filesystem::path& file) {
   const ImageLimits limits;
   const std::string bytes = read_file(file, limits.max_file_bytes);
   const ImageHeader header = read_image_header(bytes, file.string());
-  if (static_cast<uint64_t>(header.width) * header.height > limits.max_pixels) {
-    throw ImageError(file.string() + ": template is " + std::to_string(header.width) + "x" +
-                     std::to_string(header.height) + " pixels, more than allowed");
-  }
+  check_image_limits(header, file.string(), limits);
   const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
   cv::Mat decoded = cv::imdecode(raw, cv::IMREAD_UNCHANGED);
   if (decoded.empty()) throw ImageError(file.string() + ": cannot decode the template image");

@@ -47,7 +47,7 @@ TEST(RecognizeCli, BadFlagsAreRefusedWithTheReason) {
   };
   for (const auto& [flags, reason] : cases) {
     const auto result = run_cli("recognize " + model_arg() + flags + img);
-    EXPECT_EQ(result.exit_code, 1) << flags;
+    EXPECT_EQ(result.exit_code, 2) << flags;  // a user error
     EXPECT_EQ(result.err.rfind("mlxocr: error:", 0), 0u) << flags << ": " << result.err;
     EXPECT_NE(result.err.find(reason), std::string::npos) << flags << ": " << result.err;
     EXPECT_TRUE(result.out.empty()) << flags;
