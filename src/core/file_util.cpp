@@ -1,5 +1,6 @@
 #include "core/file_util.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -11,11 +12,36 @@ namespace mlxocr {
 
 namespace fs = std::filesystem;
 
+std::string not_a_regular_file(const fs::path& path) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  switch (status.type()) {
+    case fs::file_type::regular:
+      return "";
+    case fs::file_type::not_found:
+      return "does not exist";
+    case fs::file_type::directory:
+      return "is a folder, not a file";
+    case fs::file_type::fifo:
+      return "is a FIFO (named pipe), not a regular file";
+    case fs::file_type::socket:
+      return "is a socket, not a regular file";
+    case fs::file_type::block:
+    case fs::file_type::character:
+      return "is a device, not a regular file";
+    default:
+      return ec ? "cannot be examined: " + ec.message() : "is not a regular file";
+  }
+}
+
 std::string read_file(const fs::path& path, std::uintmax_t max_bytes) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw FileError(path.string() + ": no such file");
   if (fs::is_directory(path, ec))
     throw FileError(path.string() + ": is a directory, expected a file");
+  if (const std::string problem = not_a_regular_file(path); !problem.empty()) {
+    throw FileError(path.string() + ": " + problem);
+  }
   const std::uintmax_t size = fs::file_size(path, ec);
   if (ec) throw FileError(path.string() + ": cannot read size: " + ec.message());
   if (size > max_bytes) {
@@ -41,7 +67,12 @@ void write_file_atomic(const fs::path& path, std::string_view data) {
   const fs::path tmp = dir / ("." + path.filename().string() + ".tmp" + std::to_string(rd()));
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw FileError(tmp.string() + ": cannot open for writing");
+    if (!out) {
+      // Name the file the user asked for and the reason, not our hidden temporary.
+      const int error = errno;
+      throw FileError(path.string() + ": cannot write into " + dir.string() + ": " +
+                      std::generic_category().message(error));
+    }
     out.write(data.data(), static_cast<std::streamsize>(data.size()));
     out.flush();
     if (!out) {

@@ -8,7 +8,12 @@
 
 namespace mlxocr {
 
-// Reads a whole file; refuses files larger than `max_bytes` before allocating.
+// "" when `path` is a regular file (symlinks followed); otherwise what it is instead, for a
+// message: "does not exist", "is a folder", "is a FIFO (named pipe), not a regular file", ...
+std::string not_a_regular_file(const std::filesystem::path& path);
+
+// Reads a whole file; refuses files larger than `max_bytes` before allocating, and anything
+// that is not a regular file (a FIFO would block, a device never ends).
 // Throws FileError naming the path on any failure.
 std::string read_file(const std::filesystem::path& path, std::uintmax_t max_bytes);
 

@@ -43,7 +43,7 @@ TensorMap load_sharded(const fs::path& index_path, ShardLoader load_shard) {
   nlohmann::json index;
   try {
     index = nlohmann::json::parse(read_file(index_path, kMaxIndexBytes));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw CheckpointError(where + ": not valid JSON (" + e.what() + ")");
   }
   if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object())
@@ -63,12 +63,12 @@ TensorMap load_sharded(const fs::path& index_path, ShardLoader load_shard) {
 
   const fs::path folder = index_path.parent_path();
   for (const auto& [shard, tensors] : shards) {
-    if (!is_file(folder / shard)) {
+    if (const std::string problem = not_a_regular_file(folder / shard); !problem.empty()) {
       throw CheckpointError(
           where + ": shard '" + shard + "' (holding tensor '" + tensors.front() + "'" +
           (tensors.size() > 1 ? " and " + std::to_string(tensors.size() - 1) + " more"
                               : std::string()) +
-          ") does not exist in " + folder.string());
+          ") " + problem + " in " + folder.string());
     }
   }
   TensorMap result;

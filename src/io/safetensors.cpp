@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -118,7 +119,7 @@ json parse_header_json(std::string_view text, const std::string& where) {
   };
   try {
     return json::parse(text.begin(), text.end(), limit_depth);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     throw CheckpointError(where + ": header is not valid JSON (" + e.what() + ")");
   }
 }
@@ -219,23 +220,39 @@ Header parse_header(std::string_view text, std::uint64_t data_size, const std::s
     header.tensors.push_back(parse_entry(key, value, data_size, where));
   }
 
-  // Tensors must not share bytes: besides being what the reference requires, this bounds the
-  // memory a load can take by the size of the file.
+  // As the reference library (safetensors' Metadata::validate): sorted by offsets, the tensors
+  // must tile the data section exactly, from byte 0 to its last byte, with no gap and no
+  // overlap. Sharing bytes would let a small file claim unbounded memory; a gap or a data section
+  // longer than the tensors (a header length off by one, say) means every offset may point at
+  // the wrong bytes.
   std::vector<const HeaderEntry*> by_offset;
   for (const auto& entry : header.tensors)
-    if (entry.end > entry.begin) by_offset.push_back(&entry);
+    by_offset.push_back(&entry);
   std::sort(by_offset.begin(), by_offset.end(), [](const HeaderEntry* a, const HeaderEntry* b) {
     return std::pair(a->begin, a->end) < std::pair(b->begin, b->end);
   });
-  for (std::size_t i = 1; i < by_offset.size(); ++i) {
-    const HeaderEntry& previous = *by_offset[i - 1];
-    const HeaderEntry& current = *by_offset[i];
-    if (current.begin < previous.end) {
-      throw CheckpointError(where + ": tensors '" + previous.name + "' (data_offsets " +
-                            offsets_string(previous.begin, previous.end) + ") and '" +
-                            current.name + "' (data_offsets " +
-                            offsets_string(current.begin, current.end) + ") overlap");
+  std::uint64_t covered = 0;
+  const HeaderEntry* previous = nullptr;
+  for (const HeaderEntry* current : by_offset) {
+    if (current->begin < covered) {
+      throw CheckpointError(where + ": tensors '" + previous->name + "' (data_offsets " +
+                            offsets_string(previous->begin, previous->end) + ") and '" +
+                            current->name + "' (data_offsets " +
+                            offsets_string(current->begin, current->end) + ") overlap");
     }
+    if (current->begin > covered) {
+      throw CheckpointError(where + ": bytes " + offsets_string(covered, current->begin) +
+                            " of the data section belong to no tensor (before '" + current->name +
+                            "'); safetensors requires the tensors to cover it exactly");
+    }
+    covered = current->end;
+    previous = current;
+  }
+  if (covered != data_size) {
+    throw CheckpointError(where + ": the tensors cover " + std::to_string(covered) +
+                          " bytes of a data section of " + std::to_string(data_size) +
+                          " (header length wrong, or bytes appended); safetensors requires the "
+                          "tensors to cover it exactly");
   }
   return header;
 }
@@ -257,6 +274,12 @@ Header read_header(const MappedFile& file, const std::string& where) {
                           " is larger than the file (" + std::to_string(file_size) +
                           " bytes; truncated or not a safetensors file)");
   const std::string_view text(reinterpret_cast<const char*>(file.data()) + 8, header_size);
+  // The reference refuses a header that does not open with '{' (InvalidHeaderStart).
+  if (text.empty() || text.front() != '{') {
+    throw CheckpointError(where +
+                          ": the header does not start with '{' (not a safetensors file, "
+                          "or its header length is wrong)");
+  }
   Header header = parse_header(text, file_size - 8 - header_size, where);
   header.data_start = 8 + header_size;
   return header;
@@ -293,7 +316,12 @@ void write_atomically(const fs::path& path, WriteBody&& write_body) {
   };
   try {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw FileError(tmp.string() + ": cannot open for writing");
+    if (!out) {
+      // Name the file asked for and the reason, not the hidden temporary.
+      const int error = errno;
+      throw FileError(path.string() + ": cannot write into " + dir.string() + ": " +
+                      std::generic_category().message(error));
+    }
     write_body(out);
     out.flush();
     if (!out) throw FileError(path.string() + ": write failed (disk full?)");
