@@ -1,6 +1,8 @@
 #include "mlxocr/pipeline.h"
 
 #include <algorithm>
+#include <climits>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -13,6 +15,7 @@
 #include "image/template_boxes.h"
 #include "io/model_resolver.h"
 #include "mlxocr/error.h"
+#include "mlxocr/limit_error.h"
 #include "pipeline/recognizer.h"
 
 namespace mlxocr {
@@ -34,13 +37,35 @@ struct PageWork {
 // Names for boxes: ["surname", "first name", ...] by reading order, or objects
 // {"index": 3, "name": ...} / {"x": .., "y": .., "name": ..} (the box containing that template
 // point).
+// A field name goes verbatim into text, CSV, TSV and hOCR output: control characters (a newline
+// would forge a record, an escape sequence would drive the reader's terminal) are refused.
+std::string checked_field_name(const std::string& file, size_t entry, const std::string& name) {
+  constexpr size_t kMaxNameBytes = 256;
+  if (name.size() > kMaxNameBytes) {
+    throw LimitError(file, "entry " + std::to_string(entry) + ".name",
+                     "a name of " + std::to_string(name.size()) + " bytes",
+                     std::to_string(kMaxNameBytes) + " bytes");
+  }
+  for (const char c : name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      char code[8];
+      std::snprintf(code, sizeof code, "0x%02X", byte);
+      throw UsageError(file + ": entry " + std::to_string(entry) +
+                       ": the field name holds a control character (" + code +
+                       "); names may not contain newlines, tabs or escape codes");
+    }
+  }
+  return name;
+}
+
 std::vector<std::string> load_field_names(const std::string& file, const std::vector<Box>& boxes) {
   std::vector<std::string> names(boxes.size());
   if (file.empty()) return names;
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(read_file(file, 16 << 20));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw ConfigError(file + ": malformed JSON: " + e.what());
   }
   if (j.is_object() && j.contains("fields")) j = j["fields"];
@@ -48,22 +73,29 @@ std::vector<std::string> load_field_names(const std::string& file, const std::ve
   for (size_t i = 0; i < j.size(); ++i) {
     const auto& item = j[i];
     if (item.is_string()) {
-      if (i < names.size()) names[i] = item.get<std::string>();
+      if (i < names.size()) names[i] = checked_field_name(file, i, item.get<std::string>());
       continue;
     }
     if (!item.is_object() || !item.contains("name") || !item["name"].is_string()) {
       throw ConfigError(file + ": entry " + std::to_string(i) +
                         " must be a string or an object with a \"name\"");
     }
-    const std::string name = item["name"];
+    const std::string name = checked_field_name(file, i, item["name"]);
     if (item.contains("index") && item["index"].is_number_integer()) {
-      const int index = item["index"];
-      if (index < 1 || index > static_cast<int>(names.size())) {
-        throw ConfigError(file + ": entry " + std::to_string(i) + ": index " +
-                          std::to_string(index) + " is not one of the template's " +
-                          std::to_string(names.size()) + " boxes");
+      // Compared as the JSON number it is: 2^32+1 must not wrap to box 1.
+      const nlohmann::json& index = item["index"];
+      const bool in_range =
+          index.is_number_unsigned()
+              ? index.get<unsigned long long>() - 1 < names.size()
+              : index.get<long long>() >= 1 &&
+                    index.get<long long>() <= static_cast<long long>(names.size());
+      if (!in_range) {
+        throw LimitError(file, "entry " + std::to_string(i) + ".index",
+                         index.dump() + " is not one of the template's " +
+                             std::to_string(names.size()) + " boxes",
+                         "1.." + std::to_string(names.size()));
       }
-      names[index - 1] = name;
+      names[index.get<size_t>() - 1] = name;
     } else if (item.contains("x") && item.contains("y") && item["x"].is_number() &&
                item["y"].is_number()) {
       const double x = item["x"], y = item["y"];
@@ -120,6 +152,17 @@ struct Pipeline::Impl {
     }
     Alignment alignment;
     if (options.align) {
+      // Phase correlation needs a few pixels to correlate (OpenCV asserts on a 1-pixel window);
+      // a page this small is not a scan of the form.
+      constexpr int kMinAlignSide = 32;
+      if (bgr.cols < kMinAlignSide || bgr.rows < kMinAlignSide) {
+        throw ImageError(work.result.source + ": " + std::to_string(bgr.cols) + "x" +
+                         std::to_string(bgr.rows) +
+                         " pixels is too small to align to the template (--align needs at least " +
+                         std::to_string(kMinAlignSide) + "x" + std::to_string(kMinAlignSide) +
+                         "; the template is " + std::to_string(template_bgra.cols) + "x" +
+                         std::to_string(template_bgra.rows) + ")");
+      }
       alignment = align_to_template(gray, mask);
       work.result.alignment =
           AlignmentReport{alignment.applied,       alignment.dx,          alignment.dy,
@@ -214,9 +257,68 @@ struct Pipeline::Impl {
   }
 };
 
+namespace {
+
+// Every numeric option in its documented range (the README's "Limits" table); NaN fails every
+// comparison below, so it is refused too.
+void validate_options(const PipelineOptions& o) {
+  const auto in_range = [](const char* option, double value, double least, double most,
+                           const char* why) {
+    if (!(value >= least && value <= most)) {
+      char got[32], range[64];
+      std::snprintf(got, sizeof got, "%.15g", value);
+      std::snprintf(range, sizeof range, "%.15g..%.15g", least, most);
+      throw LimitError("", option, std::string(got) + " is outside " + why, range);
+    }
+  };
+  in_range("--batch-size", o.batch_size, 1, kMaxBatchSize, "the supported range");
+  in_range("--max-new-tokens", o.max_new_tokens, 0, 1 << 20, "the supported range");
+  in_range("--num-beams", o.num_beams, 0, 64, "the supported range");
+  in_range("--min-confidence", o.min_confidence, 0, 1, "the confidences a model gives");
+  in_range("--red-min", o.red_min, 0, 255, "the 8-bit colour range");
+  in_range("--green-max", o.green_max, 0, 255, "the 8-bit colour range");
+  in_range("--blue-max", o.blue_max, 0, 255, "the 8-bit colour range");
+  in_range("--min-box-width", o.min_box_width, 1, INT_MAX / 2, "the supported range");
+  in_range("--min-box-height", o.min_box_height, 1, INT_MAX / 2, "the supported range");
+  in_range("--max-box-width", o.max_box_width_fraction, 0, 1, "a fraction of the template width");
+  in_range("--inset", o.inset, 0, kMaxInset, "the supported range");
+  in_range("--contrast", o.contrast, 0, 100, "the supported range");
+  in_range("--brightness", o.brightness, -255, 255, "the 8-bit colour range");
+}
+
+// Says why a template gave no boxes: no red at all, or outlines every one of which a size filter
+// dropped (naming the filter, so that the user knows which option to change).
+std::string no_boxes_message(const std::string& file, const cv::Mat& bgra,
+                             const TemplateOptions& t) {
+  TemplateOptions any = t;
+  any.min_width = any.min_height = 1;
+  any.max_width_fraction = 1.0;
+  const std::vector<Box> outlines = find_template_boxes(bgra, any);
+  if (outlines.empty()) {
+    return file + ": no red field outlines found (see --red-min/--green-max/--blue-max)";
+  }
+  int small = 0, wide = 0;
+  for (const Box& b : outlines) {
+    if (b.w < t.min_width || b.h < t.min_height) {
+      ++small;
+    } else {
+      ++wide;
+    }
+  }
+  char fraction[32];
+  std::snprintf(fraction, sizeof fraction, "%g", t.max_width_fraction);
+  return file + ": " + std::to_string(outlines.size()) +
+         " red outline(s) found, but the size filters dropped every one: " + std::to_string(small) +
+         " smaller than --min-box-width " + std::to_string(t.min_width) + " / --min-box-height " +
+         std::to_string(t.min_height) + ", " + std::to_string(wide) +
+         " wider than --max-box-width " + fraction + " of the template";
+}
+
+}  // namespace
+
 Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
   if (options.models.empty()) throw UsageError("give at least one --model");
-  if (options.batch_size < 1) throw UsageError("--batch-size must be at least 1");
+  validate_options(options);
   if (options.mode == RegionMode::kForm && options.template_file.empty()) {
     throw UsageError("form mode needs --template");
   }
@@ -239,8 +341,7 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
     impl_->template_mask = red_mask(impl_->template_bgra, t);
     impl_->template_boxes = find_template_boxes(impl_->template_bgra, t);
     if (impl_->template_boxes.empty()) {
-      throw ImageError(options.template_file +
-                       ": no red field outlines found (see --red-min/--green-max/--blue-max)");
+      throw ImageError(no_boxes_message(options.template_file, impl_->template_bgra, t));
     }
     impl_->field_names = load_field_names(options.fields_file, impl_->template_boxes);
   }

@@ -5,12 +5,14 @@
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
 #include "core/file_util.h"
 #include "io/safetensors.h"
 #include "mlxocr/error.h"
+#include "mlxocr/limit_error.h"
 #include "train/parameters.h"
 
 namespace mlxocr {
@@ -110,6 +112,68 @@ void save_checkpoint(const fs::path& dir, TrOCRModel& model, const SourceModelFi
   }
 }
 
+namespace {
+
+// Checked on the JSON numbers, before they are read as long long (2^64 - 1 would read as -1).
+void check_step_counts(const nlohmann::json& j, const std::string& file) {
+  for (const char* key : {"step", "total_steps"}) {
+    const nlohmann::json& v = j.at(key);
+    if (!v.is_number_integer()) continue;  // reported as corrupted by the reader
+    if (v.is_number_unsigned() ? v.get<unsigned long long>() > kMaxTrainingSteps
+                               : v.get<long long>() > kMaxTrainingSteps) {
+      throw LimitError(file, key, v.dump() + " steps", std::to_string(kMaxTrainingSteps));
+    }
+  }
+}
+
+// The saved position must be one this trainer could have reached: a step beyond
+// kMaxTrainingSteps or past the run's own total (10^18, say) would resume into a loop that
+// trains nothing, and optimizer settings out of range would poison every later step.
+void check_trainer_state_limits(const TrainerState& s, const nlohmann::json& j,
+                                const std::string& file) {
+  const auto refuse = [&](const std::string& field, const std::string& problem,
+                          const std::string& limit) {
+    throw LimitError(file, field, problem, limit);
+  };
+  if (s.step > s.total_steps) {
+    refuse(
+        "step",
+        std::to_string(s.step) + " is past the run's total_steps " + std::to_string(s.total_steps),
+        "total_steps");
+  }
+  // Every step reads at least one sample per process; a position beyond 2^53 is not exact in
+  // the float64 JSON readers use.
+  const nlohmann::json& seen = j.at("samples_seen");
+  if (seen.is_number_unsigned() && seen.get<unsigned long long>() > (1ULL << 53)) {
+    refuse("samples_seen", seen.dump(), "2^53");
+  }
+  if (s.samples_seen < s.step) {
+    refuse("samples_seen",
+           std::to_string(s.samples_seen) + " is less than step " + std::to_string(s.step) +
+               " (each step reads at least one sample)",
+           "at least step");
+  }
+  if (s.world_size > kMaxWorldSize) {
+    refuse("world_size", std::to_string(s.world_size), std::to_string(kMaxWorldSize));
+  }
+  const AdamWSettings& o = s.optimizer;
+  const auto in = [&](const char* field, double value, double least, double most, bool open_top) {
+    if (!(value >= least && (open_top ? value < most : value <= most))) {
+      char range[64];
+      std::snprintf(range, sizeof range, "[%g, %g%c", least, most, open_top ? ')' : ']');
+      refuse(std::string("optimizer.") + field, nlohmann::json(value).dump() + " is out of range",
+             range);
+    }
+  };
+  in("lr", o.lr, 0, 1e3, false);
+  in("betas[0]", o.beta1, 0, 1, true);
+  in("betas[1]", o.beta2, 0, 1, true);
+  in("eps", o.eps, 1e-30, 1, false);
+  in("weight_decay", o.weight_decay, 0, 1e3, false);
+}
+
+}  // namespace
+
 TrainerState load_trainer_state(const fs::path& dir) {
   const fs::path file = dir / kTrainerStateFile;
   std::error_code ec;
@@ -123,6 +187,7 @@ TrainerState load_trainer_state(const fs::path& dir) {
     if (j.is_discarded() || !j.is_object()) throw std::runtime_error("not a JSON object");
     if (j.value("format", "") != "mlxocr-trainer-state-1")
       throw std::runtime_error("unknown format (expected mlxocr-trainer-state-1)");
+    check_step_counts(j, file.string());
     s.step = j.at("step").get<long long>();
     s.samples_seen = j.at("samples_seen").get<long long>();
     s.seed = j.at("seed").get<unsigned long long>();
@@ -137,9 +202,12 @@ TrainerState load_trainer_state(const fs::path& dir) {
     s.optimizer.weight_decay = o.at("weight_decay").get<double>();
     if (s.step < 0 || s.samples_seen < 0 || s.total_steps < 0 || s.world_size < 1)
       throw std::runtime_error("negative step, position or world size");
+  } catch (const LimitError&) {
+    throw;
   } catch (const std::exception& e) {
     throw CheckpointError(file.string() + ": corrupted trainer state: " + e.what());
   }
+  check_trainer_state_limits(s, j, file.string());
   return s;
 }
 

@@ -19,6 +19,11 @@ inline constexpr const char* kOptimizerFile = "optimizer.safetensors";
 // Name prefix of the training-only tensors (save_checkpoint) inside kOptimizerFile.
 inline constexpr const char* kTrainingOnlyPrefix = "param.";
 inline constexpr const char* kTrainerStateFile = "trainer_state.json";
+// Most optimizer steps a run (and so a saved state) may have: 10^9 steps is over 11 days at
+// 1 ms a step, far beyond any fine-tune; a state claiming more is refused on --resume.
+inline constexpr long long kMaxTrainingSteps = 1000000000LL;
+// Most processes a saved run may have been trained on.
+inline constexpr int kMaxWorldSize = 65536;
 
 // Where a run stands. Data order, augmentation and dropout are functions of (seed, position),
 // so these numbers are the whole random state of a run.
@@ -59,7 +64,9 @@ void save_checkpoint(const std::filesystem::path& dir, TrOCRModel& model,
 TensorMap load_training_only_tensors(const std::filesystem::path& dir);
 
 // Reads trainer_state.json of a checkpoint; CheckpointError naming the file when it is missing
-// or malformed.
+// or malformed, LimitError when a value is beyond what a run can reach (a step above
+// kMaxTrainingSteps or past total_steps, fewer samples seen than steps, optimizer settings out
+// of range).
 TrainerState load_trainer_state(const std::filesystem::path& dir);
 
 // Restores the AdamW moments of a checkpoint into `optimizer`; CheckpointError when the file is

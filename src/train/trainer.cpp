@@ -307,6 +307,12 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
     load_optimizer_state(o.resume, params.names, params.values, state.step, optimizer);
     step = state.step;
     position = state.samples_seen;
+    if (step >= total_steps) {
+      throw UsageError(o.resume.string() + " is at step " + std::to_string(step) +
+                       "; this run asks for " + std::to_string(total_steps) +
+                       " steps in all, so nothing would be trained (raise --max-steps or "
+                       "--epochs)");
+    }
     if (main_process) log << "resuming from " << o.resume.string() << " at step " << step << "\n";
   }
   state.seed = resuming ? state.seed : o.seed;

@@ -1,0 +1,152 @@
+// Refusals as a user meets them: one line naming the file or option, the field and the limit,
+// exit code 2, never an abort, a crash or an "internal error".
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "cli_support.h"
+#include "core/file_util.h"
+#include "temp_dir.h"
+#include "test_support.h"
+
+namespace mlxocr {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::fixtures;
+using testing::run_cli;
+
+std::string quoted(const fs::path& p) {
+  return "'" + p.string() + "'";
+}
+
+std::string model() {
+  return quoted(testing::model_fixture("deit-trocr"));
+}
+
+std::string image(const std::string& name) {
+  return quoted(fixtures() / "images" / name);
+}
+
+std::string template_file() {
+  return quoted(fixtures() / "forms" / "00_template.png");
+}
+
+// Exit code 2 and exactly one line on stderr, "mlxocr: error: " + every one of `parts`.
+void expect_refusal(const testing::CliResult& result, std::initializer_list<std::string> parts) {
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_EQ(result.err.rfind("mlxocr: error: ", 0), 0u) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  EXPECT_EQ(result.err.find("internal error"), std::string::npos) << result.err;
+  for (const std::string& part : parts)
+    EXPECT_NE(result.err.find(part), std::string::npos) << "'" << part << "' not in " << result.err;
+}
+
+TEST(CliLimits, OcrOptionsOutOfRangeAreRefused) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--inset 2147483647", "--inset: 2147483647 is outside the supported range (limit: 0..1024)"},
+      {"--contrast nan", "--contrast: nan"},
+      {"--contrast inf", "--contrast: inf"},
+      {"--red-min -5", "--red-min: -5 is outside the 8-bit colour range (limit: 0..255)"},
+      {"--min-confidence nan", "--min-confidence: nan"},
+      {"--max-box-width 1.5", "--max-box-width"},
+      {"--batch-size 100000", "--batch-size"},
+      {"--max-pixels 0", "--max-pixels: 0 is outside the range (limit: 1..1073741824)"},
+  };
+  for (const auto& [flags, reason] : cases) {
+    SCOPED_TRACE(flags);
+    expect_refusal(run_cli("ocr -q -m " + model() + " " + flags + " " + image("photo_rgb.jpg")),
+                   {reason});
+  }
+}
+
+TEST(CliLimits, RecognizeMinConfidenceMustBeAConfidence) {
+  expect_refusal(
+      run_cli("recognize --model " + model() + " --min-confidence nan " + image("photo_rgb.jpg")),
+      {"--min-confidence: nan is not a confidence (limit: 0..1)"});
+}
+
+TEST(CliLimits, AnImageAboveTheBudgetIsRefusedFromItsHeader) {
+  testing::TempDir dir("cli-pixels");
+  const auto bomb = fixtures() / "images" / "bad" / "huge_sof.jpg";
+  expect_refusal(run_cli("preprocess --model " + model() + " " + quoted(bomb) + " -o " +
+                         quoted(dir / "x.npy")),
+                 {bomb.string() + ": JPEG header: declares 65000x60000", "limit: 89478485 pixels"});
+  EXPECT_FALSE(fs::exists(dir / "x.npy"));
+  // --max-pixels lowers (or raises) the budget for the run.
+  const auto table = fixtures() / "images" / "table_rgb.png";  // 800x300
+  expect_refusal(run_cli("preprocess --max-pixels 1000 --model " + model() + " " + quoted(table) +
+                         " -o " + quoted(dir / "x.npy")),
+                 {"800x300", "limit: 1000 pixels"});
+  const auto ok = run_cli("preprocess --max-pixels 240000 --model " + model() + " " +
+                          quoted(table) + " -o " + quoted(dir / "x.npy"));
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
+TEST(CliLimits, AbsurdConfigSizesAreRefusedNamingFileAndField) {
+  testing::TempDir dir("cli-config");
+  const fs::path copy = dir / "model";
+  fs::copy(testing::model_fixture("deit-trocr"), copy, fs::copy_options::recursive);
+  nlohmann::json config = testing::read_json(copy / "config.json");
+  config["decoder"]["max_position_embeddings"] = 2000000000;
+  write_file_atomic(copy / "config.json", config.dump());
+  expect_refusal(run_cli("inspect " + quoted(copy)),
+                 {(copy / "config.json").string() + ": decoder.max_position_embeddings: " +
+                  "2000000000 is outside the supported range (limit: 1..16384)"});
+  // 1e999 is a JSON number no double holds: a named ConfigError (exit 1), not an internal error.
+  std::string text = config.dump();
+  text.insert(1, "\"x\": 1e999, ");
+  write_file_atomic(copy / "config.json", text);
+  const auto result = run_cli("inspect " + quoted(copy));
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(result.err.rfind("mlxocr: error: " + (copy / "config.json").string(), 0), 0u)
+      << result.err;
+}
+
+TEST(CliLimits, FieldNamesAndIndicesAreChecked) {
+  testing::TempDir dir("cli-fields");
+  const auto scan = quoted(fixtures() / "forms" / "sample_scan.png");
+  const auto run_with = [&](const nlohmann::json& fields) {
+    write_file_atomic(dir / "fields.json", fields.dump());
+    return run_cli("ocr -q -m " + model() + " --template " + template_file() + " --fields " +
+                   quoted(dir / "fields.json") + " " + scan);
+  };
+  // 2^32 + 1 used to wrap to box 1.
+  expect_refusal(run_with(nlohmann::json::array({{{"index", 4294967297ULL}, {"name", "x"}}})),
+                 {"fields.json: entry 0.index: 4294967297 is not one of the template's 18 boxes",
+                  "limit: 1..18"});
+  const auto newline = run_with(nlohmann::json::array({"surname\nforged,line"}));
+  expect_refusal(newline, {"fields.json: entry 0", "control character (0x0A)"});
+  expect_refusal(run_with(nlohmann::json::array({"\x1b[2Jname"})), {"control character (0x1B)"});
+}
+
+TEST(CliLimits, TemplateMessagesSayWhichFilterDroppedTheBoxes) {
+  const auto result =
+      run_cli("ocr -q -m " + model() + " --template " + template_file() + " --max-box-width 0.01 " +
+              quoted(fixtures() / "forms" / "sample_scan.png"));
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("red outline(s) found, but the size filters dropped every one"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("wider than --max-box-width 0.01 of the template"), std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find("no red field outlines found"), std::string::npos) << result.err;
+}
+
+TEST(CliLimits, ATinyScanWithAlignIsNamedNotAnOpenCvAssertion) {
+  testing::TempDir dir("cli-align");
+  const fs::path tiny = dir / "tiny.png";
+  cv::imwrite(tiny.string(), cv::Mat(1, 1, CV_8UC3, cv::Scalar(255, 255, 255)));
+  const auto result = run_cli("ocr -q -m " + model() + " --template " + template_file() +
+                              " --align " + quoted(tiny));
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find(tiny.string() + ": 1x1 pixels is too small to align"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find("Assertion"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("OpenCV"), std::string::npos) << result.err;
+}
+
+}  // namespace
+}  // namespace mlxocr
