@@ -52,7 +52,7 @@ TEST(Cli, VersionNamesMlxAndBackend) {
 
 TEST(Cli, MissingModelIsOneClearLine) {
   const auto result = run_cli("inspect /nonexistent/model");
-  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.exit_code, 2);  // a user error
   EXPECT_NE(result.err.find("no such model folder: /nonexistent/model"), std::string::npos)
       << result.err;
   EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;

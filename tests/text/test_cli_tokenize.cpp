@@ -133,20 +133,21 @@ TEST(CliTokenize, MatchesExpected) {
 
 TEST(CliTokenize, ErrorsAreOneLine) {
   const auto fixture = tokenizer_fixture("roberta-bpe");
-  auto expect_error = [](const std::string& args, const std::string& needle) {
+  // Exit 2 for a user's error (bad arguments, a missing folder), 1 for a bad tokenizer or id.
+  auto expect_error = [](const std::string& args, const std::string& needle, int code) {
     CliRun run = run_cli(args, true);
-    EXPECT_EQ(run.status, 1) << args << "\n" << run.output;
+    EXPECT_EQ(run.status, code) << args << "\n" << run.output;
     EXPECT_EQ(run.output.rfind("mlxocr: error: ", 0), 0u) << run.output;
     EXPECT_EQ(std::count(run.output.begin(), run.output.end(), '\n'), 1) << run.output;
     EXPECT_NE(run.output.find(needle), std::string::npos) << run.output;
   };
-  expect_error("tokenize --model /nonexistent/model hello", "/nonexistent/model");
+  expect_error("tokenize --model /nonexistent/model hello", "/nonexistent/model", 2);
   expect_error("tokenize --model " + shell_quote(fixture.parent_path().string()) + " hello",
-               "no tokenizer files");
-  expect_error("detokenize --model " + shell_quote(fixture.string()) + " 0 99999 2", "99999");
-  expect_error("detokenize --model " + shell_quote(fixture.string()) + " 0 x 2", "\"x\"");
-  expect_error("detokenize --model " + shell_quote(fixture.string()) + " '[0, 1'", "JSON");
+               "no tokenizer files", 1);
+  expect_error("detokenize --model " + shell_quote(fixture.string()) + " 0 99999 2", "99999", 1);
+  expect_error("detokenize --model " + shell_quote(fixture.string()) + " 0 x 2", "\"x\"", 2);
+  expect_error("detokenize --model " + shell_quote(fixture.string()) + " '[0, 1'", "JSON", 2);
   expect_error("tokenize --model " + shell_quote(fixture.string()) + " --no-special-token x",
-               "--no-special-token");
-  expect_error("tokenize --model " + shell_quote(fixture.string()), "TEXT");
+               "--no-special-token", 2);
+  expect_error("tokenize --model " + shell_quote(fixture.string()), "TEXT", 2);
 }
