@@ -9,6 +9,7 @@
 #include "image/image.h"
 #include "image/image_header.h"
 #include "mlxocr/error.h"
+#include "mlxocr/limit_error.h"
 #include "text/unicode.h"
 
 namespace mlxocr {
@@ -204,6 +205,8 @@ std::string check_image_file(const fs::path& image) {
     const std::string bytes = read_file(image, limits.max_file_bytes);
     const ImageHeader header = read_image_header(bytes, image.string());
     check_image_limits(header, image.string(), limits);
+  } catch (const LimitError& e) {
+    return std::string("image too large: ") + e.what();
   } catch (const Error& e) {
     return std::string("unreadable image: ") + e.what();
   }

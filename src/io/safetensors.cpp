@@ -202,6 +202,13 @@ Header parse_header(std::string_view text, std::uint64_t data_size, const std::s
   const json root = parse_header_json(text, where);
   if (!root.is_object())
     throw CheckpointError(where + ": header must be a JSON object, got " + json_type(root));
+  // The reference also refuses an object after leading spaces (InvalidHeaderStart): the header
+  // length is then most likely wrong.
+  if (text.front() != '{') {
+    throw CheckpointError(where +
+                          ": the header does not start with '{' (not a safetensors file, "
+                          "or its header length is wrong)");
+  }
   Header header;
   for (const auto& [key, value] : root.items()) {
     if (key == kMetadataKey) {
@@ -274,12 +281,6 @@ Header read_header(const MappedFile& file, const std::string& where) {
                           " is larger than the file (" + std::to_string(file_size) +
                           " bytes; truncated or not a safetensors file)");
   const std::string_view text(reinterpret_cast<const char*>(file.data()) + 8, header_size);
-  // The reference refuses a header that does not open with '{' (InvalidHeaderStart).
-  if (text.empty() || text.front() != '{') {
-    throw CheckpointError(where +
-                          ": the header does not start with '{' (not a safetensors file, "
-                          "or its header length is wrong)");
-  }
   Header header = parse_header(text, file_size - 8 - header_size, where);
   header.data_start = 8 + header_size;
   return header;
