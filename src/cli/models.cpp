@@ -93,8 +93,8 @@ Action add_models(CLI::App& app) {
                   "Model folders, or folders of model folders, to list (default: ./models)");
   cmd->add_flag("--json", args->json, "Print JSON");
   cmd->add_flag("--verify", args->verify,
-                "Check every cached LFS file against its sha256 (reads them all); exit 1 when "
-                "one is corrupted");
+                "Check every cached file against its name (reads them all): an LFS file's\n"
+                "sha256, a regular file's git blob hash; exit 1 when one is corrupted");
   cmd->footer(
       "The hub cache is the one transformers uses: HF_HUB_CACHE, else HF_HOME/hub, else\n"
       "~/.cache/huggingface/hub. Hub models are used as --model org/name[@revision].");
@@ -122,8 +122,10 @@ Action add_models(CLI::App& app) {
       if (args->verify) {
         for (const fs::path& blob : corrupted_blobs(repo.folder)) {
           corrupted = true;
-          std::cerr << "mlxocr: corrupted: " << blob.string() << " (" << repo.repo
-                    << "): its sha256 does not match its name; delete it to download it again\n";
+          std::cerr
+              << "mlxocr: corrupted: " << blob.string() << " (" << repo.repo
+              << "): its contents do not hash to its name (sha256 or git blob hash); delete it "
+                 "to download it again\n";
         }
       }
     }

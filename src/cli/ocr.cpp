@@ -6,16 +6,19 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <opencv2/imgproc.hpp>
 #include <set>
 
 #include "cli/commands.h"
 #include "core/file_util.h"
+#include "core/output_lock.h"
 #include "core/progress.h"
 #include "image/cv_convert.h"
 #include "image/image.h"
 #include "mlxocr/error.h"
 #include "mlxocr/pipeline.h"
+#include "pipeline/output_names.h"
 #include "pipeline/pictures.h"
 #include "pipeline/writers.h"
 
@@ -91,19 +94,6 @@ std::vector<std::string> expand_inputs(const OcrArgs& args) {
   return files;
 }
 
-// Output names: the file's stem, made unique when two inputs share it.
-std::vector<std::string> output_stems(const std::vector<std::string>& files) {
-  std::vector<std::string> stems;
-  std::map<std::string, int> seen;
-  for (const auto& f : files) {
-    std::string stem = fs::path(f).stem().string();
-    if (stem.empty()) stem = "image";
-    const int n = seen[stem]++;
-    stems.push_back(n ? stem + "_" + std::to_string(n + 1) : stem);
-  }
-  return stems;
-}
-
 std::string extension_of(const std::string& format) {
   if (format == "text") return ".txt";
   if (format == "hocr") return ".hocr";
@@ -142,8 +132,12 @@ int run(OcrArgs& args) {
                                              : RegionMode::kLine;
   const std::vector<std::string> files = expand_inputs(args);
   if (files.empty()) throw UsageError("no input images found (check the paths and --pattern)");
-  const std::vector<std::string> stems = output_stems(files);
+  const std::vector<std::string> stems = output_names(files);
   const fs::path out_dir = args.output_dir;
+  // One writer per output folder, for the whole run (released by the kernel if killed).
+  std::unique_ptr<OutputLock> lock;
+  if (!out_dir.empty())
+    lock = std::make_unique<OutputLock>(OutputLock::inside(out_dir), out_dir, "ocr");
   if (!args.output_dir.empty() && !args.no_images) {
     options.on_crop = [&](size_t image, int field, const std::string& png) {
       char name[16];
@@ -304,6 +298,10 @@ Action add_ocr(CLI::App& app) {
       ".hocr per image, NAME.annotated.png (boxes, numbers, text), NAME.guides.png (form mode),\n"
       "NAME.crops/NNN.png (what the model read), and results.json + results.csv for several "
       "images.\n"
+      "NAME is the image's path relative to the deepest folder holding all inputs, without its\n"
+      "extension (a/x.png and b/x.png: a/x.txt and b/x.txt; x.png beside x.jpg keep theirs:\n"
+      "x.png.txt, x.jpg.txt), the same on every run. While writing, ocr holds DIR/.mlxocr.lock:\n"
+      "a second ocr into the same folder fails at once.\n"
       "Boxes are in the page's own pixels; after --align they are where the field lies on the "
       "scan.\n"
       "Files are written atomically. A bad image is reported and the others are still read; the "

@@ -62,6 +62,10 @@ Action add_train(CLI::App& app) {
   cmd->add_option("--resume", args->resume,
                   "Continue from a checkpoint-<step> folder of an earlier run (exactly: same "
                   "data order, optimizer state and schedule)");
+  cmd->add_flag("--overwrite", o.overwrite,
+                "Start afresh in an OUTPUT that holds an earlier run: its checkpoint-* folders,\n"
+                "metrics.jsonl and training.png are removed first (without it, or --resume, such\n"
+                "an OUTPUT is refused)");
   cmd->add_flag("--augment", o.augment,
                 "Light on-the-fly augmentation: small rotation, blur, noise, contrast");
   cmd->add_option("--token-dropout", o.token_dropout,
@@ -96,7 +100,9 @@ Action add_train(CLI::App& app) {
       "--save-every steps and at the end, atomically. OUTPUT/metrics.jsonl has one JSON line per\n"
       "step (loss, lr, grad_norm, samples_per_second) and per evaluation (eval_cer, eval_wer,\n"
       "eval_exact_match); OUTPUT/training.png plots loss and CER. A non-finite loss stops the\n"
-      "run with a message; the checkpoints already written stay usable.\n\n"
+      "run with a message; the checkpoints already written stay usable. An OUTPUT holding\n"
+      "checkpoints of an earlier run is refused unless --resume or --overwrite; while a run\n"
+      "writes OUTPUT it holds OUTPUT/.mlxocr.lock, and a second run into it fails at once.\n\n"
       "Speed: the decoder skips the padding after each row's last label (same loss and\n"
       "gradients); the next step's images load while a step computes; on the CPU every matrix\n"
       "product runs on mlxocr's threads (MLXOCR_THREADS, default the cores, at most 8) with\n"

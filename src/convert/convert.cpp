@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "core/file_util.h"
+#include "core/output_lock.h"
 #include "io/checkpoint.h"
 #include "io/model_resolver.h"
 #include "io/safetensors.h"
@@ -251,6 +252,49 @@ void copy_into(const fs::path& from, const fs::path& to) {
   if (ec) throw FileError(from.string() + ": cannot copy to " + to.string() + ": " + ec.message());
 }
 
+bool all_digits(const std::string& text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// What a convert killed mid-way (kill -9, power loss) left beside `output`: its hidden
+// temporary folder (.NAME.tmp-N) is removed; a previous output moved aside (.NAME.old-N) is
+// removed when the new output took its place, and moved back when the run died in between.
+// Safe because the caller holds the output's lock: no live convert owns these folders.
+std::vector<std::string> clean_up_killed_runs(const fs::path& output) {
+  std::vector<std::string> notes;
+  const std::string name = "." + output.filename().string();
+  std::error_code ec;
+  std::vector<fs::path> temporaries, previous;
+  for (const auto& entry : fs::directory_iterator(output.parent_path(), ec)) {
+    const std::string entry_name = entry.path().filename().string();
+    if (entry_name.rfind(name + ".tmp-", 0) == 0 &&
+        all_digits(entry_name.substr(name.size() + 5))) {
+      temporaries.push_back(entry.path());
+    } else if (entry_name.rfind(name + ".old-", 0) == 0 &&
+               all_digits(entry_name.substr(name.size() + 5))) {
+      previous.push_back(entry.path());
+    }
+  }
+  for (const fs::path& folder : temporaries) {
+    fs::remove_all(folder, ec);
+    notes.push_back("removed " + folder.string() + ", left by a convert that was killed");
+  }
+  for (const fs::path& folder : previous) {
+    if (!fs::exists(fs::symlink_status(output, ec))) {
+      fs::rename(folder, output, ec);
+      if (!ec) {
+        notes.push_back("moved " + folder.string() + " back to " + output.string() +
+                        ": a convert was killed while replacing it");
+        continue;
+      }
+    }
+    fs::remove_all(folder, ec);
+    notes.push_back("removed " + folder.string() + ", left by a convert that was killed");
+  }
+  return notes;
+}
+
 // Moves the finished temporary folder to `output`, replacing an existing one (--force) only
 // once the new one is complete.
 void move_into_place(const fs::path& temporary, const fs::path& output) {
@@ -299,6 +343,12 @@ std::uintmax_t folder_bytes(const fs::path& folder) {
 
 ConvertResult convert_model(const ConvertOptions& options) {
   check_options(options);
+  // "out/" and "out" are one folder: name it without the trailing separator.
+  fs::path output = fs::absolute(options.output).lexically_normal();
+  if (!output.has_filename()) output = output.parent_path();
+  // One convert per output at a time: held until the new folder is in place.
+  const OutputLock lock(OutputLock::beside(output), options.output, "convert");
+  const std::vector<std::string> cleanup_notes = clean_up_killed_runs(output);
   check_output_exists(options);
   const Sources sources = locate_sources(options);
   check_output_spares_sources(options, sources);
@@ -315,7 +365,8 @@ ConvertResult convert_model(const ConvertOptions& options) {
 
   ConvertResult result;
   result.output = options.output;
-  result.warnings = model.warnings;
+  result.warnings = cleanup_notes;
+  result.warnings.insert(result.warnings.end(), model.warnings.begin(), model.warnings.end());
   result.format.dtype = dtype_name(dtype);
   result.format.source = sources.description;
   if (options.bits) {
@@ -341,7 +392,6 @@ ConvertResult convert_model(const ConvertOptions& options) {
 
   // Write everything into a temporary folder beside the output, then rename it into place.
   std::error_code ec;
-  const fs::path output = fs::absolute(options.output);
   const fs::path parent = output.parent_path();
   fs::create_directories(parent, ec);
   if (ec) throw FileError(parent.string() + ": cannot create the output's folder: " + ec.message());

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,17 @@ namespace mlxocr {
 struct HttpRequest {
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
-  // Connection timeout, and for a GET the longest time without a byte received.
+  // Connection timeout; for a HEAD the whole request's, for a GET the longest time without a
+  // byte received (a stalled server).
   long timeout_seconds = 10;
+  // A GET fails when fewer than `low_speed_bytes` per second arrive over `low_speed_seconds`
+  // (a server that trickles a byte now and then never stalls, but never finishes either).
+  long low_speed_bytes = 1024;
+  long low_speed_seconds = 60;
+  // The size the file must end at (offset included), when known: a GET announcing more
+  // (Content-Length, Content-Range) fails before a byte is written, and one sending more is
+  // stopped at this size, so a server that never ends a body cannot fill the disk.
+  std::optional<std::uint64_t> expected_size;
 };
 
 struct HttpResponse {

@@ -17,6 +17,8 @@
 #include <system_error>
 
 #include "core/file_util.h"
+#include "core/printable.h"
+#include "io/git_blob_hash.h"
 #include "io/http_client.h"
 #include "io/sha256.h"
 #include "mlxocr/error.h"
@@ -64,6 +66,18 @@ long env_seconds(const char* name, long fallback) {
     throw UsageError(std::string(name) + "=" + value + ": expected a positive number of seconds");
   }
   return seconds;
+}
+
+// A byte count (0 allowed: off).
+long env_count(const char* name, long fallback) {
+  const std::string value = env(name);
+  if (value.empty()) return fallback;
+  char* end = nullptr;
+  const long count = std::strtol(value.c_str(), &end, 10);
+  if (*end != '\0' || count < 0) {
+    throw UsageError(std::string(name) + "=" + value + ": expected a number of bytes (0: off)");
+  }
+  return count;
 }
 
 fs::path expand_user(const std::string& path) {
@@ -242,6 +256,24 @@ class ProgressBar {
   std::chrono::steady_clock::time_point last_;
 };
 
+struct BlobCheck {
+  std::string kind, actual;
+};
+
+// A blob named by its ETag that does not hash to it: the sha256 for LFS files (64 hex digits),
+// the git blob hash for regular files (40), as huggingface_hub's sha256 / git_hash compute them.
+// nullopt when it matches, or when the ETag is of neither kind (nothing to check against).
+std::optional<BlobCheck> check_blob(const fs::path& file, const std::string& etag) {
+  if (is_sha256(etag)) {
+    std::string actual = sha256_file(file);
+    if (actual != etag) return BlobCheck{"sha256", std::move(actual)};
+  } else if (is_commit(etag)) {
+    std::string actual = git_blob_hash_file(file);
+    if (actual != etag) return BlobCheck{"git blob hash", std::move(actual)};
+  }
+  return std::nullopt;
+}
+
 enum class FileState { present, absent, unknown };
 
 // Where the plan of model files looks files up: the cache alone, or the hub through the cache.
@@ -358,8 +390,9 @@ class HubFiles : public FileSource {
 
   // A clear error for a status the hub answered instead of the file.
   [[noreturn]] void fail(const std::string& name, const HttpResponse& r) const {
-    std::string detail = r.header("x-error-message");
-    if (detail.empty() && !r.body.empty() && r.body.size() < 500) detail = r.body;
+    // The server's words, with anything a terminal would act on (escape sequences) made visible.
+    std::string detail = printable(r.header("x-error-message"));
+    if (detail.empty() && !r.body.empty()) detail = printable(r.body);
     const std::string suffix = detail.empty() ? "" : " (" + detail + ")";
     const std::string token = settings_.token.empty()
                                   ? "no token was sent: set HF_TOKEN"
@@ -400,7 +433,7 @@ class HubFiles : public FileSource {
       // points at the file's storage (CDN) and is where the download goes.
       if (!redirect || location.empty() || location[0] != '/') break;
       if (hop == kMaxRelativeRedirects) {
-        throw HubError(where(name) + ": too many redirects (last to " + location + ")");
+        throw HubError(where(name) + ": too many redirects (last to " + printable(location) + ")");
       }
       request.url = origin(settings_.endpoint) + location;
     }
@@ -432,7 +465,7 @@ class HubFiles : public FileSource {
                      " sent no valid X-Repo-Commit header; is HF_ENDPOINT a Hugging Face hub?");
     }
     if (!valid_etag(m.etag)) {
-      throw HubError(where(name) + ": the server sent no usable ETag ('" + m.etag +
+      throw HubError(where(name) + ": the server sent no usable ETag ('" + printable(m.etag) +
                      "'), so the download could not be checked");
     }
     try {
@@ -468,14 +501,24 @@ class HubFiles : public FileSource {
     const fs::path incomplete = blob.string() + ".incomplete";
     // Signed storage URLs on another host get no token, as huggingface_hub does.
     const bool same_host = origin(m.location) == origin(settings_.endpoint);
-    const HttpRequest request{m.location, same_host ? auth_headers() : std::vector<std::string>{},
-                              settings_.download_timeout_seconds};
+    HttpRequest request{m.location, same_host ? auth_headers() : std::vector<std::string>{},
+                        settings_.download_timeout_seconds};
+    request.low_speed_bytes = settings_.low_speed_bytes;
+    request.low_speed_seconds = settings_.low_speed_seconds;
+    request.expected_size = m.size;
     ProgressBar bar(id_.repo + "/" + name, settings_.progress_bar);
     std::error_code ec;
     std::uint64_t have = path_exists(incomplete) ? fs::file_size(incomplete, ec) : 0;
     if (have > m.size) {
       fs::remove(incomplete, ec);
       have = 0;
+    }
+    // huggingface_hub warns when the disk lacks room; a download that cannot fit is refused here,
+    // before it fills the disk (the size comes from the metadata, which a server can inflate).
+    const fs::space_info space = fs::space(blob.parent_path(), ec);
+    if (!ec && space.available < m.size - have) {
+      throw HubError(where(name) + ": needs " + human_bytes(m.size - have) + " but only " +
+                     human_bytes(space.available) + " are free in " + blob.parent_path().string());
     }
     if (settings_.log && !settings_.progress_bar) {
       std::cerr << "mlxocr: downloading " << id_.repo << "/" << name << " (" << human_bytes(m.size)
@@ -510,14 +553,11 @@ class HubFiles : public FileSource {
                        " bytes, more than the " + std::to_string(m.size) + " it announced");
       }
     }
-    if (is_sha256(m.etag)) {
-      const std::string actual = sha256_file(incomplete);
-      if (actual != m.etag) {
-        fs::remove(incomplete, ec);
-        throw HubError(where(name) + ": the downloaded file is corrupted: its sha256 is " + actual +
-                       ", the hub says " + m.etag +
-                       "; it was removed, run again to download it afresh");
-      }
+    if (const std::optional<BlobCheck> check = check_blob(incomplete, m.etag)) {
+      fs::remove(incomplete, ec);
+      throw HubError(where(name) + ": the downloaded file is corrupted: its " + check->kind +
+                     " is " + check->actual + ", the hub says " + m.etag +
+                     "; it was removed, run again to download it afresh");
     }
     fs::rename(incomplete, blob, ec);
     if (ec)
@@ -565,6 +605,8 @@ HubSettings HubSettings::from_environment() {
   s.offline = env_true("HF_HUB_OFFLINE") || env_true("TRANSFORMERS_OFFLINE");
   s.etag_timeout_seconds = env_seconds("HF_HUB_ETAG_TIMEOUT", s.etag_timeout_seconds);
   s.download_timeout_seconds = env_seconds("HF_HUB_DOWNLOAD_TIMEOUT", s.download_timeout_seconds);
+  s.low_speed_bytes = env_count("MLXOCR_HUB_LOW_SPEED", s.low_speed_bytes);
+  s.low_speed_seconds = env_seconds("MLXOCR_HUB_LOW_SPEED_TIME", s.low_speed_seconds);
   s.progress_bar = ::isatty(STDERR_FILENO) == 1;
   return s;
 }
@@ -678,8 +720,7 @@ std::vector<fs::path> corrupted_blobs(const fs::path& repo_folder) {
   std::error_code ec;
   for (const auto& blob : fs::directory_iterator(repo_folder / "blobs", ec)) {
     const std::string name = blob.path().filename().string();
-    if (is_sha256(name) && blob.is_regular_file(ec) && sha256_file(blob.path()) != name)
-      bad.push_back(blob.path());
+    if (blob.is_regular_file(ec) && check_blob(blob.path(), name)) bad.push_back(blob.path());
   }
   std::sort(bad.begin(), bad.end());
   return bad;

@@ -24,6 +24,10 @@ struct HubSettings {
   bool offline = false;                             // cache only, never the network
   long etag_timeout_seconds = 10;                   // metadata (HEAD) requests
   long download_timeout_seconds = 10;               // connect / longest stall of a download
+  // A download slower than low_speed_bytes per second over low_speed_seconds is given up (and
+  // retried, as a broken transfer is): a server trickling bytes cannot hold the process forever.
+  long low_speed_bytes = 1024;
+  long low_speed_seconds = 60;
   int download_attempts = 5;  // a broken transfer is resumed this many times in all
   bool progress_bar = false;  // redraw a progress line on stderr (a terminal)
   bool log = true;            // one line on stderr per file downloaded
@@ -32,7 +36,8 @@ struct HubSettings {
   // HUGGINGFACE_HUB_CACHE), else HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else
   // ~/.cache/huggingface/hub; HF_TOKEN, else the file HF_TOKEN_PATH or HF_HOME/token;
   // HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) = 1/true/yes/on; HF_HUB_ETAG_TIMEOUT,
-  // HF_HUB_DOWNLOAD_TIMEOUT (seconds). The progress bar is drawn when stderr is a terminal.
+  // HF_HUB_DOWNLOAD_TIMEOUT (seconds); MLXOCR_HUB_LOW_SPEED (bytes/s, 0 off) and
+  // MLXOCR_HUB_LOW_SPEED_TIME (seconds). The progress bar is drawn when stderr is a terminal.
   static HubSettings from_environment();
 };
 
@@ -77,7 +82,8 @@ struct CachedRepo {
 };
 std::vector<CachedRepo> list_hub_cache(const std::filesystem::path& cache);
 
-// Blobs of `repo_folder` named by a sha256 (LFS files) whose contents do not hash to their name.
+// Blobs of `repo_folder` whose contents do not hash to their name: the sha256 of an LFS file, the
+// git blob hash of a regular file.
 std::vector<std::filesystem::path> corrupted_blobs(const std::filesystem::path& repo_folder);
 
 }  // namespace mlxocr

@@ -5,12 +5,14 @@
 #include <mlx/transforms.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <future>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <random>
@@ -18,6 +20,7 @@
 #include <system_error>
 
 #include "core/file_util.h"
+#include "core/output_lock.h"
 #include "core/progress.h"
 #include "data/augment.h"
 #include "data/dataset.h"
@@ -85,15 +88,64 @@ void check_options(const TrainOptions& o) {
   need(o.save_every >= 0 && o.eval_every >= 0,
        "--save-every and --eval-every must not be negative");
   need(o.keep_last >= 0, "--keep-last must not be negative");
+  need(!o.overwrite || o.resume.empty(),
+       "--resume and --overwrite exclude each other (one continues the run in the output "
+       "folder, the other removes it)");
 }
 
-// Fails early, with the folder's name, when the output cannot be written.
-void prepare_output(const fs::path& output) {
+// The checkpoint-<step> folders of an earlier run in `output`, by step.
+std::vector<fs::path> earlier_checkpoints(const fs::path& output) {
+  std::vector<std::pair<long long, fs::path>> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(output, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("checkpoint-", 0) != 0 || !entry.is_directory(ec)) continue;
+    char* end = nullptr;
+    const long long step = std::strtoll(name.c_str() + 11, &end, 10);
+    found.push_back({*end == '\0' ? step : -1, entry.path()});
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<fs::path> folders;
+  for (auto& [step, folder] : found)
+    folders.push_back(std::move(folder));
+  return folders;
+}
+
+// An earlier run in `output` is continued (--resume), replaced (--overwrite) or refused, never
+// overwritten checkpoint by checkpoint.
+void handle_earlier_run(const TrainOptions& o) {
+  const std::vector<fs::path> earlier = earlier_checkpoints(o.output);
+  if (earlier.empty() || !o.resume.empty()) return;
+  if (!o.overwrite) {
+    std::string names;
+    for (size_t i = 0; i < earlier.size() && i < 3; ++i)
+      names += (i ? ", " : "") + earlier[i].filename().string();
+    if (earlier.size() > 3) names += ", ...";
+    throw UsageError(o.output.string() + " holds checkpoints of an earlier run (" + names +
+                     "); pass --resume " + earlier.back().string() +
+                     " to continue it, --overwrite to replace it, or choose another -o folder");
+  }
+  std::vector<fs::path> doomed = earlier;
+  for (const char* file : {"metrics.jsonl", "training.png"})
+    doomed.push_back(o.output / file);
+  for (const fs::path& path : doomed) {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+    if (ec) throw FileError(path.string() + ": cannot remove it (--overwrite): " + ec.message());
+  }
+}
+
+// Fails early, with the folder's name, when the output cannot be written or another run is
+// writing it; the lock returned is held for the whole run.
+std::unique_ptr<OutputLock> prepare_output(const TrainOptions& o) {
+  const fs::path& output = o.output;
   std::error_code ec;
   fs::create_directories(output, ec);
   if (ec || !fs::is_directory(output))
     throw FileError(output.string() + ": cannot create the output folder" +
                     (ec ? ": " + ec.message() : ""));
+  auto lock = std::make_unique<OutputLock>(OutputLock::inside(output), output, "train");
+  handle_earlier_run(o);
   const fs::path probe = output / (".write-test-" + std::to_string(::getpid()));
   try {
     write_file_atomic(probe, "ok");
@@ -101,6 +153,7 @@ void prepare_output(const fs::path& output) {
     throw FileError(output.string() + ": the output folder is not writable");
   }
   fs::remove(probe, ec);
+  return lock;
 }
 
 std::string format_duration(double seconds) {
@@ -258,7 +311,8 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
 
   TrainerState state;
   if (resuming) state = load_trainer_state(o.resume);
-  if (main_process) prepare_output(o.output);
+  std::unique_ptr<OutputLock> output_lock;
+  if (main_process) output_lock = prepare_output(o);
 
   TrOCRModel model = load_model(source, mx::float32);
   share_products_between_our_threads();

@@ -17,6 +17,9 @@ struct TrainOptions {
   std::filesystem::path eval_data;   // optional
   std::filesystem::path output;      // checkpoints, metrics.jsonl, training.png
   std::filesystem::path resume;      // a checkpoint folder to continue from
+  // An output holding checkpoints of an earlier run is refused unless resuming, or with this
+  // set: the earlier checkpoints, metrics.jsonl and training.png are then removed first.
+  bool overwrite = false;
   double epochs = 3.0;
   long long max_steps = 0;  // > 0 overrides epochs
   int batch_size = 8;       // per process

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "convert/convert.h"
+#include "core/file_util.h"
+#include "core/output_lock.h"
 #include "mlxocr/error.h"
 #include "temp_dir.h"
 #include "test_support.h"
@@ -228,6 +230,53 @@ TEST(ConvertErrors, ConvertedFolderWithoutWeightsOrFromTheFuture) {
   message = error_of<CheckpointError>([&] { load_model(dir / "out2"); });
   EXPECT_NE(message.find(std::string(kConvertedWeightsFile) + " is missing"), std::string::npos)
       << message;
+}
+
+TEST(ConvertErrors, ASecondConvertIntoTheSameOutputFailsAtOnce) {
+  TempDir dir("convert-lock");
+  const fs::path out = dir / "out";
+  // A convert in progress holds the lock beside its output (as convert_model does).
+  const OutputLock running(OutputLock::beside(out), out, "convert");
+  const std::string message =
+      error_of<UsageError>([&] { convert_model(options_for(testing::model_fixture("odd"), out)); });
+  EXPECT_NE(message.find(out.string() + ": another mlxocr is writing to this folder (pid " +
+                         std::to_string(::getpid()) + ", mlxocr convert)"),
+            std::string::npos)
+      << message;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_TRUE(leftovers(dir.path()).empty());
+}
+
+TEST(ConvertErrors, WhatAKilledConvertLeftIsCleanedUpByTheNextRun) {
+  TempDir dir("convert-killed");
+  const fs::path out = dir / "out";
+  // Killed while writing: its temporary folder; and, of another killed run, a previous output
+  // moved aside while the new one was not yet in place.
+  fs::create_directories(dir / ".out.tmp-123456789");
+  std::ofstream(dir / ".out.tmp-123456789" / "model.safetensors") << "half";
+  fs::create_directories(dir / ".out.old-42");
+  std::ofstream(dir / ".out.old-42" / "keep.txt") << "previous model";
+  fs::create_directories(dir / ".out.tmp-notours");  // not a name convert gives: left alone
+
+  // The previous output is moved back, so without --force it is refused as any existing output.
+  const std::string message =
+      error_of<UsageError>([&] { convert_model(options_for(testing::model_fixture("odd"), out)); });
+  EXPECT_NE(message.find("already exists"), std::string::npos) << message;
+  EXPECT_EQ(read_file(out / "keep.txt", 1024), "previous model");
+  EXPECT_FALSE(fs::exists(dir / ".out.tmp-123456789"));
+  EXPECT_FALSE(fs::exists(dir / ".out.old-42"));
+  EXPECT_TRUE(fs::exists(dir / ".out.tmp-notours"));
+
+  // A set-aside folder whose replacement did reach its place is simply removed.
+  fs::create_directories(dir / ".out.old-43");
+  ConvertOptions forced = options_for(testing::model_fixture("odd"), out);
+  forced.force = true;
+  const ConvertResult result = convert_model(forced);
+  EXPECT_FALSE(fs::exists(dir / ".out.old-43"));
+  EXPECT_TRUE(fs::exists(out / kConvertedWeightsFile));
+  EXPECT_NE(std::find_if(result.warnings.begin(), result.warnings.end(),
+                         [](const std::string& w) { return w.find(".out.old-43") != w.npos; }),
+            result.warnings.end());
 }
 
 }  // namespace

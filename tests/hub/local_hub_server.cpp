@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
+#include "io/git_blob_hash.h"
 #include "io/sha256.h"
 
 namespace mlxocr::testing {
@@ -18,6 +20,9 @@ namespace {
 constexpr size_t kMaxRequestBytes = 64 << 10;
 constexpr int kPollMilliseconds = 50;
 constexpr int kReadTimeoutMilliseconds = 5000;
+// Bounds of the hostile behaviours: a client that never gives up still ends the test.
+constexpr int kHostileSeconds = 20;
+constexpr size_t kMaxEndlessBytes = 512ull << 20;
 
 std::string sha256_of(const std::string& data) {
   Sha256 hash;
@@ -62,6 +67,9 @@ struct LocalHubServer::Response {
   std::string body;
   size_t content_length = std::string::npos;  // npos: body.size()
   size_t cut_after = std::string::npos;       // close the connection after this many body bytes
+  bool omit_length = false;                   // no Content-Length: the body ends at the close
+  Hostile hostile = Hostile::none;
+  int trickle_interval_ms = 100;
 };
 
 LocalHubServer::LocalHubServer() {
@@ -123,6 +131,17 @@ void LocalHubServer::truncate_next_transfers(int count, size_t bytes) {
   std::lock_guard lock(mutex_);
   truncate_count_ = count;
   truncate_bytes_ = bytes;
+}
+
+void LocalHubServer::misbehave(Hostile behaviour, int trickle_interval_ms) {
+  std::lock_guard lock(mutex_);
+  hostile_ = behaviour;
+  trickle_interval_ms_ = trickle_interval_ms;
+}
+
+void LocalHubServer::error_message(const std::string& text) {
+  std::lock_guard lock(mutex_);
+  error_message_ = text;
 }
 
 void LocalHubServer::corrupt(const std::string& sha256, bool corrupted) {
@@ -192,18 +211,47 @@ void LocalHubServer::handle(int connection) {
     pos = end + 2;
   }
 
-  const Response r = respond(method, path, range, authorization);
+  Response r = respond(method, path, range, authorization);
   {
     std::lock_guard lock(mutex_);
     requests_.push_back({method, path, range, authorization, r.status});
+    if (r.status >= 400 && !error_message_.empty()) {
+      for (auto& [name, value] : r.headers)
+        if (name == "X-Error-Message") value = error_message_;
+      r.body = error_message_;
+    }
   }
   std::string out = "HTTP/1.1 " + std::to_string(r.status) + " Status\r\n";
   for (const auto& [name, value] : r.headers)
     out += name + ": " + value + "\r\n";
   const size_t length = r.content_length == std::string::npos ? r.body.size() : r.content_length;
-  out += "Content-Length: " + std::to_string(length) + "\r\nConnection: close\r\n\r\n";
-  if (method != "HEAD") out += r.body.substr(0, r.cut_after);
-  send_all(connection, out.data(), out.size());
+  if (!r.omit_length) out += "Content-Length: " + std::to_string(length) + "\r\n";
+  out += "Connection: close\r\n\r\n";
+  if (!send_all(connection, out.data(), out.size())) return;
+  send_body(connection, r, method == "HEAD");
+}
+
+void LocalHubServer::send_body(int connection, const Response& r, bool head) {
+  if (head) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kHostileSeconds);
+  const auto in_time = [&] { return !stopping_ && std::chrono::steady_clock::now() < deadline; };
+  if (r.hostile == Hostile::endless_body) {
+    const std::string chunk(64 << 10, 'x');
+    for (size_t sent = 0; sent < kMaxEndlessBytes && in_time(); sent += chunk.size()) {
+      if (!send_all(connection, chunk.data(), chunk.size())) return;
+    }
+  } else if (r.hostile == Hostile::trickle) {
+    for (size_t i = 0; i < r.body.size() && in_time(); ++i) {
+      if (!send_all(connection, r.body.data() + i, 1)) return;
+      // In short naps, so that stopping the server never waits for a long interval.
+      const auto next =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(r.trickle_interval_ms);
+      while (in_time() && std::chrono::steady_clock::now() < next)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  } else {
+    send_all(connection, r.body.data(), std::min(r.body.size(), r.cut_after));
+  }
 }
 
 LocalHubServer::Response LocalHubServer::file_response(const std::string& method,
@@ -225,7 +273,18 @@ LocalHubServer::Response LocalHubServer::file_response(const std::string& method
                                               std::to_string(content.size())});
   }
   r.body = content.substr(start);
-  if (method == "HEAD") r.content_length = r.body.size();
+  if (method == "HEAD") {
+    r.content_length = hostile_ == Hostile::huge_size ? (size_t{1} << 60) : r.body.size();
+    return r;
+  }
+  if (std::find(corrupted_.begin(), corrupted_.end(), sha256_of(content)) != corrupted_.end()) {
+    for (char& c : r.body)
+      c = static_cast<char>(c ^ 0x5a);
+  }
+  r.hostile = hostile_;
+  r.trickle_interval_ms = trickle_interval_ms_;
+  r.omit_length = hostile_ == Hostile::endless_body;
+  if (hostile_ == Hostile::long_content_length) r.body += std::string(1 << 20, 'y');
   return r;
 }
 
@@ -245,12 +304,7 @@ LocalHubServer::Response LocalHubServer::respond(const std::string& method, cons
       r.status = 404;
       return r;
     }
-    std::string content = blob->second;
-    if (std::find(corrupted_.begin(), corrupted_.end(), sha) != corrupted_.end()) {
-      for (char& c : content)
-        c = static_cast<char>(c ^ 0x5a);
-    }
-    r = file_response(method, content, range);
+    r = file_response(method, blob->second, range);
     if (method == "GET" && truncate_count_ > 0 && r.status / 100 == 2) {
       --truncate_count_;
       r.cut_after = std::min(truncate_bytes_, r.body.size());
@@ -325,7 +379,8 @@ LocalHubServer::Response LocalHubServer::respond(const std::string& method, cons
     return r;
   }
   r = file_response(method, content->second, range);
-  r.headers.push_back({"ETag", "\"" + sha.substr(0, 40) + "\""});
+  // A regular file's ETag is its git blob hash, as the hub gives it.
+  r.headers.push_back({"ETag", "\"" + git_blob_hash(content->second) + "\""});
   r.headers.push_back({"X-Repo-Commit", files.commit});
   return r;
 }

@@ -10,6 +10,10 @@
 //                   403 (gated), 404 (X-Error-Code EntryNotFound + X-Repo-Commit, or
 //                   RevisionNotFound), 307 relative redirect for a renamed repository
 //   GET /cdn/SHA256: the LFS bytes, Range honoured; may be cut short or corrupted on request
+//
+// Hostile behaviours (misbehave()) apply to every GET of file bytes, LFS or regular (huge_size:
+// to a regular file's HEAD); each loop
+// is bounded in bytes and time (kHostileSeconds), and ends when the client hangs up.
 #pragma once
 
 #include <atomic>
@@ -26,6 +30,14 @@ struct HubRepoFiles {
   std::string commit;                        // 40 hex digits
   std::map<std::string, std::string> files;  // name -> contents
   std::vector<std::string> lfs;              // names served as LFS files (via /cdn/)
+};
+
+enum class Hostile {
+  none,
+  endless_body,         // 200 without Content-Length, bytes without end
+  trickle,              // the right headers, then one byte of the body every trickle interval
+  long_content_length,  // a Content-Length (and bytes) past the size the HEAD gave
+  huge_size             // a HEAD announcing a regular file of 2^60 bytes (1 EiB)
 };
 
 struct HubRequest {
@@ -53,6 +65,10 @@ class LocalHubServer {
   void truncate_next_transfers(int count, size_t bytes);
   // /cdn/SHA256 serves other bytes of the same length (or the right ones again: false).
   void corrupt(const std::string& sha256, bool corrupted = true);
+  // Every GET of file bytes from now on behaves so (Hostile::none: normally again).
+  void misbehave(Hostile behaviour, int trickle_interval_ms = 100);
+  // Error answers (401, 403, 404) carry this X-Error-Message and body instead of their own.
+  void error_message(const std::string& text);
   // Closes the listening socket: later requests fail to connect, as with no network.
   void stop();
 
@@ -66,6 +82,7 @@ class LocalHubServer {
   struct Response;
   Response respond(const std::string& method, const std::string& path, const std::string& range,
                    const std::string& authorization);
+  void send_body(int connection, const Response& r, bool head);
   Response file_response(const std::string& method, const std::string& content,
                          const std::string& range);
 
@@ -81,7 +98,10 @@ class LocalHubServer {
   std::string token_;
   int truncate_count_ = 0;
   size_t truncate_bytes_ = 0;
-  std::vector<std::string> corrupted_;
+  std::vector<std::string> corrupted_;  // sha256 of contents served XOR-ed (LFS or regular)
+  Hostile hostile_ = Hostile::none;
+  int trickle_interval_ms_ = 100;
+  std::string error_message_;
   std::vector<HubRequest> requests_;
 };
 

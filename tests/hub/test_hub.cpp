@@ -3,12 +3,15 @@
 // offline mode, corrupted downloads.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "core/file_util.h"
+#include "core/printable.h"
 #include "hub/hub_test_util.h"
+#include "io/git_blob_hash.h"
 #include "io/hub.h"
 #include "io/safetensors.h"
 #include "io/sha256.h"
@@ -409,6 +412,153 @@ TEST(Sha256, KnownVectors) {
   for (size_t i = 0, step = 1; i < text.size(); i += step, step = step % 97 + 13)
     pieces.update(text.substr(i, step));
   EXPECT_EQ(pieces.hex_digest(), sha256_of(text));
+}
+
+// Hostile servers: every behaviour ends in a clear error within a bound, never fills the disk,
+// never hangs, and never accepts bytes that do not match the hub's metadata.
+class HostileHubTest : public HubTest {
+ protected:
+  HostileHubTest() {
+    settings_.download_attempts = 1;
+    settings_.download_timeout_seconds = 2;
+    settings_.low_speed_bytes = 1024;
+    settings_.low_speed_seconds = 1;
+  }
+  std::string config_blob() const { return git_blob_hash(fixture_repo().files.at("config.json")); }
+  double seconds_since(std::chrono::steady_clock::time_point start) const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+};
+
+TEST_F(HostileHubTest, EndlessBodyIsCutAtTheSizeOfTheMetadata) {
+  server_.misbehave(testing::Hostile::endless_body);
+  const std::string message = error_of<HubError>([&] {
+    fetch_hub_model({kRepo, "main"}, settings_);
+  });
+  EXPECT_NE(message.find("config.json"), std::string::npos) << message;
+  EXPECT_NE(message.find("sent more than"), std::string::npos) << message;
+  // Not a byte past the size the HEAD gave was written.
+  const fs::path partial = repo_folder() / "blobs" / (config_blob() + ".incomplete");
+  EXPECT_LE(fs::file_size(partial), fixture_repo().files.at("config.json").size());
+  // The next run checks what is there against the ETag, removes it, and says so.
+  server_.misbehave(testing::Hostile::none);
+  const std::string again = error_of<HubError>([&] {
+    fetch_hub_model({kRepo, "main"}, settings_);
+  });
+  EXPECT_NE(again.find("git blob hash"), std::string::npos) << again;
+  EXPECT_FALSE(fs::exists(partial));
+  const fs::path snapshot = fetch_hub_model({kRepo, "main"}, settings_);
+  EXPECT_EQ(contents(snapshot / "config.json"), fixture_repo().files.at("config.json"));
+}
+
+TEST_F(HostileHubTest, ContentLengthPastTheMetadataIsRefusedBeforeWriting) {
+  server_.misbehave(testing::Hostile::long_content_length);
+  const std::string message = error_of<HubError>([&] {
+    fetch_hub_model({kRepo, "main"}, settings_);
+  });
+  EXPECT_NE(message.find("config.json"), std::string::npos) << message;
+  EXPECT_NE(message.find("announced"), std::string::npos) << message;
+  const fs::path partial = repo_folder() / "blobs" / (config_blob() + ".incomplete");
+  EXPECT_TRUE(!fs::exists(partial) || fs::file_size(partial) == 0);
+}
+
+TEST_F(HostileHubTest, MetadataSizeBeyondTheFreeDiskIsRefusedBeforeDownloading) {
+  server_.misbehave(testing::Hostile::huge_size);
+  const std::string message = error_of<HubError>([&] {
+    fetch_hub_model({kRepo, "main"}, settings_);
+  });
+  EXPECT_NE(message.find("config.json"), std::string::npos) << message;
+  EXPECT_NE(message.find(": needs 1073741824.00 GB but only "), std::string::npos) << message;
+  EXPECT_NE(message.find(" are free in "), std::string::npos) << message;
+  EXPECT_EQ(count_requests(server_, "GET", "/config.json"), 0u);
+}
+
+TEST_F(HostileHubTest, TrickleBelowTheLowSpeedLimitIsGivenUp) {
+  server_.misbehave(testing::Hostile::trickle, 50);  // 20 bytes/s: never stalls, never finishes
+  const auto start = std::chrono::steady_clock::now();
+  const std::string message = error_of<HubNetworkError>([&] {
+    fetch_hub_model({kRepo, "main"}, settings_);
+  });
+  EXPECT_NE(message.find("slower than 1024 bytes/s for 1 s"), std::string::npos) << message;
+  EXPECT_LT(seconds_since(start), 10.0);
+}
+
+TEST_F(HostileHubTest, StalledServerTimesOut) {
+  settings_.low_speed_bytes = 0;                        // the stall timeout alone
+  server_.misbehave(testing::Hostile::trickle, 60000);  // a byte a minute
+  const auto start = std::chrono::steady_clock::now();
+  const std::string message = error_of<HubNetworkError>([&] {
+    fetch_hub_model({kRepo, "main"}, settings_);
+  });
+  EXPECT_NE(message.find("config.json"), std::string::npos) << message;
+  EXPECT_LT(seconds_since(start), 10.0);
+  server_.stop();  // ends the server's trickle now rather than at its bound
+}
+
+TEST_F(HostileHubTest, RegularFileNotMatchingItsEtagIsRejected) {
+  const std::string config = fixture_repo().files.at("config.json");
+  server_.corrupt(sha256_of(config));  // same length, other bytes
+  const std::string message = error_of<HubError>([&] {
+    fetch_hub_model({kRepo, "main"}, settings_);
+  });
+  EXPECT_NE(message.find("config.json"), std::string::npos) << message;
+  EXPECT_NE(message.find("corrupted: its git blob hash"), std::string::npos) << message;
+  EXPECT_NE(message.find(config_blob()), std::string::npos) << message;
+  EXPECT_FALSE(fs::exists(repo_folder() / "blobs" / config_blob()));
+
+  server_.corrupt(sha256_of(config), false);
+  fetch_hub_model({kRepo, "main"}, settings_);
+  EXPECT_TRUE(corrupted_blobs(repo_folder()).empty());
+  // A regular file damaged later in the cache is found as an LFS file is.
+  const fs::path blob = repo_folder() / "blobs" / config_blob();
+  {
+    std::fstream file(blob, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(1);
+    file.put('\x7f');
+  }
+  EXPECT_EQ(corrupted_blobs(repo_folder()), std::vector<fs::path>{blob});
+}
+
+TEST_F(HostileHubTest, EscapeSequencesInServerTextAreShownNotObeyed) {
+  server_.gate(kRepo);
+  server_.error_message(
+      "\x1b]0;owned\x07\x1b[2J\bfake line \xc2\x9b"
+      "31m \xe2\x80\xae"
+      "tail");
+  const std::string message = error_of<HubError>([&] {
+    fetch_hub_model({kRepo, "main"}, settings_);
+  });
+  EXPECT_NE(message.find("403"), std::string::npos) << message;
+  for (const char* raw : {"\x1b", "\x07", "\b", "\xc2\x9b", "\xe2\x80\xae"})
+    EXPECT_EQ(message.find(raw), std::string::npos) << message;
+  EXPECT_NE(message.find("\\x1b]0;owned\\x07\\x1b[2J\\x08fake line \\u{009b}31m \\u{202e}tail"),
+            std::string::npos)
+      << message;
+}
+
+TEST(GitBlobHash, MatchesGitHashObject) {
+  // `printf 'hello\n' | git hash-object --stdin` and the empty blob, as git computes them.
+  EXPECT_EQ(git_blob_hash("hello\n"), "ce013625030ba8dba906f756967f9e9ca394464a");
+  EXPECT_EQ(git_blob_hash(""), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+  // FIPS 180-4's SHA-1 vectors (no git header), one of them across a block boundary.
+  Sha1 abc;
+  abc.update("abc");
+  EXPECT_EQ(abc.hex_digest(), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  Sha1 two_blocks;
+  two_blocks.update("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq");
+  EXPECT_EQ(two_blocks.hex_digest(), "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+  testing::TempDir dir("git-blob");
+  write_file_atomic(dir / "f", std::string(3 << 20, 'a'));
+  EXPECT_EQ(git_blob_hash_file(dir / "f"), git_blob_hash(std::string(3 << 20, 'a')));
+}
+
+TEST(Printable, EscapesWhatATerminalWouldActOn) {
+  EXPECT_EQ(printable("plain text, ünïcödé"), "plain text, ünïcödé");
+  EXPECT_EQ(printable("a\x1b[31mb\tc\x7f"), "a\\x1b[31mb\\x09c\\x7f");
+  EXPECT_EQ(printable("\xff\xc3"), "\\xff\\xc3");     // not UTF-8
+  EXPECT_EQ(printable("\xc0\x80"), "\\xc0\\x80");     // overlong NUL
+  EXPECT_EQ(printable("\xe2\x80\xae"), "\\u{202e}");  // right-to-left override
+  EXPECT_EQ(printable(std::string(1000, 'z'), 10), std::string(10, 'z') + "...");
 }
 
 }  // namespace

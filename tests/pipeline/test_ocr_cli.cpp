@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "cli_support.h"
+#include "core/output_lock.h"
 #include "test_support.h"
 
 namespace mlxocr {
@@ -168,6 +169,53 @@ TEST(OcrCli, DecodingFlagsActAsInRecognize) {
       testing::run_cli("ocr -q --num-beams 0" + flags.substr(0, flags.find("--")) + image);
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("--num-beams"), std::string::npos) << bad.err;
+}
+
+// Two inputs named x.png in two folders: two results, named after their folders, the same
+// names whatever the order of the inputs.
+TEST(OcrCli, SameFileNameInTwoFoldersNeverOverwrite) {
+  const fs::path in = fresh_dir("mlxocr_ocr_same_in"), out = fresh_dir("mlxocr_ocr_same_out");
+  fs::create_directories(in / "a");
+  fs::create_directories(in / "b");
+  const fs::path images = testing::fixtures() / "images";
+  fs::copy_file(images / "small_96x32.png", in / "a" / "x.png");
+  fs::copy_file(images / "table_rgb.png", in / "b" / "x.png");
+  const std::string a = "'" + (in / "a" / "x.png").string() + "'";
+  const std::string b = "'" + (in / "b" / "x.png").string() + "'";
+  for (const std::string& inputs : {a + " " + b, b + " " + a}) {
+    fs::remove_all(out);
+    const auto result = testing::run_cli("ocr -q --no-images --format json --max-new-tokens 2 -m " +
+                                         model() + " " + inputs + " -o '" + out.string() + "'");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    for (const char* folder : {"a", "b"}) {
+      std::ifstream file(out / folder / "x.json");
+      ASSERT_TRUE(file) << folder;
+      const auto j = nlohmann::json::parse(file);
+      EXPECT_EQ(fs::path(j["image"].get<std::string>()), in / folder / "x.png");
+    }
+    EXPECT_FALSE(fs::exists(out / "x.json"));
+  }
+}
+
+// A second ocr into a folder another one is writing fails at once, naming both.
+TEST(OcrCli, ConcurrentWritersOfOneFolderFailClearly) {
+  const fs::path out = fresh_dir("mlxocr_ocr_locked");
+  const fs::path image = testing::fixtures() / "images" / "small_96x32.png";
+  const std::string command = "ocr -q --no-images --max-new-tokens 2 -m " + model() + " '" +
+                              image.string() + "' -o '" + out.string() + "'";
+  {
+    const OutputLock running(OutputLock::inside(out), out, "ocr");
+    const auto refused = testing::run_cli(command);
+    EXPECT_NE(refused.exit_code, 0);
+    EXPECT_NE(refused.err.find(out.string() + ": another mlxocr is writing to this folder (pid " +
+                               std::to_string(::getpid()) + ", mlxocr ocr)"),
+              std::string::npos)
+        << refused.err;
+    EXPECT_FALSE(fs::exists(out / "small_96x32.txt"));
+  }
+  const auto result = testing::run_cli(command);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(fs::exists(out / "small_96x32.txt"));
 }
 
 }  // namespace

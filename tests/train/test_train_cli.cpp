@@ -183,6 +183,39 @@ TEST(TrainCli, CtcAndTokenDropoutResumeExactlyAndLeaveTheModelAsTransformersHasI
   EXPECT_NE(refused.err.find("trained without --ctc-weight"), std::string::npos) << refused.err;
 }
 
+// An output holding an earlier run's checkpoints is refused, never overwritten checkpoint by
+// checkpoint; --overwrite starts afresh, --resume continues.
+TEST(TrainCli, OutputWithEarlierCheckpointsIsRefusedUnlessResumeOrOverwrite) {
+  TempDir dir("train-earlier");
+  const fs::path data = write_dataset(dir);
+  const fs::path out = dir / "out";
+  fs::create_directories(out / "checkpoint-7");
+  std::ofstream(out / "checkpoint-7" / "trainer_state.json") << "{}";
+  std::ofstream(out / "metrics.jsonl") << "{\"step\": 7, \"loss\": 1.0}\n";
+  const std::string args = "--max-steps 1 --batch-size 2 ";
+  const auto refused = run_cli(common_args(data, out) + args);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find(out.string() + " holds checkpoints of an earlier run (checkpoint-7)"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("--resume"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--overwrite"), std::string::npos) << refused.err;
+  EXPECT_TRUE(fs::exists(out / "checkpoint-7" / "trainer_state.json"));
+
+  const auto both = run_cli(common_args(data, out) + args + "--overwrite --resume '" +
+                            (out / "checkpoint-7").string() + "'");
+  EXPECT_NE(both.exit_code, 0);
+  EXPECT_NE(both.err.find("exclude each other"), std::string::npos) << both.err;
+  EXPECT_TRUE(fs::exists(out / "checkpoint-7"));
+
+  const auto fresh = run_cli(common_args(data, out) + args + "--overwrite");
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
+  EXPECT_FALSE(fs::exists(out / "checkpoint-7"));
+  EXPECT_TRUE(fs::exists(out / "checkpoint-1" / "model.safetensors"));
+  EXPECT_EQ(losses(out).count(7), 0u);  // metrics.jsonl tells the new run's story only
+  EXPECT_EQ(losses(out).count(1), 1u);
+}
+
 TEST(TrainCli, TwoProcessesEqualOneWithTheGlobalBatch) {
   TempDir dir("train-parallel");
   const fs::path data = write_dataset(dir);
