@@ -21,7 +21,8 @@ BUILD_DIR=${BUILD_DIR:-build}
 # nest 10-50x slower than OpenBLAS; installed, OpenBLAS becomes libblas.so.3 (alternatives).
 APT_PACKAGES=(build-essential cmake pkg-config python3 python3-venv clang-format
   libopencv-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev libsentencepiece-dev
-  libgtest-dev libopenblas0-pthread)
+  libgtest-dev libopenblas0-pthread
+  libtesseract-dev libleptonica-dev tesseract-ocr-osd libpoppler-cpp-dev libtiff-dev libxml2-utils)
 
 say() { printf '\033[1m[dev.sh]\033[0m %s\n' "$*" >&2; }
 

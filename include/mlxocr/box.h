@@ -3,6 +3,11 @@
 
 namespace mlxocr {
 
+struct Point {
+  int x = 0, y = 0;
+  bool operator==(const Point&) const = default;
+};
+
 struct Box {
   int x = 0, y = 0, w = 0, h = 0;
 

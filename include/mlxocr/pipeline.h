@@ -23,7 +23,7 @@ namespace mlxocr {
 
 enum class RegionMode {
   kLine,  // the whole image is one text line
-  kPage,  // text lines found on the page (binarise, deskew, projection)
+  kPage,  // text lines found on the page (see LayoutEngine)
   kForm,  // fields outlined in red on a template image
 };
 
@@ -31,10 +31,27 @@ enum class RegionMode {
 inline constexpr int kMaxBatchSize = 256;  // regions decoded at once (memory: ~2 MB each at 384^2)
 inline constexpr int kMaxInset = 1024;     // pixels inside an outline; more leaves no crop
 
+// How page mode finds lines.
+enum class LayoutEngine {
+  // Tesseract's page segmentation (blocks, columns, paragraphs, lines with baselines, reading
+  // order; pictures and separators left out), after orientation detection turned the page
+  // upright.
+  kTesseract,
+  // Binarise, deskew, horizontal projection across the whole width: clean one-column pages
+  // only (neighbouring columns and pictures merge into one "line").
+  kSimple,
+};
+
 struct PipelineOptions {
   std::vector<std::string> models;  // folders or hub ids ("" = the bundled default); the first
                                     // model's text is the result
   RegionMode mode = RegionMode::kLine;
+  LayoutEngine layout = LayoutEngine::kTesseract;  // page mode
+  bool detect_orientation = true;                  // page mode, Tesseract layout: OSD first
+  // Multi-page inputs: PDFs are rendered at `dpi`; `pages` ("N", "N-M", "N-", "-M"; empty: all)
+  // selects pages of every PDF and TIFF.
+  int dpi = 300;
+  std::string pages;
   int batch_size = 8;      // regions decoded together, across files
   int max_new_tokens = 0;  // 0: the model's default
   int num_beams = 0;       // 0: the model's default (its generation settings); 1: greedy search
@@ -53,9 +70,9 @@ struct PipelineOptions {
   bool fit_to_ink = true;
   // Light enhancement of every crop: pixel * contrast + brightness, clipped.
   double contrast = 1.2, brightness = -20;
-  // Called with every crop as PNG bytes (image index in run()'s list, field index), e.g. to save
-  // the numbered crops; crops are what the model reads.
-  std::function<void(size_t image, int field, const std::string& png)> on_crop;
+  // Called with every crop as PNG bytes (image index in run()'s list, 1-based page of that
+  // file, field index), e.g. to save the numbered crops; crops are what the model reads.
+  std::function<void(size_t image, int page, int field, const std::string& png)> on_crop;
 };
 
 struct ModelText {
@@ -70,6 +87,11 @@ struct FieldResult {
   std::string text;  // the first model's text
   double confidence = 0;
   std::vector<ModelText> models;  // every model's reading, the first included
+  // Page mode with the Tesseract layout: 1-based block, paragraph in the block and line in the
+  // paragraph, and the baseline's ends (page pixels); 0 / absent otherwise.
+  int block = 0, paragraph = 0, line = 0;
+  bool has_baseline = false;
+  Point baseline_start, baseline_end;
 };
 
 struct AlignmentReport {
@@ -80,12 +102,17 @@ struct AlignmentReport {
 
 struct PageResult {
   std::string source;
-  std::string error;  // set when this image failed; the other images are still read
+  size_t input = 0;    // index of the file in run()'s list
+  int page = 1;        // 1-based page of a PDF or multi-page TIFF (1 for other images)
+  int page_count = 1;  // pages in the file (before --pages)
+  std::string error;   // set when this image or page failed; the others are still read
   int width = 0, height = 0;
   std::vector<FieldResult> fields;
   std::optional<AlignmentReport> alignment;  // form mode with align
-  double skew_degrees = 0;                   // page mode
-  std::vector<Box> template_boxes;           // form mode: the boxes in template coordinates
+  double skew_degrees = 0;                   // page mode, simple layout
+  int rotation_degrees = 0;         // page mode: turned clockwise by this much to read it upright
+  std::string layout_note;          // page mode: why orientation detection left the page as it was
+  std::vector<Box> template_boxes;  // form mode: the boxes in template coordinates
 };
 
 class Pipeline {
@@ -96,7 +123,8 @@ class Pipeline {
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  // Reads every image; `progress(done, total)` is called as images complete.
+  // Reads every image (every selected page of PDFs and TIFFs: one result per page, in order);
+  // `progress(done, total)` is called as files complete.
   std::vector<PageResult> run(const std::vector<std::string>& images,
                               const std::function<void(size_t, size_t)>& progress = {});
 

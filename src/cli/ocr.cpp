@@ -15,12 +15,14 @@
 #include "core/output_lock.h"
 #include "core/progress.h"
 #include "image/cv_convert.h"
+#include "image/document.h"
 #include "image/image.h"
 #include "mlxocr/error.h"
 #include "mlxocr/pipeline.h"
 #include "pipeline/output_names.h"
 #include "pipeline/pictures.h"
 #include "pipeline/writers.h"
+#include "pipeline/xml_writers.h"
 
 namespace mlxocr::cli {
 
@@ -28,12 +30,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* kDefaultPattern = "*.png,*.jpg,*.jpeg,*.tif,*.tiff,*.bmp,*.webp";
+const char* kDefaultPattern = "*.png,*.jpg,*.jpeg,*.tif,*.tiff,*.bmp,*.webp,*.pdf";
 
 struct OcrArgs {
   std::vector<std::string> models, inputs;
   std::string template_file, fields_file, pattern = kDefaultPattern, format = "text", output_dir;
+  std::string layout = "tesseract";
   bool lines = false, align = false, no_images = false, quiet = false, whole_boxes = false;
+  bool no_orientation = false;
   PipelineOptions pipeline;
 };
 
@@ -97,6 +101,8 @@ std::vector<std::string> expand_inputs(const OcrArgs& args) {
 std::string extension_of(const std::string& format) {
   if (format == "text") return ".txt";
   if (format == "hocr") return ".hocr";
+  if (format == "alto") return ".alto.xml";
+  if (format == "page") return ".page.xml";
   return "." + format;
 }
 
@@ -105,12 +111,20 @@ std::string render(const PageResult& page, const std::string& format, RegionMode
   if (format == "csv") return format_table({page}, ',');
   if (format == "tsv") return format_table({page}, '\t');
   if (format == "hocr") return format_hocr(page, mode);
+  if (format == "alto") return format_alto(page, mode);
+  if (format == "page") return format_page_xml(page, mode, utc_now());
   return format_text(page, mode);
 }
 
+// Output names of a page: the file's stem, with ".pN" for pages of a multi-page document.
+std::string page_stem(const std::string& stem, int page, int page_count) {
+  return page_count > 1 ? stem + ".p" + std::to_string(page) : stem;
+}
+
 void write_pictures(const fs::path& dir, const std::string& stem, const PageResult& page,
-                    RegionMode mode) {
-  const cv::Mat bgr = to_bgr(load_image(page.source));
+                    RegionMode mode, const DocumentOptions& document_options) {
+  const auto doc = open_document(page.source, document_options);
+  const cv::Mat bgr = to_bgr(doc->page(page.page));
   if (mode == RegionMode::kForm) write_png(dir / (stem + ".guides.png"), draw_guides(bgr, page));
   write_png(dir / (stem + ".annotated.png"), draw_annotated(bgr, page));
 }
@@ -123,6 +137,8 @@ int run(OcrArgs& args) {
   options.fields_file = args.fields_file;
   options.align = args.align;
   options.fit_to_ink = !args.whole_boxes;
+  options.layout = args.layout == "simple" ? LayoutEngine::kSimple : LayoutEngine::kTesseract;
+  options.detect_orientation = !args.no_orientation;
   if (!args.template_file.empty() && args.lines) {
     throw UsageError("--template (form mode) and --lines (page mode) exclude each other");
   }
@@ -139,17 +155,24 @@ int run(OcrArgs& args) {
   if (!out_dir.empty())
     lock = std::make_unique<OutputLock>(OutputLock::inside(out_dir), out_dir, "ocr");
   if (!args.output_dir.empty() && !args.no_images) {
-    options.on_crop = [&](size_t image, int field, const std::string& png) {
+    options.on_crop = [&](size_t image, int page, int field, const std::string& png) {
       char name[16];
       std::snprintf(name, sizeof name, "%03d.png", field);
-      write_file_atomic(out_dir / (stems[image] + ".crops") / name, png);
+      const std::string crops = page > 1 ? ".p" + std::to_string(page) + ".crops" : ".crops";
+      write_file_atomic(out_dir / (stems[image] + crops) / name, png);
     };
   }
 
+  DocumentOptions document_options;  // the pictures' pages, as the pipeline read them
+  document_options.dpi = options.dpi;
   Pipeline pipeline(options);
   const auto start = std::chrono::steady_clock::now();
   ProgressBar bar("ocr", files.size(), !args.quiet && stderr_is_terminal());
   const auto pages = pipeline.run(files, [&](size_t done, size_t) { bar.update(done); });
+  // Pages that share a file are one document: ".pN" names when it has several.
+  std::vector<int> pages_of_input(files.size(), 0);
+  for (const PageResult& page : pages)
+    ++pages_of_input[page.input];
   bar.finish();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -157,11 +180,17 @@ int run(OcrArgs& args) {
   size_t failures = 0, regions = 0;
   for (size_t i = 0; i < pages.size(); ++i) {
     const PageResult& page = pages[i];
+    const std::string stem = page_stem(stems[page.input], page.page,
+                                       std::max(page.page_count, pages_of_input[page.input]));
     if (!page.error.empty()) {
       ++failures;
       std::cerr << "mlxocr: error: " << page.error << "\n";
     }
     regions += page.fields.size();
+    if (!page.layout_note.empty() && !args.quiet) {
+      std::cerr << "mlxocr: warning: " << page.source << " page " << page.page << ": "
+                << page.layout_note << "\n";
+    }
     if (page.alignment && !page.alignment->note.empty() && !args.quiet) {
       std::cerr << "mlxocr: warning: " << page.source << ": " << page.alignment->note << "\n";
     }
@@ -169,14 +198,18 @@ int run(OcrArgs& args) {
       // JSON, CSV and TSV go to stdout once for all pages, below; text and hOCR page by page.
       const bool aggregate = args.format == "json" || args.format == "csv" || args.format == "tsv";
       if (aggregate || !page.error.empty()) continue;
-      if (args.format == "text" && pages.size() > 1) std::cout << "== " << page.source << "\n";
+      if (args.format == "text" && pages.size() > 1) {
+        std::cout << "== " << page.source;
+        if (page.page_count > 1) std::cout << " page " << page.page;
+        std::cout << "\n";
+      }
       std::cout << render(page, args.format, options.mode);
     } else {
-      write_file_atomic(out_dir / (stems[i] + extension_of(args.format)),
+      write_file_atomic(out_dir / (stem + extension_of(args.format)),
                         render(page, args.format, options.mode));
       if (!args.no_images && page.error.empty()) {
         try {
-          write_pictures(out_dir, stems[i], page, options.mode);
+          write_pictures(out_dir, stem, page, options.mode, document_options);
         } catch (const Error& e) {
           std::cerr << "mlxocr: error: pictures of " << page.source << ": " << e.what() << "\n";
           ++failures;
@@ -217,7 +250,8 @@ Action add_ocr(CLI::App& app) {
       ->allow_extra_args(false);  // -m A -m B; the words after -m A are inputs
   cmd->add_option(
          "INPUT", args->inputs,
-         "Image files, folders (searched recursively), globs, or - for a list of paths on stdin")
+         "Image files (PNG, JPEG, TIFF with all its pages, BMP, WebP) and PDFs, folders (searched\n"
+         "recursively), globs, or - for a list of paths on stdin")
       ->required();
   cmd->add_option("--template,-t", args->template_file,
                   "Form mode: template image whose red outlines mark the fields");
@@ -230,6 +264,18 @@ Action add_ocr(CLI::App& app) {
                   "(template pixels)");
   cmd->add_flag("--lines", args->lines,
                 "Page mode: find the text lines of each page and read them");
+  cmd->add_option("--layout", args->layout,
+                  "Page mode: how lines are found, tesseract | simple (see \"Page layout\" below)")
+      ->check(CLI::IsMember({"tesseract", "simple"}))
+      ->capture_default_str();
+  cmd->add_flag("--no-orientation", args->no_orientation,
+                "Page mode, tesseract layout: read pages as they lie (no orientation detection)");
+  cmd->add_option("--dpi", p.dpi, "PDF pages are rasterised at this resolution")
+      ->check(CLI::Range(10, 2400))
+      ->capture_default_str();
+  cmd->add_option("--pages", p.pages,
+                  "Pages of each PDF / multi-page TIFF to read: N, N-M, N- or -M (default: all;\n"
+                  "other images are read whole)");
   cmd->add_option("--pattern", args->pattern, "File patterns searched in folders (comma-separated)")
       ->capture_default_str();
   cmd->add_option("--batch-size", p.batch_size, "Regions decoded together, across files")
@@ -245,8 +291,8 @@ Action add_ocr(CLI::App& app) {
   cmd->add_option("--min-confidence", p.min_confidence,
                   "Fields read with a confidence below X get an empty text (the confidence stays)")
       ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--format", args->format, "text | json | csv | tsv | hocr")
-      ->check(CLI::IsMember({"text", "json", "csv", "tsv", "hocr"}))
+  cmd->add_option("--format", args->format, "text | json | csv | tsv | hocr | alto | page")
+      ->check(CLI::IsMember({"text", "json", "csv", "tsv", "hocr", "alto", "page"}))
       ->capture_default_str();
   cmd->add_option(
       "--output-dir,-o", args->output_dir,
@@ -279,8 +325,7 @@ Action add_ocr(CLI::App& app) {
   cmd->footer(
       "Modes:\n"
       "  line (default)  each image is one text line\n"
-      "  page (--lines)  lines are found on the page (binarise, deskew, projection), read in "
-      "order\n"
+      "  page (--lines)  lines are found on the page (--layout), read in reading order\n"
       "  form (--template T.png [--align] [--fields F.json])  fields are the red outlines of T;\n"
       "                  crops are cut a few pixels inside each outline, lightly enhanced, and "
       "read\n\n"
@@ -294,6 +339,39 @@ Action add_ocr(CLI::App& app) {
       "read\n"
       "exactly with whole boxes, 81 % cut down; bench/QUALITY.md).\n"
       "An empty box is read whole. --whole-boxes turns this off.\n\n"
+      "Page layout (--lines):\n"
+      "  tesseract (default)  Tesseract's page segmentation (its C++ API, no recognition): "
+      "blocks,\n"
+      "      columns, paragraphs and lines with baselines in Tesseract's reading order; pictures "
+      "and\n"
+      "      separators are left out. Orientation detection (osd.traineddata) first turns pages "
+      "lying\n"
+      "      at 90/180/270 degrees upright when its confidence is at least 14 (OCRmyPDF's "
+      "threshold);\n"
+      "      boxes are given on the page as stored. Fails on: handwriting and sparse forms "
+      "(lines\n"
+      "      split or merged), pages with little text (orientation left as is, with a warning), "
+      "and\n"
+      "      text in tables or over pictures.\n"
+      "  simple  binarise, deskew within 5 degrees, cut at empty rows across the whole width: "
+      "fast,\n"
+      "      right on clean one-column pages only; columns side by side, pictures and scan "
+      "borders\n"
+      "      merge into one \"line\".\n\n"
+      "Documents: a PDF's pages are rasterised at --dpi (poppler); every page of a TIFF is read. "
+      "Each\n"
+      "page is a result with its page number (JSON \"page\", CSV/TSV column, hOCR/ALTO page); "
+      "with -o\n"
+      "the pages of a multi-page file are NAME.pN.*. An encrypted, broken or oversized PDF (more "
+      "than\n"
+      "10000 pages, or a page over the pixel budget at --dpi) is refused with one line before "
+      "any\n"
+      "rendering; the other inputs are still read.\n\n"
+      "ALTO (v4) and PAGE (2019) outputs: one document per page; regions are the layout's "
+      "blocks,\n"
+      "lines carry boxes and baselines. No word boxes yet: ALTO String elements are a line's "
+      "words\n"
+      "without positions, PAGE lines carry their text and confidence.\n\n"
       "Outputs: without --output-dir the results go to stdout. With it: NAME.txt/.json/.csv/.tsv/\n"
       ".hocr per image, NAME.annotated.png (boxes, numbers, text), NAME.guides.png (form mode),\n"
       "NAME.crops/NNN.png (what the model read), and results.json + results.csv for several "

@@ -10,9 +10,11 @@
 #include "core/file_util.h"
 #include "image/align.h"
 #include "image/cv_convert.h"
+#include "image/document.h"
 #include "image/ink_fit.h"
 #include "image/lines.h"
 #include "image/template_boxes.h"
+#include "image/tesseract_layout.h"
 #include "io/model_resolver.h"
 #include "mlxocr/error.h"
 #include "mlxocr/limit_error.h"
@@ -134,6 +136,8 @@ struct Pipeline::Impl {
   cv::Mat template_bgra, template_mask;
   std::vector<Box> template_boxes;
   std::vector<std::string> field_names;
+  DocumentOptions document_options;
+  std::unique_ptr<TesseractLayout> tesseract;  // page mode with the Tesseract layout
 
   RgbImage cut(const cv::Mat& bgr, const Box& box, bool fit = false) const {
     const Box b = clip(box, bgr.cols, bgr.rows);
@@ -181,7 +185,7 @@ struct Pipeline::Impl {
     }
   }
 
-  void analyse_page(const cv::Mat& gray, PageWork& work) const {
+  void analyse_page_simple(const cv::Mat& gray, PageWork& work) const {
     const PageLines page = find_text_lines(gray, LineOptions{});
     work.result.skew_degrees = page.skew_degrees;
     cv::Mat bgr;
@@ -195,11 +199,43 @@ struct Pipeline::Impl {
     }
   }
 
-  PageWork analyse(const std::string& file) const {
+  // Tesseract's boxes hug the ink; the model reads lines with a margin as the simple splitter
+  // cuts them (LineOptions::padding).
+  static Box padded(const Box& box) {
+    const int pad = LineOptions{}.padding;
+    return {box.x - pad, box.y - pad, box.w + 2 * pad, box.h + 2 * pad};
+  }
+
+  void analyse_page_tesseract(const cv::Mat& gray, int dpi, PageWork& work) const {
+    const std::string name = work.result.source;
+    const PageLayout layout = tesseract->analyse(gray, name, dpi);
+    work.result.rotation_degrees = layout.rotation_degrees;
+    work.result.layout_note = layout.note;
+    cv::Mat bgr;
+    cv::cvtColor(layout.upright, bgr, cv::COLOR_GRAY2BGR);
+    const int turn = layout.rotation_degrees;
+    for (size_t i = 0; i < layout.lines.size(); ++i) {
+      const LayoutLine& line = layout.lines[i];
+      FieldResult field;
+      field.index = static_cast<int>(i) + 1;
+      field.box = unrotate_box(line.box, turn, gray.cols, gray.rows);
+      field.block = line.block, field.paragraph = line.paragraph, field.line = line.line;
+      field.has_baseline = true;
+      const cv::Point a = unrotate_point(line.baseline_start, turn, gray.cols, gray.rows);
+      const cv::Point b = unrotate_point(line.baseline_end, turn, gray.cols, gray.rows);
+      field.baseline_start = {a.x, a.y}, field.baseline_end = {b.x, b.y};
+      work.result.fields.push_back(field);
+      work.crops.push_back(cut(bgr, padded(line.box)));
+    }
+  }
+
+  PageWork analyse(const Document& doc, const std::string& file, int page_number) const {
     PageWork work;
     work.result.source = file;
+    work.result.page = page_number;
+    work.result.page_count = doc.page_count();
     try {
-      RgbImage image = load_image(file);
+      RgbImage image = doc.page(page_number);
       work.result.width = image.width;
       work.result.height = image.height;
       if (options.mode == RegionMode::kLine) {
@@ -215,8 +251,10 @@ struct Pipeline::Impl {
       cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
       if (options.mode == RegionMode::kForm) {
         analyse_form(bgr, gray, work);
+      } else if (tesseract) {
+        analyse_page_tesseract(gray, doc.dpi(), work);
       } else {
-        analyse_page(gray, work);
+        analyse_page_simple(gray, work);
       }
     } catch (const Error& e) {
       work.result.error = e.what();
@@ -323,6 +361,14 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
     throw UsageError("form mode needs --template");
   }
   impl_->options = options;
+  impl_->document_options.dpi = options.dpi;
+  if (options.dpi < 10 || options.dpi > 2400) throw UsageError("--dpi must be within 10..2400");
+  if (!options.pages.empty()) parse_page_range(options.pages, impl_->document_options);
+  if (options.mode == RegionMode::kPage && options.layout == LayoutEngine::kTesseract) {
+    TesseractLayoutOptions t;
+    t.detect_orientation = options.detect_orientation;
+    impl_->tesseract = std::make_unique<TesseractLayout>(t);
+  }
   for (const std::string& dir : options.models) {
     const std::filesystem::path folder = resolve_model(dir);
     Model model{dir.empty() ? folder.string() : dir, std::make_unique<Recognizer>(folder), {}};
@@ -357,28 +403,47 @@ std::vector<PageResult> Pipeline::run(const std::vector<std::string>& images,
                                       const std::function<void(size_t, size_t)>& progress) {
   std::vector<PageResult> results;
   std::vector<PageWork> pending;
-  size_t pending_crops = 0;
+  size_t pending_crops = 0, files_done = 0;
   const auto flush = [&] {
     impl_->recognize(pending);
     for (PageWork& page : pending)
       results.push_back(std::move(page.result));
     pending.clear();
     pending_crops = 0;
-    if (progress) progress(results.size(), images.size());
+    if (progress) progress(files_done, images.size());
   };
   for (size_t i = 0; i < images.size(); ++i) {
-    pending.push_back(impl_->analyse(images[i]));
-    if (impl_->options.on_crop) {
-      const PageWork& work = pending.back();
-      for (size_t f = 0; f < work.crops.size(); ++f) {
-        if (work.crops[f].pixels.empty()) continue;
-        std::vector<uint8_t> png;
-        cv::imencode(".png", to_bgr(work.crops[f]), png);
-        impl_->options.on_crop(i, static_cast<int>(f) + 1, std::string(png.begin(), png.end()));
-      }
+    std::unique_ptr<Document> doc;
+    std::pair<int, int> range;
+    try {
+      doc = open_document(images[i], impl_->document_options);
+      range = selected_pages(*doc, impl_->document_options, images[i]);
+    } catch (const Error& e) {
+      PageWork failed;
+      failed.result.source = images[i];
+      failed.result.input = i;
+      failed.result.error = e.what();
+      pending.push_back(std::move(failed));
+      files_done = i + 1;
+      continue;
     }
-    pending_crops += pending.back().crops.size();
-    if (pending_crops >= static_cast<size_t>(impl_->options.batch_size)) flush();
+    for (int page = range.first; page <= range.second; ++page) {
+      pending.push_back(impl_->analyse(*doc, images[i], page));
+      PageWork& work = pending.back();
+      work.result.input = i;
+      if (impl_->options.on_crop) {
+        for (size_t f = 0; f < work.crops.size(); ++f) {
+          if (work.crops[f].pixels.empty()) continue;
+          std::vector<uint8_t> png;
+          cv::imencode(".png", to_bgr(work.crops[f]), png);
+          impl_->options.on_crop(i, page, static_cast<int>(f) + 1,
+                                 std::string(png.begin(), png.end()));
+        }
+      }
+      pending_crops += work.crops.size();
+      if (page == range.second) files_done = i + 1;
+      if (pending_crops >= static_cast<size_t>(impl_->options.batch_size)) flush();
+    }
   }
   flush();
   return results;

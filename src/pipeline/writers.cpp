@@ -76,7 +76,8 @@ std::string format_text(const PageResult& page, RegionMode mode) {
 }
 
 nlohmann::json to_json(const PageResult& page) {
-  nlohmann::json j = {{"image", page.source}};
+  nlohmann::json j = {{"image", page.source}, {"page", page.page}};
+  if (page.page_count > 1) j["page_count"] = page.page_count;
   if (!page.error.empty()) {
     j["error"] = page.error;
     return j;
@@ -92,18 +93,31 @@ nlohmann::json to_json(const PageResult& page) {
     if (!page.alignment->note.empty()) j["alignment"]["note"] = page.alignment->note;
   }
   if (page.skew_degrees != 0) j["skew_degrees"] = page.skew_degrees;
+  if (page.rotation_degrees != 0) j["rotation_degrees"] = page.rotation_degrees;
+  if (!page.layout_note.empty()) j["layout_note"] = page.layout_note;
   nlohmann::json fields = nlohmann::json::array();
   for (const FieldResult& f : page.fields) {
     nlohmann::json models = nlohmann::json::array();
     for (const ModelText& m : f.models) {
       models.push_back({{"model", m.model}, {"text", m.text}, {"confidence", m.confidence}});
     }
-    fields.push_back({{"index", f.index},
-                      {"name", f.name},
-                      {"box", {{"x", f.box.x}, {"y", f.box.y}, {"w", f.box.w}, {"h", f.box.h}}},
-                      {"text", f.text},
-                      {"confidence", f.confidence},
-                      {"models", models}});
+    nlohmann::json field = {
+        {"index", f.index},
+        {"name", f.name},
+        {"box", {{"x", f.box.x}, {"y", f.box.y}, {"w", f.box.w}, {"h", f.box.h}}},
+        {"text", f.text},
+        {"confidence", f.confidence},
+        {"models", models}};
+    if (f.block > 0) {
+      field["block"] = f.block;
+      field["paragraph"] = f.paragraph;
+      field["line"] = f.line;
+    }
+    if (f.has_baseline) {
+      field["baseline"] = {f.baseline_start.x, f.baseline_start.y, f.baseline_end.x,
+                           f.baseline_end.y};
+    }
+    fields.push_back(field);
   }
   j["fields"] = fields;
   return j;
@@ -121,20 +135,21 @@ std::string format_table(const std::vector<PageResult>& pages, char separator) {
   }
   std::ostringstream out;
   const std::string s(1, separator);
-  out << "file" << s << "index" << s << "name" << s << "x" << s << "y" << s << "w" << s << "h" << s
-      << "text" << s << "confidence";
+  out << "file" << s << "page" << s << "index" << s << "name" << s << "x" << s << "y" << s << "w"
+      << s << "h" << s << "text" << s << "confidence";
   for (size_t m = 0; m < extra_models; ++m)
     out << s << "model" << m + 2 << "_text";
   out << s << "error\n";
   for (const auto& page : pages) {
     if (!page.error.empty()) {
-      out << cell(page.source) << std::string(8 + extra_models, separator) << cell(page.error)
-          << "\n";
+      out << cell(page.source) << s << page.page << std::string(8 + extra_models, separator)
+          << cell(page.error) << "\n";
       continue;
     }
     for (const auto& f : page.fields) {
-      out << cell(page.source) << s << f.index << s << cell(f.name) << s << f.box.x << s << f.box.y
-          << s << f.box.w << s << f.box.h << s << cell(f.text) << s << number(f.confidence);
+      out << cell(page.source) << s << page.page << s << f.index << s << cell(f.name) << s
+          << f.box.x << s << f.box.y << s << f.box.w << s << f.box.h << s << cell(f.text) << s
+          << number(f.confidence);
       for (size_t m = 0; m < extra_models; ++m) {
         out << s << (m + 1 < f.models.size() ? cell(f.models[m + 1].text) : "");
       }
@@ -154,8 +169,9 @@ std::string format_hocr(const PageResult& page, RegionMode mode) {
       << " <meta name=\"ocr-system\" content=\"mlxocr\"/>\n"
       << " <meta name=\"ocr-capabilities\" content=\"ocr_page ocr_carea ocrx_line\"/>\n"
       << " <title>" << html_escape(page.source) << "</title>\n</head>\n<body>\n"
-      << " <div class=\"ocr_page\" id=\"page_1\" title=\"image &quot;" << html_escape(page.source)
-      << "&quot;; bbox 0 0 " << page.width << " " << page.height << "\">\n";
+      << " <div class=\"ocr_page\" id=\"page_" << page.page << "\" title=\"image &quot;"
+      << html_escape(page.source) << "&quot;; bbox 0 0 " << page.width << " " << page.height
+      << "; ppageno " << page.page - 1 << "\">\n";
   const char* kind = mode == RegionMode::kForm ? "ocr_carea" : "ocrx_line";
   for (const FieldResult& f : page.fields) {
     out << "  <span class=\"" << kind << "\" id=\"region_" << f.index << "\" title=\"bbox "

@@ -1,0 +1,123 @@
+// mlxocr ocr on real documents' shapes: PDFs and multi-page TIFFs give a result per page, bad
+// PDFs one named error while the rest is read, ALTO and PAGE outputs valid against the
+// official schemas (tests/fixtures/schemas, from PyPI packages: tools/schemas/fetch.sh).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "cli_support.h"
+#include "image/document_fixtures.h"
+#include "temp_dir.h"
+
+namespace mlxocr {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string model() {
+  return "'" + testing::model_fixture("deit-trocr").string() + "'";
+}
+
+std::string quoted(const fs::path& path) {
+  return "'" + path.string() + "'";
+}
+
+TEST(DocumentsCli, EveryPageOfPdfsAndTiffsIsReadAndBadPdfsAreNamed) {
+  testing::TempDir dir;
+  const cv::Mat text = testing::sample_text();  // five printed lines
+  const fs::path pdf = dir / "two_pages.pdf", tiff = dir / "three_pages.tif";
+  testing::write_bytes(pdf, testing::make_pdf({.pages = {text, text}, .image_dpi = 300}));
+  ASSERT_TRUE(cv::imwritemulti(tiff.string(), std::vector<cv::Mat>{text, text, text}));
+  const fs::path truncated = dir / "truncated.pdf", encrypted = dir / "encrypted.pdf";
+  testing::write_bytes(truncated, testing::make_pdf({.pages = {text}}).substr(0, 400));
+  testing::write_bytes(encrypted, testing::make_pdf({.pages = {text}, .encrypted = true}));
+
+  const auto run = testing::run_cli("ocr -q --lines --max-new-tokens 3 --format json -m " +
+                                    model() + " " + quoted(truncated) + " " + quoted(pdf) + " " +
+                                    quoted(encrypted) + " " + quoted(tiff));
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("truncated.pdf: not a readable PDF"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("encrypted.pdf: the PDF is encrypted"), std::string::npos) << run.err;
+  const auto results = nlohmann::json::parse(run.out);
+  ASSERT_EQ(results.size(), 7u) << run.out;  // 1 error + 2 pages + 1 error + 3 pages
+  EXPECT_TRUE(results[0].contains("error"));
+  EXPECT_TRUE(results[3].contains("error"));
+  const std::vector<std::pair<size_t, int>> pages = {{1, 1}, {2, 2}, {4, 1}, {5, 2}, {6, 3}};
+  for (const auto& [i, page] : pages) {
+    const auto& r = results[i];
+    EXPECT_EQ(r["page"], page) << r.dump();
+    EXPECT_EQ(r["page_count"], i < 3 ? 2 : 3);
+    EXPECT_NEAR(r["width"].get<int>(), text.cols, 1) << "PDF pages at 300 dpi give the image back";
+    ASSERT_EQ(r["fields"].size(), 5u) << r.dump();
+    for (const auto& field : r["fields"]) {
+      EXPECT_GT(field["block"], 0);
+      EXPECT_EQ(field["baseline"].size(), 4u);
+    }
+  }
+  // TSV carries the page.
+  const auto tsv = testing::run_cli("ocr -q --lines --max-new-tokens 2 --format tsv -m " + model() +
+                                    " --pages 2- " + quoted(tiff));
+  EXPECT_EQ(tsv.exit_code, 0) << tsv.err;
+  EXPECT_EQ(tsv.out.rfind("file\tpage\tindex", 0), 0u) << tsv.out;
+  EXPECT_EQ(tsv.out.find(tiff.string() + "\t1\t"), std::string::npos) << "--pages 2- read page 1";
+  EXPECT_NE(tsv.out.find(tiff.string() + "\t3\t5\t"), std::string::npos) << tsv.out;
+}
+
+// xmllint against the schema; the catalog maps ALTO's xlink import to the file beside it and
+// --nonet forbids fetching anything.
+std::string validate(const fs::path& xml, const std::string& schema) {
+  const fs::path schemas = testing::fixtures() / "schemas";
+  const fs::path log = xml.string() + ".xmllint";
+  const std::string command = "XML_CATALOG_FILES=" + quoted(schemas / "catalog.xml") +
+                              " xmllint --nonet --noout --schema " + quoted(schemas / schema) +
+                              " " + quoted(xml) + " 2>" + quoted(log);
+  const int status = std::system(command.c_str());
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  return status == 0 ? "" : "xmllint failed (" + std::to_string(status) + "): " + text.str();
+}
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
+
+TEST(DocumentsCli, AltoAndPageOutputsAreValidAgainstTheOfficialSchemas) {
+  ASSERT_EQ(std::system("xmllint --version >/dev/null 2>&1"), 0)
+      << "xmllint is missing (Debian: libxml2-utils, installed by dev.sh)";
+  testing::TempDir dir;
+  const fs::path page = dir / "columns.png", out = dir / "out";
+  cv::imwrite(page.string(), testing::two_column_page());
+  for (const std::string format : {"alto", "page"}) {
+    const auto run =
+        testing::run_cli("ocr -q --lines --no-images --max-new-tokens 3 --format " + format +
+                         " -m " + model() + " " + quoted(page) + " -o " + quoted(out));
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const fs::path xml = out / ("columns." + format + ".xml");
+    ASSERT_TRUE(fs::exists(xml));
+    EXPECT_EQ(validate(xml, format == "alto" ? "alto-4-4.xsd" : "pagecontent-2019-07-15.xsd"), "");
+    std::ifstream in(xml);
+    const std::string text{std::istreambuf_iterator<char>(in), {}};
+    EXPECT_EQ(count(text, "<TextLine "), 30u) << format;
+    EXPECT_GE(count(text, format == "alto" ? "<TextBlock " : "<TextRegion "), 2u) << format;
+    if (format == "page") {
+      EXPECT_EQ(count(text, "<Baseline "), 30u);
+      EXPECT_EQ(count(text, "<RegionRefIndexed "), count(text, "<TextRegion "));
+    }
+  }
+  // The validation can fail: a line without its String is refused by the ALTO schema.
+  std::ifstream in(out / "columns.alto.xml");
+  std::string alto{std::istreambuf_iterator<char>(in), {}};
+  alto = std::regex_replace(alto, std::regex("<String [^>]*/>\\s*(<SP/>\\s*)?"), "");
+  const fs::path broken = dir / "broken.alto.xml";
+  testing::write_bytes(broken, alto);
+  EXPECT_NE(validate(broken, "alto-4-4.xsd"), "");
+}
+
+}  // namespace
+}  // namespace mlxocr
