@@ -1,7 +1,6 @@
 #include "mlxocr/pipeline.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -13,6 +12,7 @@
 #include "image/template_boxes.h"
 #include "io/model_resolver.h"
 #include "mlxocr/error.h"
+#include "pipeline/field_names.h"
 #include "pipeline/recognizer.h"
 
 namespace mlxocr {
@@ -30,57 +30,6 @@ struct PageWork {
   PageResult result;
   std::vector<RgbImage> crops;  // one per field; empty image: nothing to read
 };
-
-// Names for boxes: ["surname", "first name", ...] by reading order, or objects
-// {"index": 3, "name": ...} / {"x": .., "y": .., "name": ..} (the box containing that template
-// point).
-std::vector<std::string> load_field_names(const std::string& file, const std::vector<Box>& boxes) {
-  std::vector<std::string> names(boxes.size());
-  if (file.empty()) return names;
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file(file, 16 << 20));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw ConfigError(file + ": malformed JSON: " + e.what());
-  }
-  if (j.is_object() && j.contains("fields")) j = j["fields"];
-  if (!j.is_array()) throw ConfigError(file + ": expected an array of field names or objects");
-  for (size_t i = 0; i < j.size(); ++i) {
-    const auto& item = j[i];
-    if (item.is_string()) {
-      if (i < names.size()) names[i] = item.get<std::string>();
-      continue;
-    }
-    if (!item.is_object() || !item.contains("name") || !item["name"].is_string()) {
-      throw ConfigError(file + ": entry " + std::to_string(i) +
-                        " must be a string or an object with a \"name\"");
-    }
-    const std::string name = item["name"];
-    if (item.contains("index") && item["index"].is_number_integer()) {
-      const int index = item["index"];
-      if (index < 1 || index > static_cast<int>(names.size())) {
-        throw ConfigError(file + ": entry " + std::to_string(i) + ": index " +
-                          std::to_string(index) + " is not one of the template's " +
-                          std::to_string(names.size()) + " boxes");
-      }
-      names[index - 1] = name;
-    } else if (item.contains("x") && item.contains("y") && item["x"].is_number() &&
-               item["y"].is_number()) {
-      const double x = item["x"], y = item["y"];
-      bool found = false;
-      for (size_t b = 0; b < boxes.size() && !found; ++b) {
-        if (x >= boxes[b].x && x < boxes[b].right() && y >= boxes[b].y && y < boxes[b].bottom()) {
-          names[b] = name;
-          found = true;
-        }
-      }
-      if (!found) throw ConfigError(file + ": field '" + name + "' lies in no template box");
-    } else {
-      throw ConfigError(file + ": entry " + std::to_string(i) + " needs \"index\" or \"x\"/\"y\"");
-    }
-  }
-  return names;
-}
 
 Box inset(const Box& box, int pixels) {
   return {box.x + pixels, box.y + pixels, std::max(0, box.w - 2 * pixels),
