@@ -203,7 +203,10 @@ std::string check_image_file(const fs::path& image) {
   try {
     const std::string bytes = read_file(image, limits.max_file_bytes);
     const ImageHeader header = read_image_header(bytes, image.string());
-    if (header.width * header.height > limits.max_pixels) {
+    // Each side first: two 64-bit sides (BigTIFF's LONG8) can multiply to a wrapped-around,
+    // small product.
+    if (header.width > limits.max_pixels || header.height > limits.max_pixels ||
+        header.width * header.height > limits.max_pixels) {
       return image.string() + ": " + std::to_string(header.width) + "x" +
              std::to_string(header.height) + " pixels, too large for a text line";
     }
