@@ -89,8 +89,8 @@ build_sanitized() {
       "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" -DMLXOCR_FUZZ=ON \
       -DMLX_ROOT="$mlx_root" >/dev/null
   fi
-  say "building $FUZZ_BUILD_DIR (make -j2)"
-  cmake --build "$FUZZ_BUILD_DIR" -j2
+  say "building $FUZZ_BUILD_DIR (make -j2${1:+, $1 only})"
+  cmake --build "$FUZZ_BUILD_DIR" -j2 ${1:+--target "$1"}
 }
 
 # Runtime settings of the sanitized runs: stop at the first report, leaks included (narrow
@@ -233,7 +233,8 @@ case "${1:-}" in
     run_sanitized_suite
     ;;
   fuzz)
-    build_sanitized
+    [[ "${2:-60}" =~ ^[1-9][0-9]*$ ]] || { say "fuzz: SECONDS must be a positive integer, got '$2'"; exit 2; }
+    build_sanitized fuzz_targets
     run_fuzzers "${2:-60}"
     ;;
   demo)
