@@ -120,7 +120,7 @@ json all_defaults() {
 json read_json(const fs::path& file) {
   try {
     return json::parse(read_file(file, 1 << 20));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
     throw ConfigError(file.string() + ": malformed JSON: " + e.what());
   }
 }

@@ -90,7 +90,7 @@ ImageProcessorConfig parse_image_processor_config(const std::string& json_text,
   json j;
   try {
     j = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
     bad(name, std::string("malformed JSON: ") + e.what());
   }
   if (!j.is_object()) bad(name, "expected a JSON object");

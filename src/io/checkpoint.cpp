@@ -43,7 +43,7 @@ TensorMap load_sharded(const fs::path& index_path, ShardLoader load_shard) {
   nlohmann::json index;
   try {
     index = nlohmann::json::parse(read_file(index_path, kMaxIndexBytes));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
     throw CheckpointError(where + ": not valid JSON (" + e.what() + ")");
   }
   if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object())

@@ -118,7 +118,7 @@ json parse_header_json(std::string_view text, const std::string& where) {
   };
   try {
     return json::parse(text.begin(), text.end(), limit_depth);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
     throw CheckpointError(where + ": header is not valid JSON (" + e.what() + ")");
   }
 }

@@ -275,7 +275,7 @@ ModelConfig load_model_config(const std::filesystem::path& model_dir) {
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
     throw ConfigError(file.string() + ": malformed JSON: " + e.what());
   }
   return parse_model_config(root, file.string());

@@ -14,7 +14,7 @@ std::vector<std::string> parse_field_names(std::string_view json_text, const std
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
     throw ConfigError(file + ": malformed JSON: " + e.what());
   }
   if (j.is_object() && j.contains("fields")) j = j["fields"];
