@@ -84,6 +84,9 @@ def main():
     put("dataset", "0.csv", b"\x00file_name,text\na.png,hello\n\"b,1.png\",\"say \"\"hi\"\"\"\r\n,empty\n")
     put("dataset", "1.tsv", b"\x01text\tfile_name\tx\nhello\t/dev/null\t1\n")
     put("dataset", "2.jsonl", b'\x02{"file_name": "a.png", "text": "hi"}\n{"text": 3}\nnot json\n')
+    # Inputs that found bugs, reduced (docs/security.md): kept as seeds, and as tests in tests/.
+    put("fields", "regression-number-overflow.json", "[2e147483648]")
+    put("preprocessor_config", "regression-number-overflow.json", '{"rescale_factor": 1e400}')
     put("fields", "names.json", json.dumps(["surname", "first name", "date"]))
     put("fields", "objects.json", json.dumps({"fields": [
         {"index": 3, "name": "date"}, {"x": 25.5, "y": 45, "name": "surname"}, "x"]}))
