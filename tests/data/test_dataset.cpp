@@ -180,6 +180,9 @@ TEST_F(DatasetTest, UnusableSourcesThrowDataError) {
   EXPECT_NE(message(dir_ / "noheader.csv").find("no column 'file_name'"), std::string::npos);
   write(dir_ / "notext.csv", "file_name,label\ngood.png,x\n");
   EXPECT_NE(message(dir_ / "notext.csv").find("no column 'text'"), std::string::npos);
+  // A header of one cut UTF-8 sequence used to throw std::out_of_range (found by fuzz/dataset.cpp).
+  write(dir_ / "cut.tsv", "\xde");
+  EXPECT_NE(message(dir_ / "cut.tsv").find("no column 'file_name'"), std::string::npos);
   TempDir empty("empty");
   EXPECT_NE(message(empty.path()).find("no images"), std::string::npos);
 }
