@@ -87,6 +87,7 @@ def main():
     # Inputs that found bugs, reduced (docs/security.md): kept as seeds, and as tests in tests/.
     put("fields", "regression-number-overflow.json", "[2e147483648]")
     put("preprocessor_config", "regression-number-overflow.json", '{"rescale_factor": 1e400}')
+    put("dataset", "regression-cut-utf8.tsv", b"\x01\xde")
     put("fields", "names.json", json.dumps(["surname", "first name", "date"]))
     put("fields", "objects.json", json.dumps({"fields": [
         {"index": 3, "name": "date"}, {"x": 25.5, "y": 45, "name": "surname"}, "x"]}))
