@@ -3,25 +3,33 @@
 #
 #   ./dev.sh demo    set up, build, run the main job on the bundled default
 #   ./dev.sh test    set up, build, check formatting, run the whole test suite, then the
-#                    numerical tests under another OpenBLAS kernel family and under MLX's own ops
+#                    numerical tests under another OpenBLAS kernel family and under MLX's own ops,
+#                    then the suite again built with ASan + UBSan (clang), and fuzz each parser 5 s
 #   ./dev.sh build   set up and build only
+#   ./dev.sh fuzz [SECONDS]   run every libFuzzer target for SECONDS each (default 60)
+#   ./dev.sh sanitize         the ASan+UBSan build and its test suite only
 #
 # Set-up: Debian packages (apt-get, only those missing), a project-local venv (.venv) holding the
 # pinned MLX wheel whose C++ library and CMake package we build against, then CMake + make -j2.
 # Environment: MLXOCR_MLX_EXTRA=cpu|cuda12 picks the MLX wheel flavour on Linux (default cpu);
-# BUILD_DIR overrides the build folder (default build).
+# BUILD_DIR overrides the build folder (default build), FUZZ_BUILD_DIR the clang ASan+UBSan+libFuzzer
+# one (default build-fuzz); FUZZ_OUT where fuzzing keeps its grown corpora and crash inputs
+# (default /tmp/mlxocr-fuzz, outside the tree); MLXOCR_TEST_FUZZ_SECONDS the seconds per target
+# `test` fuzzes (default 5).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 MLX_VERSION=0.32.4
 MLX_EXTRA=${MLXOCR_MLX_EXTRA:-cpu}
 BUILD_DIR=${BUILD_DIR:-build}
+FUZZ_BUILD_DIR=${FUZZ_BUILD_DIR:-build-fuzz}
+FUZZ_OUT=${FUZZ_OUT:-/tmp/mlxocr-fuzz}
 # libopenblas0-pthread: MLX's CPU backend calls sgemm_ from whatever libblas.so.3 the system
 # resolves (MLX's CMake package links BLAS). Debian's default is the reference BLAS, a plain loop
 # nest 10-50x slower than OpenBLAS; installed, OpenBLAS becomes libblas.so.3 (alternatives).
 APT_PACKAGES=(build-essential cmake pkg-config python3 python3-venv clang-format
   libopencv-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev libsentencepiece-dev
-  libgtest-dev libopenblas0-pthread
+  libgtest-dev libopenblas0-pthread clang-14 libclang-rt-14-dev
   libtesseract-dev libleptonica-dev tesseract-ocr-osd libpoppler-cpp-dev libtiff-dev libxml2-utils)
 
 say() { printf '\033[1m[dev.sh]\033[0m %s\n' "$*" >&2; }
@@ -68,9 +76,70 @@ build() {
   cmake --build "$BUILD_DIR" -j2
 }
 
+# The sanitized build (docs/security.md): clang 14, our code with ASan + UBSan and libFuzzer's
+# coverage instrumentation, at -O1 with line tables only (about half the compile time of -O2 -g,
+# and still exact stack traces), the test suite and the fuzz targets from one set of objects.
+build_sanitized() {
+  install_system_packages
+  setup_venv
+  local mlx_root
+  mlx_root=$(.venv/bin/python -m mlx --cmake-dir)
+  if [ ! -f "$FUZZ_BUILD_DIR/CMakeCache.txt" ]; then
+    say "configuring $FUZZ_BUILD_DIR (clang, ASan + UBSan + libFuzzer)"
+    cmake -S . -B "$FUZZ_BUILD_DIR" -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" -DMLXOCR_FUZZ=ON \
+      -DMLX_ROOT="$mlx_root" >/dev/null
+  fi
+  say "building $FUZZ_BUILD_DIR (make -j2${1:+, $1 only})"
+  cmake --build "$FUZZ_BUILD_DIR" -j2 ${1:+--target "$1"}
+}
+
+# Runtime settings of the sanitized runs: stop at the first report, leaks included (narrow
+# suppressions for the uninstrumented libraries in fuzz/lsan.supp, each explained there).
+sanitizer_env() {
+  export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=0
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  export LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0"
+}
+
+run_sanitized_suite() {
+  sanitizer_env
+  say "running the test suite under ASan + UBSan"
+  (cd "$FUZZ_BUILD_DIR" && ctest --output-on-failure -j2 --timeout 600)
+}
+
+# Runs each fuzz target for $1 seconds on a working copy of its seed corpus under $FUZZ_OUT
+# (new inputs are kept there, never in the tree); crash, leak, timeout and out-of-memory inputs
+# go to $FUZZ_OUT/<target>/findings/. Returns non-zero when any target found something.
+run_fuzzers() {
+  local seconds=$1 failed=()
+  sanitizer_env
+  for src in fuzz/*.cpp; do
+    local name
+    name=$(basename "$src" .cpp)
+    local work="$FUZZ_OUT/$name"
+    mkdir -p "$work/corpus" "$work/findings"
+    cp -n fuzz/corpus/"$name"/* "$work/corpus/" 2>/dev/null || true
+    local dict=()
+    [ -f "fuzz/dict/$name.dict" ] && dict=("-dict=fuzz/dict/$name.dict")
+    say "fuzzing $name for ${seconds}s (corpus $work/corpus)"
+    if ! "$FUZZ_BUILD_DIR/fuzz/fuzz_$name" "$work/corpus" "${dict[@]}" -max_total_time="$seconds" \
+      -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 -max_len=65536 -print_final_stats=1 \
+      -artifact_prefix="$work/findings/" >"$work/log.txt" 2>&1; then
+      failed+=("$name")
+      say "fuzz_$name FOUND A PROBLEM: $(grep -m1 -E '^==[0-9]+==ERROR|runtime error|deadly signal|Test unit written' "$work/log.txt" || true)"
+      say "  log $work/log.txt; inputs: $(ls "$work/findings" | tr '\n' ' ')"
+    else
+      say "  $(grep -E '^stat::number_of_executed_units' "$work/log.txt" | awk '{print $2}') runs, no findings"
+    fi
+  done
+  [ ${#failed[@]} -eq 0 ] || { say "fuzz findings in: ${failed[*]}"; return 1; }
+}
+
 check_format() {
   local files
-  files=$(git ls-files 'src/*.cpp' 'src/*.h' 'include/*.h' 'tests/*.cpp' 'tests/*.h' 2>/dev/null || true)
+  files=$(git ls-files 'src/*.cpp' 'src/*.h' 'include/*.h' 'tests/*.cpp' 'tests/*.h' 'fuzz/*.cpp' \
+    'fuzz/*.h' 2>/dev/null || true)
   [ -n "$files" ] || return 0
   say "checking formatting (clang-format)"
   # shellcheck disable=SC2086
@@ -156,6 +225,18 @@ case "${1:-}" in
     build
     check_format
     run_tests
+    build_sanitized
+    run_sanitized_suite
+    run_fuzzers "${MLXOCR_TEST_FUZZ_SECONDS:-5}"
+    ;;
+  sanitize)
+    build_sanitized
+    run_sanitized_suite
+    ;;
+  fuzz)
+    [[ "${2:-60}" =~ ^[1-9][0-9]*$ ]] || { say "fuzz: SECONDS must be a positive integer, got '$2'"; exit 2; }
+    build_sanitized fuzz_targets
+    run_fuzzers "${2:-60}"
     ;;
   demo)
     build
@@ -163,7 +244,7 @@ case "${1:-}" in
     exec scripts/demo.sh "$BUILD_DIR/mlxocr" "$@"
     ;;
   *)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -181,7 +181,7 @@ std::vector<std::string> index_shards(const fs::path& index, const std::string& 
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(read_file(index, kMaxIndexBytes));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
     throw HubError(where + ": not valid JSON (" + e.what() + ")");
   }
   if (!json.is_object() || !json.contains("weight_map") || !json["weight_map"].is_object())

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <climits>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -18,6 +17,7 @@
 #include "io/model_resolver.h"
 #include "mlxocr/error.h"
 #include "mlxocr/limit_error.h"
+#include "pipeline/field_names.h"
 #include "pipeline/recognizer.h"
 
 namespace mlxocr {
@@ -35,86 +35,6 @@ struct PageWork {
   PageResult result;
   std::vector<RgbImage> crops;  // one per field; empty image: nothing to read
 };
-
-// Names for boxes: ["surname", "first name", ...] by reading order, or objects
-// {"index": 3, "name": ...} / {"x": .., "y": .., "name": ..} (the box containing that template
-// point).
-// A field name goes verbatim into text, CSV, TSV and hOCR output: control characters (a newline
-// would forge a record, an escape sequence would drive the reader's terminal) are refused.
-std::string checked_field_name(const std::string& file, size_t entry, const std::string& name) {
-  constexpr size_t kMaxNameBytes = 256;
-  if (name.size() > kMaxNameBytes) {
-    throw LimitError(file, "entry " + std::to_string(entry) + ".name",
-                     "a name of " + std::to_string(name.size()) + " bytes",
-                     std::to_string(kMaxNameBytes) + " bytes");
-  }
-  for (const char c : name) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F) {
-      char code[8];
-      std::snprintf(code, sizeof code, "0x%02X", byte);
-      throw UsageError(file + ": entry " + std::to_string(entry) +
-                       ": the field name holds a control character (" + code +
-                       "); names may not contain newlines, tabs or escape codes");
-    }
-  }
-  return name;
-}
-
-std::vector<std::string> load_field_names(const std::string& file, const std::vector<Box>& boxes) {
-  std::vector<std::string> names(boxes.size());
-  if (file.empty()) return names;
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file(file, 16 << 20));
-  } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(file + ": malformed JSON: " + e.what());
-  }
-  if (j.is_object() && j.contains("fields")) j = j["fields"];
-  if (!j.is_array()) throw ConfigError(file + ": expected an array of field names or objects");
-  for (size_t i = 0; i < j.size(); ++i) {
-    const auto& item = j[i];
-    if (item.is_string()) {
-      if (i < names.size()) names[i] = checked_field_name(file, i, item.get<std::string>());
-      continue;
-    }
-    if (!item.is_object() || !item.contains("name") || !item["name"].is_string()) {
-      throw ConfigError(file + ": entry " + std::to_string(i) +
-                        " must be a string or an object with a \"name\"");
-    }
-    const std::string name = checked_field_name(file, i, item["name"]);
-    if (item.contains("index") && item["index"].is_number_integer()) {
-      // Compared as the JSON number it is: 2^32+1 must not wrap to box 1.
-      const nlohmann::json& index = item["index"];
-      const bool in_range =
-          index.is_number_unsigned()
-              ? index.get<unsigned long long>() - 1 < names.size()
-              : index.get<long long>() >= 1 &&
-                    index.get<long long>() <= static_cast<long long>(names.size());
-      if (!in_range) {
-        throw LimitError(file, "entry " + std::to_string(i) + ".index",
-                         index.dump() + " is not one of the template's " +
-                             std::to_string(names.size()) + " boxes",
-                         "1.." + std::to_string(names.size()));
-      }
-      names[index.get<size_t>() - 1] = name;
-    } else if (item.contains("x") && item.contains("y") && item["x"].is_number() &&
-               item["y"].is_number()) {
-      const double x = item["x"], y = item["y"];
-      bool found = false;
-      for (size_t b = 0; b < boxes.size() && !found; ++b) {
-        if (x >= boxes[b].x && x < boxes[b].right() && y >= boxes[b].y && y < boxes[b].bottom()) {
-          names[b] = name;
-          found = true;
-        }
-      }
-      if (!found) throw ConfigError(file + ": field '" + name + "' lies in no template box");
-    } else {
-      throw ConfigError(file + ": entry " + std::to_string(i) + " needs \"index\" or \"x\"/\"y\"");
-    }
-  }
-  return names;
-}
 
 Box inset(const Box& box, int pixels) {
   return {box.x + pixels, box.y + pixels, std::max(0, box.w - 2 * pixels),

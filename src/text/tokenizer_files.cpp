@@ -147,7 +147,10 @@ TokenizerFiles read_tokenizer_files(const fs::path& folder) {
     const std::string file = added_path.string();
     const json added = read_json_file(added_path, kMaxConfigBytes);
     if (!added.is_object()) throw TokenizerError(file + ": expected {\"token\": id, ...}");
-    for (const auto& [content, id] : added.items()) {
+    for (const auto& item : added.items()) {
+      // Not a structured binding: clang 14 (the sanitizer build) cannot capture one in a lambda.
+      const std::string& content = item.key();
+      const json& id = item.value();
       if (!id.is_number_integer() || id.get<long long>() < 0 ||
           id.get<long long>() >= kMaxVocabularyIds) {
         throw TokenizerError(file + ": the id of \"" + content + "\" is not a token id");

@@ -116,7 +116,9 @@ std::string_view python_lstrip(std::string_view text) {
   size_t pos = 0;
   while (pos < text.size()) {
     size_t next = pos;
-    if (!is_python_space(next_codepoint(text, next))) break;
+    const char32_t cp = next_codepoint(text, next);
+    // A sequence cut short by the end is no space, and `next` would point past the end.
+    if (next > text.size() || !is_python_space(cp)) break;
     pos = next;
   }
   return text.substr(pos);
@@ -129,7 +131,8 @@ std::string_view python_rstrip(std::string_view text) {
     while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80)
       --start;
     size_t pos = start;
-    if (!is_python_space(next_codepoint(text, pos))) break;
+    const char32_t cp = next_codepoint(text, pos);
+    if (pos != end || !is_python_space(cp)) break;  // a cut sequence is no space either
     end = start;
   }
   return text.substr(0, end);

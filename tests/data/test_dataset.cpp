@@ -180,6 +180,9 @@ TEST_F(DatasetTest, UnusableSourcesThrowDataError) {
   EXPECT_NE(message(dir_ / "noheader.csv").find("no column 'file_name'"), std::string::npos);
   write(dir_ / "notext.csv", "file_name,label\ngood.png,x\n");
   EXPECT_NE(message(dir_ / "notext.csv").find("no column 'text'"), std::string::npos);
+  // A header of one cut UTF-8 sequence used to throw std::out_of_range (found by fuzz/dataset.cpp).
+  write(dir_ / "cut.tsv", "\xde");
+  EXPECT_NE(message(dir_ / "cut.tsv").find("no column 'file_name'"), std::string::npos);
   TempDir empty("empty");
   EXPECT_NE(message(empty.path()).find("no images"), std::string::npos);
 }
@@ -188,6 +191,29 @@ TEST_F(DatasetTest, HeaderOnlyGivesNoSamplesAndNoError) {
   const auto samples = load("data.csv", "file_name,text\n");
   EXPECT_TRUE(samples.empty());
   EXPECT_EQ(report_.rows, 0u);
+}
+
+// A BigTIFF header claiming 2^32 x 2^32 pixels: the product wraps to 0 in 64 bits, and the row
+// used to be kept as a readable image (found while writing fuzz/dataset.cpp).
+TEST(CheckImageFile, SidesWhoseProductWrapsAreRefused) {
+  TempDir dir("bigtiff");
+  std::string tiff("II\x2b\x00\x08\x00\x00\x00", 8);
+  auto put_le = [&](std::uint64_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i)
+      tiff.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
+  };
+  put_le(16, 8);  // first directory right after the header
+  put_le(2, 8);   // two entries: ImageWidth and ImageLength, LONG8 (type 16), count 1
+  for (std::uint64_t tag : {256, 257}) {
+    put_le(tag, 2);
+    put_le(16, 2);
+    put_le(1, 8);
+    put_le(std::uint64_t{1} << 32, 8);
+  }
+  put_le(0, 8);  // no next directory
+  write(dir / "huge.tif", tiff);
+  const std::string why = check_image_file(dir / "huge.tif");
+  EXPECT_NE(why.find("4294967296x4294967296 pixels, too large"), std::string::npos) << why;
 }
 
 TEST(CheckImageFile, RefusesBombsBeforeDecoding) {

@@ -124,6 +124,16 @@ TEST(GenerationConfigLoad, MalformedFilesNameTheFileAndKey) {
   }
   dir.write("generation_config.json", "{\"early_stopping\": \"sometimes\"}");
   EXPECT_THROW(load_generation_config(dir.path, model), ConfigError);
+  // A number beyond double is nlohmann's out_of_range, not parse_error: it escaped unnamed.
+  dir.write("generation_config.json", "{\"length_penalty\": -1e400}");
+  try {
+    load_generation_config(dir.path, model);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("generation_config.json: malformed JSON"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(GenerationConfigLoad, UnimplementedSettingsAreNotedNotIgnoredSilently) {

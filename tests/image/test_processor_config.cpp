@@ -82,6 +82,8 @@ TEST(ProcessorConfig, UnsupportedAndMalformed) {
   expect_config_error(R"({"do_center_crop": true})", "do_center_crop");
   expect_config_error(R"([384])", "JSON object");
   expect_config_error(R"({"size": 384,)", "malformed JSON");
+  // nlohmann's out_of_range, not parse_error: it escaped unnamed (found by fuzzing).
+  expect_config_error(R"({"rescale_factor": 1e400})", "malformed JSON");
 }
 
 TEST(ProcessorConfig, FromModelFolder) {

@@ -83,6 +83,10 @@ TEST(Checkpoint, RejectsMalformedIndexes) {
   write_bytes(dir.path() / "m" / kIndex, "{\"weight_map\": {");
   expect_checkpoint_error([&] { load_checkpoint_tensors(dir.path() / "m"); },
                           {kIndex, "not valid JSON"});
+  // nlohmann's out_of_range (a number beyond double), not parse_error: it escaped unnamed.
+  write_bytes(dir.path() / "m" / kIndex, "{\"metadata\": {\"total_size\": 1e400}}");
+  expect_checkpoint_error([&] { load_checkpoint_tensors(dir.path() / "m"); },
+                          {kIndex, "not valid JSON"});
   write_bytes(dir.path() / "m" / kIndex, "{\"metadata\": {}}");
   expect_checkpoint_error([&] { load_checkpoint_tensors(dir.path() / "m"); },
                           {kIndex, "\"weight_map\""});

@@ -123,6 +123,21 @@ TEST(Safetensors, SaveRefusesWhatTheFormatCannotHold) {
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator{}), 0);
 }
 
+// A header holding a number beyond double: nlohmann throws out_of_range, not parse_error, and it
+// escaped as an "internal error" without the file's name (found while fuzzing the JSON readers).
+TEST(Safetensors, NumberBeyondDoubleInTheHeaderIsNamed) {
+  TempDir dir;
+  const std::string header =
+      R"({"__metadata__": {"x": "y"}, "w": {"dtype": "F32", "shape": [1e400], "data_offsets": [0, 4]}})";
+  std::string bytes(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    bytes[i] = static_cast<char>((header.size() >> (8 * i)) & 0xFF);
+  bytes += header + std::string(4, '\0');
+  write_bytes(dir.path() / "big.safetensors", bytes);
+  expect_checkpoint_error([&] { load_safetensors(dir.path() / "big.safetensors"); },
+                          {"big.safetensors", "header is not valid JSON"});
+}
+
 TEST(Safetensors, MissingFileIsAFileError) {
   EXPECT_THROW(load_safetensors(fixture("no_such.safetensors")), FileError);
   EXPECT_THROW(read_safetensors_metadata(fixture("no_such.safetensors")), FileError);

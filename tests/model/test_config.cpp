@@ -111,6 +111,12 @@ TEST(Config, MalformedJsonNamesTheFile) {
   const std::string message = config_error([&] { load_model_config(dir); });
   EXPECT_NE(message.find((dir / "config.json").string()), std::string::npos) << message;
   EXPECT_NE(message.find("malformed JSON"), std::string::npos) << message;
+  // A number beyond double is nlohmann's out_of_range, not its parse_error: it escaped as an
+  // "internal error" without the file's name (found by fuzz/preprocessor_config.cpp).
+  write_file_atomic(dir / "config.json", "{\"encoder\": {\"layer_norm_eps\": 1e400}}");
+  const std::string overflow = config_error([&] { load_model_config(dir); });
+  EXPECT_NE(overflow.find((dir / "config.json").string() + ": malformed JSON"), std::string::npos)
+      << overflow;
   fs::remove_all(dir);
 }
 

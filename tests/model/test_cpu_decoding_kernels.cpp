@@ -314,9 +314,9 @@ TEST(CpuDecodingKernels, TopIndicesAreTheBestEntriesBestFirstWithTiesToTheLowerI
       std::vector<int> order;
       for (int i = 0; i < n; ++i)
         if (!std::isnan(x[static_cast<size_t>(r) * n + i])) order.push_back(i);
-      std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-        return x[static_cast<size_t>(r) * n + a] > x[static_cast<size_t>(r) * n + b];
-      });
+      // The row's start, outside the lambda: clang 14 cannot capture the structured binding n.
+      const float* row = x.data() + static_cast<size_t>(r) * n;
+      std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return row[a] > row[b]; });
       for (int i = 0; i < k; ++i)
         ASSERT_EQ(got.data<std::int32_t>()[r * k + i], order[i])
             << "rows " << rows << ", n " << n << ", k " << k << ", row " << r << ", place " << i;
