@@ -110,9 +110,10 @@ run_sanitized_suite() {
 
 # Runs each fuzz target for $1 seconds on a working copy of its seed corpus under $FUZZ_OUT
 # (new inputs are kept there, never in the tree); crash, leak, timeout and out-of-memory inputs
-# go to $FUZZ_OUT/<target>/findings/. Returns non-zero when any target found something.
+# go to $FUZZ_OUT/<target>/findings/. Returns non-zero when any target found something, and
+# prints those targets' names on stdout.
 run_fuzzers() {
-  local seconds=$1 failed=()
+  local seconds=$1 findings=()
   sanitizer_env
   for src in fuzz/*.cpp; do
     local name
@@ -126,14 +127,14 @@ run_fuzzers() {
     if ! "$FUZZ_BUILD_DIR/fuzz/fuzz_$name" "$work/corpus" "${dict[@]}" -max_total_time="$seconds" \
       -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 -max_len=65536 -print_final_stats=1 \
       -artifact_prefix="$work/findings/" >"$work/log.txt" 2>&1; then
-      failed+=("$name")
+      findings+=("$name")
       say "fuzz_$name FOUND A PROBLEM: $(grep -m1 -E '^==[0-9]+==ERROR|runtime error|deadly signal|Test unit written' "$work/log.txt" || true)"
-      say "  log $work/log.txt; inputs: $(ls "$work/findings" | tr '\n' ' ')"
+      say "  log $work/log.txt; inputs: $(find "$work/findings" -type f -printf '%f ')"
     else
       say "  $(grep -E '^stat::number_of_executed_units' "$work/log.txt" | awk '{print $2}') runs, no findings"
     fi
   done
-  [ ${#failed[@]} -eq 0 ] || { say "fuzz findings in: ${failed[*]}"; return 1; }
+  [ ${#findings[@]} -eq 0 ] || { say "fuzz findings in: ${findings[*]}"; echo "${findings[*]}"; return 1; }
 }
 
 check_format() {
@@ -176,13 +177,13 @@ other_blas_family() {
 # env's arguments after them (variables to set, or -u to unset one). The output goes to stderr;
 # stdout gets "FAILED TOTAL" from ctest's summary line, nothing when there is none.
 ctest_pass() {
-  local filter=$1 exclude=$2 log counts
-  shift 2
+  local dir=$1 filter=$2 exclude=$3 log counts
+  shift 3
   local args=(--output-on-failure -j2 --timeout 600)
   [ -z "$filter" ] || args+=(-R "$filter")
   [ -z "$exclude" ] || args+=(-E "$exclude")
   log=$(mktemp)
-  (cd "$BUILD_DIR" && env "$@" ctest "${args[@]}") 2>&1 | tee "$log" >&2 || true
+  (cd "$dir" && env "$@" ctest "${args[@]}") 2>&1 | tee "$log" >&2 || true
   counts=$(sed -n 's/.* \([0-9][0-9]*\) tests* failed out of \([0-9][0-9]*\).*/\1 \2/p' "$log")
   rm -f "$log"
   echo "$counts" | tail -1
@@ -191,21 +192,25 @@ ctest_pass() {
 # The whole suite as the environment has it, then the numerical tests twice more, so that a test
 # whose tolerance holds on this CPU only fails here and not on a user's machine (ENGINEERING.md
 # §8): with OpenBLAS forced to another kernel family (our kernels on 3 threads: another split of
-# their sums too), and with MLX's own CPU ops in place of our kernels on the CPU's own family.
-# Ends with one line: the tests passed and failed over the three passes.
+# their sums too), and with MLX's own CPU ops in place of our kernels on the CPU's own family;
+# then the whole suite once more built with ASan + UBSan, and each fuzz target for a few seconds
+# (docs/security.md). Every pass runs even when an earlier one failed; the last line counts them
+# all ("dev.sh: N passed, N failed"), each fuzz target one test.
 run_tests() {
   local family counts passed=0 failed=0 broken=0
   family=$(other_blas_family)
   local passes=("running the test suite"
     "numerical tests again: OpenBLAS's $family kernels, our kernels on 3 threads"
-    "numerical tests again: MLX's own CPU ops in place of our kernels (their own tests left out)")
-  for i in 0 1 2; do
+    "numerical tests again: MLX's own CPU ops in place of our kernels (their own tests left out)"
+    "the test suite again under ASan + UBSan ($FUZZ_BUILD_DIR)")
+  for i in 0 1 2 3; do
     say "${passes[$i]}"
     case $i in
-      0) counts=$(ctest_pass "" "") ;;
-      1) counts=$(ctest_pass "$NUMERICAL_TESTS" "" OPENBLAS_CORETYPE="$family" MLXOCR_THREADS=3) ;;
-      2) counts=$(ctest_pass "$NUMERICAL_TESTS" "$KERNEL_TESTS" -u OPENBLAS_CORETYPE \
+      0) counts=$(ctest_pass "$BUILD_DIR" "" "") ;;
+      1) counts=$(ctest_pass "$BUILD_DIR" "$NUMERICAL_TESTS" "" OPENBLAS_CORETYPE="$family" MLXOCR_THREADS=3) ;;
+      2) counts=$(ctest_pass "$BUILD_DIR" "$NUMERICAL_TESTS" "$KERNEL_TESTS" -u OPENBLAS_CORETYPE \
         MLXOCR_CPU_KERNELS=0 MLXOCR_FUSED_STEP=0 MLXOCR_PACK_ROWS=0 MLXOCR_TRAIN_OWN_THREADS=0) ;;
+      3) counts=$(sanitizer_env && ctest_pass "$FUZZ_BUILD_DIR" "" "") ;;
     esac
     if [ -z "$counts" ]; then
       say "no ctest summary from this pass: no test matched, or ctest failed"
@@ -215,7 +220,12 @@ run_tests() {
     failed=$((failed + ${counts% *}))
     passed=$((passed + ${counts#* } - ${counts% *}))
   done
-  echo "dev.sh test: $passed passed, $failed failed (the suite, then the numerical tests twice)"
+  local targets found
+  targets=$(find fuzz -maxdepth 1 -name '*.cpp' | wc -l)
+  found=$( (run_fuzzers "${MLXOCR_TEST_FUZZ_SECONDS:-5}" || true) | wc -w)
+  failed=$((failed + found))
+  passed=$((passed + targets - found))
+  echo "dev.sh: $passed passed, $failed failed"
   [ "$broken" -eq 0 ] && [ "$failed" -eq 0 ]
 }
 
@@ -224,10 +234,8 @@ case "${1:-}" in
   test)
     build
     check_format
-    run_tests
     build_sanitized
-    run_sanitized_suite
-    run_fuzzers "${MLXOCR_TEST_FUZZ_SECONDS:-5}"
+    run_tests
     ;;
   sanitize)
     build_sanitized
