@@ -20,9 +20,11 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "model/blas_threads.h"
 #include "model/cpu_kernels.h"
+#include "model/int8_path.h"
 
 namespace mx = mlx::core;
 using mlxocr::gelu_erf_cpu;
@@ -149,6 +151,43 @@ void encoder_int8(int rows) {
   }
 }
 
+// The same layers on every int8 path this CPU has (src/model/int8_path.h), against sgemm on the
+// dequantized weight, all threads: what each path gains over float32 on this CPU. Run with
+// OPENBLAS_CORETYPE=Haswell to compare the avx2 path with the sgemm of an AVX2-only CPU.
+void int8_paths(int rows) {
+  const std::vector<mlxocr::kernel::Int8Path> paths = mlxocr::kernel::int8_paths_available();
+  std::printf("\n| ms (best of 5), %d rows | sgemm, dequantized |", rows);
+  for (mlxocr::kernel::Int8Path path : paths)
+    std::printf(" %s |", mlxocr::kernel::int8_path_name(path));
+  std::printf("\n|---|---:|");
+  for (size_t i = 0; i < paths.size(); ++i)
+    std::printf("---:|");
+  std::printf("\n");
+  struct Layer {
+    const char* what;
+    int out, in;
+  };
+  for (const Layer& layer : {Layer{"trocr-small qkv [1152,384]", 1152, 384},
+                             Layer{"trocr-small fc2 [384,1536]", 384, 1536},
+                             Layer{"trocr-base qkv [2304,768]", 2304, 768},
+                             Layer{"trocr-base fc1 [3072,768]", 3072, 768}}) {
+    const mx::array x = mx::random::normal({rows, layer.in}, mx::float32, mx::random::key(13));
+    const mx::array w = mx::random::normal({layer.out, layer.in}, mx::float32, mx::random::key(14));
+    const std::vector<mx::array> q = mx::quantize(w, 64, 8);
+    const mx::array dequantized = mx::dequantize(q[0], q[1], q[2], 64, 8);
+    mx::eval(q);
+    mx::eval({x, dequantized});
+    mlxocr::kernel::set_openblas_threads(mlxocr::cpu_kernel_threads());
+    std::printf("| %s | %.2f |", layer.what,
+                best_ms([&] { return mx::matmul(x, mx::transpose(dequantized)); }));
+    for (mlxocr::kernel::Int8Path path : paths)
+      std::printf(" %.2f |", best_ms([&] {
+                    return mlxocr::int8_linear_cpu(x, q[0], q[1], q[2], 64, std::nullopt, path);
+                  }));
+    std::printf("\n");
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -163,4 +202,5 @@ int main() {
     decoding_step(rows);
   encoder_int8(577);
   encoder_int8(2 * 577);
+  int8_paths(577);
 }

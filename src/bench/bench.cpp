@@ -89,6 +89,33 @@ std::vector<RgbImage> folder_images(const std::filesystem::path& folder) {
   return images;
 }
 
+// The quantization the model holds, whether a converted model brought it or --quantize made it:
+// the most bits of its quantized linear layers, and whether the encoder's are among them.
+struct Quantization {
+  int bits = 0;
+  bool encoder = false;
+};
+
+Quantization quantization_of(const TrOCRModel& model) {
+  Quantization q;
+  const auto see = [&q](const Linear& layer, bool encoder) {
+    if (!layer.quantized) return;
+    q.bits = std::max(q.bits, layer.quantized->bits);
+    q.encoder = q.encoder || encoder;
+  };
+  for (const ViTLayer& layer : model.encoder.layers)
+    for (const Linear* l :
+         {&layer.qkv, &layer.attention_output, &layer.intermediate, &layer.output})
+      see(*l, true);
+  see(model.decoder.output_projection, false);
+  for (const TrOCRDecoderLayer& layer : model.decoder.layers)
+    for (const Linear* l :
+         {&layer.self_attn.qkv_proj, &layer.self_attn.out_proj, &layer.encoder_attn.q_proj,
+          &layer.encoder_attn.kv_proj, &layer.encoder_attn.out_proj, &layer.fc1, &layer.fc2})
+      see(*l, false);
+  return q;
+}
+
 struct LoadedModel {
   TrOCRModel model;
   ImageProcessorConfig processor;
@@ -261,9 +288,11 @@ nlohmann::ordered_json run_bench(const BenchOptions& options, std::ostream* log)
   out["model"] = options.arch.empty() ? options.model : options.arch;
   out["weights"] = loaded.source;
   out["dtype"] = dtype_name(model.dtype);
-  out["quantized_bits"] = options.quantize_bits;
-  out["quantized_encoder"] = options.quantize_bits != 0 && options.quantize_encoder;
+  const Quantization quantization = quantization_of(model);
+  out["quantized_bits"] = quantization.bits;
+  out["quantized_encoder"] = quantization.encoder;
   out["int8_linear"] = int8_linear_supports(64, 64, 64, 8);
+  out["int8_path"] = kernel::int8_path_name(kernel::int8_path());
   out["workload"] = {
       {"new_tokens", options.new_tokens},
       {"runs", options.runs},

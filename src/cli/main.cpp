@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "image/image.h"
 #include "mlxocr/error.h"
+#include "model/int8_path.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
       std::cout << app.help();
       return 0;
     }
+    // A wrong MLXOCR_INT8_PATH is refused before any work, not at the first 8-bit layer.
+    mlxocr::kernel::int8_path();
     return mlxocr::cli::run_selected(app);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);

@@ -22,6 +22,8 @@
 #include <optional>
 #include <vector>
 
+#include "model/int8_path.h"
+
 namespace mlxocr {
 
 namespace mx = mlx::core;
@@ -62,13 +64,18 @@ mx::array quantized_linear_rows_cpu(const mx::array& x, const mx::array& packed,
 
 // x W^T + b for x [N, in] and an 8-bit weight as mx::quantize stores it, as integer products:
 // the activations are quantized per row and weight group to int8 (cpu_int8_linear.cpp says how)
-// and multiplied with the codes by AVX-512 VNNI. int8_linear_supports says whether this CPU and
-// shape can (VNNI, groups of a multiple of 16, out a multiple of 16; MLXOCR_INT8_LINEAR=0 turns
-// it off); elsewhere linear() dequantizes the weight for sgemm instead.
+// and multiplied with the codes by the path int8_path.h chose (AVX-512 VNNI, AVX2 or portable
+// C++; all give the same bits). int8_linear_supports says whether this CPU and shape can (a path
+// other than off, groups of a multiple of 16, out a multiple of 16); elsewhere linear()
+// dequantizes the weight for sgemm instead. The overload with a path (tests, benchmarks) runs
+// that one; one this CPU lacks is refused.
 bool int8_linear_supports(int features, int outputs, int group_size, int bits);
 mx::array int8_linear_cpu(const mx::array& x, const mx::array& packed, const mx::array& scales,
                           const mx::array& biases, int group_size,
                           const std::optional<mx::array>& bias);
+mx::array int8_linear_cpu(const mx::array& x, const mx::array& packed, const mx::array& scales,
+                          const mx::array& biases, int group_size,
+                          const std::optional<mx::array>& bias, kernel::Int8Path path);
 
 // softmax(scale * q k^T) v for one query per head, q [B, heads, 1, dim], k and v [B, heads, S,
 // dim]: a decoding step's attention in one pass per head, where MLX would run two small sgemm

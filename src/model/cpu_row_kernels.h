@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/int8_path.h"
+
 namespace mlxocr::kernel {
 
 // Calls Span<M>::run(args...) with M = rows (at most 8): the row count is a template argument,
@@ -81,13 +83,14 @@ void linear_rows_shared(const RowWeights& w, const float* x, const float* b, flo
                         std::int64_t to);
 
 // The same for an 8-bit weight as int8 products (cpu_int8_linear.cpp): x is quantized per row and
-// weight group, each group's products are one AVX-512 VNNI instruction per 64 inputs. Whether
-// this CPU and group size can (VNNI, group % 64 == 0, MLXOCR_INT8_LINEAR not 0):
-// int8_rows_supported; linear_rows_shared then takes this path for 8-bit weights.
+// weight group and multiplied with the codes by the path int8_path.h chose (or `path`, for
+// tests; it must be one this CPU has). Whether this CPU and group size can (a path other than
+// off, group % 64 == 0): int8_rows_supported; linear_rows_shared then takes this path for 8-bit
+// weights.
 bool int8_rows_supported(std::int64_t group);
 void int8_linear_rows_shared(const RowWeights& w, const float* x, const float* b, float* y,
                              std::int64_t rows, std::int64_t in, std::int64_t out,
-                             std::int64_t from, std::int64_t to);
+                             std::int64_t from, std::int64_t to, Int8Path path = int8_path());
 
 // out = softmax(scale * K q) V for one head: q [dim], K and V [keys, dim]; `scores` holds `keys`
 // floats of scratch. dim a multiple of 8 up to kMaxHeadDim (kept in registers).
