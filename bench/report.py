@@ -287,7 +287,7 @@ def main():
     md += ["![mlxocr vs PyTorch](results.png)", ""]
     # Sections measured by their own scripts (training speed: train_bench.py; reading quality:
     # quality.py), then the notes on the optimisation work.
-    for name in ("TRAINING.md", "QUALITY.md", "OPTIMISATION.md"):
+    for name in ("TRAINING.md", "QUALITY.md", "INT8.md", "OPTIMISATION.md"):
         section = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
         if os.path.exists(section):
             md += [open(section).read().rstrip(), ""]

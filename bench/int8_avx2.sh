@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# bench/int8_avx2.sh — 8-bit models against float32 and PyTorch float32 on the int8 path of an
+# AVX2-only CPU, stood in for on an AVX-512 machine: mlxocr with MLXOCR_INT8_PATH=avx2 and
+# OpenBLAS held to its Haswell (AVX2) kernels (OPENBLAS_CORETYPE=Haswell), PyTorch held to AVX2
+# (ATEN_CPU_CAPABILITY=avx2, MKL_ENABLE_INSTRUCTIONS=AVX2). The native AVX-512 figures (float32
+# and the avx512vnni path) run in the same rounds for comparison. Prints bench/int8_report.py's
+# markdown table (medians over all runs, ratios, load averages); raw JSON in $WORK/int8.
+#
+#   bench/int8_avx2.sh                          trocr-small and trocr-base, 2 rounds
+#   ARCHS=trocr-small ROUNDS=1 bench/int8_avx2.sh
+#
+# Environment as bench/run.sh: ARCHS, ROUNDS, THREADS, NEW_TOKENS, MLXOCR, REFERENCE_PYTHON,
+# BENCH_WORK (its models and lines are reused; made here when missing), OPENBLAS. Workload: batch
+# 1, greedy, NEW_TOKENS tokens, the encoder and decoder both 8-bit (--quantize 8
+# --quantize-encoder, groups of 64, as convert -q 8 --quantize-encoder stores them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ARCHS=${ARCHS:-"trocr-small trocr-base"}
+ROUNDS=${ROUNDS:-2}
+THREADS=${THREADS:-$(nproc)}
+NEW_TOKENS=${NEW_TOKENS:-32}
+MLXOCR=${MLXOCR:-build/mlxocr}
+WORK=${BENCH_WORK:-bench/work}
+PY=${REFERENCE_PYTHON:-tools/reference/.venv/bin/python}
+[ -x "$PY" ] || PY=/work/main/tools/reference/.venv/bin/python
+[ -x "$PY" ] || { echo "int8_avx2.sh: no reference venv (tools/reference/setup.sh)" >&2; exit 1; }
+[ -x "$MLXOCR" ] || { echo "int8_avx2.sh: $MLXOCR is missing (./dev.sh build)" >&2; exit 1; }
+OPENBLAS=${OPENBLAS:-/usr/lib/$(uname -m)-linux-gnu/openblas-pthread/libopenblas.so.0}
+[ -f "$OPENBLAS" ] || { echo "int8_avx2.sh: no OpenBLAS at $OPENBLAS (set OPENBLAS)" >&2; exit 1; }
+
+OUT="$WORK/int8"
+mkdir -p "$WORK/models" "$OUT"
+rm -f "$OUT"/*.json
+[ -d "$WORK/lines" ] || "$PY" bench/torch_bench.py lines --out "$WORK/lines"
+for arch in $ARCHS; do
+  [ -f "$WORK/models/$arch/model.safetensors" ] ||
+    "$PY" bench/torch_bench.py make-model --config "bench/configs/$arch.json" --seed 0 \
+      --out "$WORK/models/$arch"
+done
+
+flags=(--images "$WORK/lines" --threads "$THREADS" --new-tokens "$NEW_TOKENS" --warmup 1
+  --batch-sizes 1 --num-beams 1 --no-limits)
+q8=(--quantize 8 --quantize-encoder)
+ours() {  # ours NAME ARCH CORETYPE INT8_PATH [extra flags]
+  local name=$1 arch=$2 core=$3 path=$4
+  shift 4
+  cat "$WORK/models/$arch"/*.safetensors >/dev/null
+  env ${core:+OPENBLAS_CORETYPE=$core} MLXOCR_INT8_PATH="$path" LD_PRELOAD="$OPENBLAS" \
+    OPENBLAS_NUM_THREADS="$THREADS" "$MLXOCR" bench --model "$WORK/models/$arch" "${flags[@]}" \
+    --runs "$runs" "$@" --json "$OUT/$arch.$name.$round.json" >/dev/null
+}
+torch() {  # torch NAME ARCH [environment]
+  local name=$1 arch=$2
+  shift 2
+  cat "$WORK/models/$arch"/*.safetensors >/dev/null
+  env "$@" "$PY" bench/torch_bench.py bench --model "$WORK/models/$arch" --images "$WORK/lines" \
+    --new-tokens "$NEW_TOKENS" --threads "$THREADS" --runs "$runs" --warmup 1 --batch-sizes 1 \
+    --num-beams 1 --no-limits --json "$OUT/$arch.$name.$round.json"
+}
+
+uptime >"$OUT/uptime.before"
+start=$(date +%s)
+for round in $(seq 1 "$ROUNDS"); do
+  for arch in $ARCHS; do
+    runs=$([ "$arch" = trocr-base ] && echo 2 || echo 3)
+    echo "== round $round/$ROUNDS, $arch" >&2
+    ours avx2-f32 "$arch" Haswell off
+    ours avx2-q8 "$arch" Haswell avx2 "${q8[@]}"
+    torch avx2-torch "$arch" ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2
+    ours native-f32 "$arch" "" off
+    ours native-q8 "$arch" "" avx512vnni "${q8[@]}"
+    torch native-torch "$arch"
+  done
+done
+echo "$(( $(date +%s) - start ))" >"$OUT/seconds"
+uptime >"$OUT/uptime.after"
+"$PY" bench/int8_report.py "$OUT" \
+  "ARCHS=\"$ARCHS\" ROUNDS=$ROUNDS THREADS=$THREADS NEW_TOKENS=$NEW_TOKENS bench/int8_avx2.sh"
