@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
                        "Print mlxocr's and MLX's versions and the backend in use");
   mlxocr::cli::register_commands(app);
   try {
-    app.parse(argc, argv);
+    app.parse(mlxocr::cli::split_at_separator(app, argc, argv), argv);
     if (app.get_subcommands().empty()) {
       std::cout << app.help();
       return 0;
