@@ -166,12 +166,15 @@ TEST(ProcessorConfig, PillowResizeOrderSetting) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   write_file_atomic(dir / "preprocessor_config.json", R"({"mlxocr_pillow_resize_order": "12"})");
+  const char* suite_value = std::getenv("MLXOCR_PILLOW");  // restored below
+  const std::string saved = suite_value ? suite_value : "";
   ::setenv("MLXOCR_PILLOW", "13", 1);
   EXPECT_EQ(load_image_processor_config(dir).resize_order, PillowResizeOrder::kPillow13);
   ::setenv("MLXOCR_PILLOW", "10", 1);
   EXPECT_THROW(load_image_processor_config(dir), UsageError);
   ::unsetenv("MLXOCR_PILLOW");
   EXPECT_EQ(load_image_processor_config(dir).resize_order, PillowResizeOrder::kPillow12);
+  if (suite_value) ::setenv("MLXOCR_PILLOW", saved.c_str(), 1);
   fs::remove_all(dir);
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "image/image.h"
+#include "image/processor.h"
 #include "image/resize.h"
 #include "io/npy.h"
 #include "pipeline/recognizer.h"
@@ -23,6 +24,23 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+// The committed fixtures outside tests/fixtures/stacks/ were recorded with the pinned reference
+// stack (transformers 4.53.1, Pillow 10.4: tools/reference/requirements.txt). mlxocr's defaults
+// follow today's releases (transformers 5, Pillow 13), which part from it in a SentencePiece
+// BPE model's encoding and in the resize order of portrait images; so the suite runs with the
+// pinned stack's switches, for this process and the CLI runs it starts, whatever the shell says.
+// tests/stacks/ switches per stack and checks the defaults themselves.
+class PinnedStackEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    ::setenv("MLXOCR_TRANSFORMERS", "4", 1);
+    ::setenv("MLXOCR_PILLOW", "12", 1);
+  }
+};
+
+[[maybe_unused]] ::testing::Environment* const kPinnedStack =
+    ::testing::AddGlobalTestEnvironment(new PinnedStackEnvironment);
 
 const char* const kStacks[] = {"v4", "v5"};
 
@@ -44,12 +62,17 @@ PillowResizeOrder order_of(const std::string& stack) {
   return std::stoi(pillow) >= 13 ? PillowResizeOrder::kPillow13 : PillowResizeOrder::kPillow12;
 }
 
-// Sets an environment variable for one scope, as a user would for one run.
+// Sets (or, with std::nullopt, unsets) an environment variable for one scope, as a user would
+// for one run; the suite otherwise runs with the pinned stack's (tests/pinned_stack_environment).
 class ScopedEnv {
  public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+  ScopedEnv(const char* name, const std::optional<std::string>& value) : name_(name) {
     if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
+    if (value) {
+      ::setenv(name, value->c_str(), 1);
+    } else {
+      ::unsetenv(name);
+    }
   }
   ~ScopedEnv() {
     if (old_) {
@@ -63,6 +86,19 @@ class ScopedEnv {
   const char* name_;
   std::optional<std::string> old_;
 };
+
+// Without the switches mlxocr follows the current releases: transformers 5, Pillow 13.
+TEST(ReferenceStacks, DefaultsAreTheCurrentReleases) {
+  ScopedEnv transformers("MLXOCR_TRANSFORMERS", std::nullopt);
+  ScopedEnv pillow("MLXOCR_PILLOW", std::nullopt);
+  EXPECT_EQ(transformers_target(), TransformersVersion::k5);
+  const fs::path v5 = stack_dir("v5") / stack_index("v5")["model"]["folder"].get<std::string>();
+  EXPECT_EQ(load_image_processor_config(v5).resize_order, PillowResizeOrder::kPillow13);
+  const json& t = stack_index("v5")["tokenizer"];
+  const auto tokenizer = load_tokenizer(testing::fixtures() / t["folder"].get<std::string>());
+  for (const json& line : t["lines"])
+    EXPECT_EQ(tokenizer->encode(line["text"].get<std::string>(), true), line["ids"]);
+}
 
 TEST(ReferenceStacks, RecordTheirVersions) {
   EXPECT_EQ(stack_index("v4")["versions"]["transformers"], "4.53.1");
