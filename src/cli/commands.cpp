@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 #include <map>
+#include <string_view>
+#include <utility>
 
 #include "core/backend.h"
 #include "image/image.h"
@@ -11,6 +13,12 @@
 namespace mlxocr::cli {
 
 namespace {
+// The arguments after "--" of a verbatim subcommand (see split_at_separator).
+std::vector<std::string>& after_separator() {
+  static std::vector<std::string> args;
+  return args;
+}
+
 // Subcommand -> action, filled by register_commands.
 std::map<const CLI::App*, Action>& actions() {
   static std::map<const CLI::App*, Action> table;
@@ -45,12 +53,14 @@ void register_commands(CLI::App& app) {
 
 std::vector<std::string> verbatim_arguments(const CLI::App& sub, const std::string& what) {
   std::vector<std::string> args = sub.remaining();
-  if (args.empty()) throw UsageError(sub.get_name() + ": give at least one " + what);
   for (const std::string& a : args) {
     if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
-      throw UsageError(sub.get_name() + ": unknown option " + a + " (see --help)");
+      throw UsageError(sub.get_name() + ": unknown option " + a +
+                       " (see --help; put \"--\" before a text that starts with \"--\")");
     }
   }
+  args.insert(args.end(), after_separator().begin(), after_separator().end());
+  if (args.empty()) throw UsageError(sub.get_name() + ": give at least one " + what);
   return args;
 }
 
@@ -76,6 +86,21 @@ void check_min_confidence(double value) {
     throw LimitError("", "--min-confidence", std::to_string(value) + " is not a confidence",
                      "0..1");
   }
+}
+
+int split_at_separator(CLI::App& app, int argc, char** argv) {
+  if (argc < 2) return argc;
+  const std::function<bool(const CLI::App*)> named = [&](const CLI::App* s) {
+    return s->check_name(argv[1]);
+  };
+  const auto subs = std::as_const(app).get_subcommands(named);
+  if (subs.empty() || !subs.front()->get_allow_extras()) return argc;
+  for (int i = 2; i < argc; ++i) {
+    if (std::string_view(argv[i]) != "--") continue;
+    after_separator().assign(argv + i + 1, argv + argc);
+    return i;
+  }
+  return argc;
 }
 
 int run_selected(CLI::App& app) {

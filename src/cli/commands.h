@@ -24,9 +24,10 @@ Action add_inspect(CLI::App& app);
 // mlxocr preprocess: the pixel tensor of one image as .npy (preprocess.cpp).
 Action add_preprocess(CLI::App& app);
 
-// The arguments of `sub` that are not options, verbatim (for subcommands that allow_extras()).
-// Throws UsageError when there are none, naming them `what`, or when one starts with "--" (a
-// mistyped option, most likely).
+// The arguments of `sub` that are not options, verbatim (for subcommands that allow_extras()),
+// followed by those after a "--" (set aside by split_at_separator). Throws UsageError when there
+// are none, naming them `what`, or when one before "--" starts with "--" (a mistyped option, most
+// likely; after "--" it is taken as it is).
 std::vector<std::string> verbatim_arguments(const CLI::App& sub, const std::string& what);
 
 // --max-pixels N on `cmd`: the image pixel budget (image/image.h) of this run, 1..2^30 (OpenCV
@@ -35,6 +36,13 @@ void add_max_pixels_option(CLI::App* cmd);
 
 // --min-confidence must be a number in [0, 1] (NaN is not): LimitError otherwise.
 void check_min_confidence(double value);
+
+// "--" ends the options of every command. CLI11 handles it for commands with declared positional
+// arguments; for those that take their arguments verbatim (allow_extras(), no positionals) it
+// would hand "--" back to the main app, which rejects it. So for those this removes the first "--"
+// after the subcommand's name and what follows it from argv, keeping it for verbatim_arguments.
+// Returns the new argc.
+int split_at_separator(CLI::App& app, int argc, char** argv);
 
 Action add_tokenize(CLI::App& app);    // tokenize.cpp
 Action add_detokenize(CLI::App& app);  // detokenize.cpp

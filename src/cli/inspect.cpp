@@ -4,7 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "image/processor.h"
+#include "image/resize.h"
 #include "io/model_resolver.h"
+#include "mlxocr/error.h"
 #include "model/model.h"
 
 namespace mlxocr::cli {
@@ -19,6 +22,20 @@ std::string tokenizer_files_kind(const fs::path& dir) {
   if (fs::exists(dir / "vocab.json") && fs::exists(dir / "merges.txt")) return "byte-level BPE";
   if (fs::exists(dir / "tokenizer.json")) return "tokenizer.json";
   return "none";
+}
+
+// The image processor's settings, or why there are none (inspect reports rather than fails).
+nlohmann::json image_processor_json(const fs::path& dir) {
+  try {
+    const ImageProcessorConfig c = load_image_processor_config(dir);
+    return {{"height", c.height},
+            {"width", c.width},
+            {"do_resize", c.do_resize},
+            {"resample", pil_resample_name(c.resample)},
+            {"pillow_resize_order", pillow_resize_order_name(c.resize_order)}};
+  } catch (const Error& e) {
+    return {{"error", e.what()}};
+  }
 }
 
 std::string weights_file(const fs::path& dir) {
@@ -99,6 +116,7 @@ nlohmann::json describe(const std::string& spec, const fs::path& dir, const TrOC
   j["quantization"] = quantization_json(model);
   j["weights_file"] = weights_file(dir);
   j["tokenizer"] = tokenizer_files_kind(dir);
+  j["image_processor"] = image_processor_json(dir);
   j["special_tokens"] = {{"decoder_start_token_id", model.config.decoder_start_token_id},
                          {"pad_token_id", model.config.pad_token_id},
                          {"eos_token_id", model.config.eos_token_id}};
@@ -159,6 +177,17 @@ void print_text(const nlohmann::json& j) {
             << "enc_to_dec     " << (j["enc_to_dec_proj"].get<bool>() ? "projection" : "none")
             << ", output projection "
             << (d["tie_word_embeddings"].get<bool>() ? "tied to embeddings" : "separate") << "\n";
+  const auto& p = j["image_processor"];
+  std::cout << "processor      ";
+  if (p.contains("error")) {
+    std::cout << "none: " << p["error"].get<std::string>() << "\n";
+  } else {
+    std::cout << (p["do_resize"].get<bool>()
+                      ? "resize to " + p["height"].dump() + "x" + p["width"].dump() + " (h x w), "
+                      : std::string("no resize, "))
+              << p["resample"].get<std::string>() << ", resize passes in Pillow "
+              << p["pillow_resize_order"].get<std::string>() << "'s order\n";
+  }
   for (const auto& w : j["warnings"])
     std::cout << "warning        " << w.get<std::string>() << "\n";
 }

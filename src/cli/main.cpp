@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(mlxocr::kDefaultMaxPixels).c_str(), 0);
   mlxocr::cli::register_commands(app);
   try {
-    app.parse(argc, argv);
+    app.parse(mlxocr::cli::split_at_separator(app, argc, argv), argv);
     if (app.get_subcommands().empty()) {
       std::cout << app.help();
       return 0;

@@ -30,7 +30,9 @@ Action add_tokenize(CLI::App& app) {
       "    [0,31414,232,2]\n"
       "  mlxocr tokenize --model ./trocr-small-printed --no-special-tokens \"first\" \"second\"\n"
       "    (prints [[...],[...]], one array per text)\n"
-      "A TEXT may start with '-' (but not with \"--\", which is taken for a mistyped option).");
+      "A TEXT may start with '-'; one that starts with \"--\" goes after \"--\", which ends the "
+      "options:\n"
+      "  mlxocr tokenize --model DIR -- --flag-like text");
   sub->add_option("-m,--model", options->model,
                   "Model: a folder (Hugging Face or converted), or a hub id org/name[@revision] "
                   "(from the Hugging Face cache, downloaded when absent)")

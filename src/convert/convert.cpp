@@ -7,6 +7,7 @@
 
 #include "core/file_util.h"
 #include "core/output_lock.h"
+#include "image/processor.h"
 #include "io/checkpoint.h"
 #include "io/model_resolver.h"
 #include "io/safetensors.h"
@@ -27,7 +28,7 @@ const std::vector<std::string> kTokenizerFiles = {
 };
 const std::vector<std::vector<std::string>> kTokenizerModels = {
     {"sentencepiece.bpe.model"}, {"vocab.json", "merges.txt"}, {"tokenizer.json"}};
-const std::vector<std::string> kOtherFiles = {"preprocessor_config.json", "generation_config.json"};
+const std::vector<std::string> kOtherFiles = {"generation_config.json"};
 
 bool is_file(const fs::path& path) {
   std::error_code ec;
@@ -119,6 +120,30 @@ std::optional<fs::path> first_folder(const std::vector<std::optional<fs::path>>&
   for (const auto& folder : folders)
     if (folder && pred(*folder)) return folder;
   return std::nullopt;
+}
+
+bool has_image_processor(const fs::path& folder) {
+  return is_file(folder / "preprocessor_config.json") || is_file(folder / "processor_config.json");
+}
+
+// Writes the image processor's settings as a flat preprocessor_config.json (which transformers 4
+// and 5 both read), from either layout of the source, with the Pillow resize order it will run
+// with recorded in it (so the converted folder says which Pillow it matches).
+void copy_image_processor(const std::vector<std::optional<fs::path>>& folders,
+                          const fs::path& output, ConvertResult& result) {
+  const auto from = first_folder(folders, has_image_processor);
+  if (!from) {
+    result.warnings.push_back(
+        "preprocessor_config.json is missing from the source (and there is no "
+        "processor_config.json): recognize will refuse the converted model until one is added");
+    return;
+  }
+  const ImageProcessorSource source = read_image_processor_json(*from);
+  const ImageProcessorConfig config = load_image_processor_config(*from);  // validates it
+  nlohmann::json settings = source.settings;
+  settings[kPillowResizeOrderKey] = pillow_resize_order_name(config.resize_order);
+  write_file_atomic(output / "preprocessor_config.json", settings.dump(2) + "\n");
+  result.copied_files.push_back("preprocessor_config.json");
 }
 
 Sources locate_sources(const ConvertOptions& options) {
@@ -412,16 +437,14 @@ ConvertResult convert_model(const ConvertOptions& options) {
       result.copied_files.push_back(name);
     }
   }
+  copy_image_processor(folders, temporary.path(), result);
   for (const std::string& name : kOtherFiles) {
     const auto from = first_folder(folders, [&](const fs::path& f) { return is_file(f / name); });
     if (from) {
       copy_into(*from / name, temporary.path() / name);
       result.copied_files.push_back(name);
     } else {
-      result.warnings.push_back(name + " is missing from the source" +
-                                (name == "preprocessor_config.json"
-                                     ? std::string(" (TrOCR's defaults will be used)")
-                                     : std::string()));
+      result.warnings.push_back(name + " is missing from the source");
     }
   }
   nlohmann::json config = model.config.raw;

@@ -1,6 +1,7 @@
 #include "image/processor.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -16,9 +17,19 @@ using nlohmann::json;
 
 // Output sizes above this are certainly a mistake (ViT position tables are far smaller).
 constexpr int kMaxSide = 16384;
+// A processor's settings take a few hundred bytes; anything near this is not one.
+constexpr std::uintmax_t kMaxConfigBytes = 1 << 20;
 
 [[noreturn]] void bad(const std::string& name, const std::string& problem) {
   throw ConfigError(name + ": " + problem);
+}
+
+json parse_json(const std::string& text, const std::string& name) {
+  try {
+    return json::parse(text);
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
+    bad(name, std::string("malformed JSON: ") + e.what());
+  }
 }
 
 bool get_bool(const json& j, const char* key, bool fallback, const std::string& name) {
@@ -87,12 +98,10 @@ std::array<float, 3> get_triple(const json& j, const char* key, std::array<float
 
 ImageProcessorConfig parse_image_processor_config(const std::string& json_text,
                                                   const std::string& name) {
-  json j;
-  try {
-    j = json::parse(json_text);
-  } catch (const json::exception& e) {
-    bad(name, std::string("malformed JSON: ") + e.what());
-  }
+  return parse_image_processor_settings(parse_json(json_text, name), name);
+}
+
+ImageProcessorConfig parse_image_processor_settings(const json& j, const std::string& name) {
   if (!j.is_object()) bad(name, "expected a JSON object");
 
   for (const char* key : {"image_processor_type", "feature_extractor_type"}) {
@@ -135,14 +144,57 @@ ImageProcessorConfig parse_image_processor_config(const std::string& json_text,
   for (float s : config.image_std) {
     if (s == 0.0f) bad(name, "\"image_std\" must not contain 0");
   }
+  if (j.contains(kPillowResizeOrderKey) && !j[kPillowResizeOrderKey].is_null()) {
+    const json& order = j[kPillowResizeOrderKey];
+    const auto parsed =
+        order.is_string() ? parse_pillow_resize_order(order.get<std::string>()) : std::nullopt;
+    if (!parsed) {
+      bad(name, std::string("\"") + kPillowResizeOrderKey + "\" must be \"12\" or \"13\", got " +
+                    order.dump());
+    }
+    config.resize_order = *parsed;
+  }
   return config;
 }
 
-ImageProcessorConfig load_image_processor_config(const std::filesystem::path& model_dir) {
-  const std::filesystem::path file = model_dir / "preprocessor_config.json";
+ImageProcessorSource read_image_processor_json(const std::filesystem::path& model_dir) {
   std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return ImageProcessorConfig{};
-  return parse_image_processor_config(read_file(file, 1 << 20), file.string());
+  const std::filesystem::path flat = model_dir / "preprocessor_config.json";
+  if (std::filesystem::exists(flat, ec)) {
+    return {parse_json(read_file(flat, kMaxConfigBytes), flat.string()), flat.string()};
+  }
+  const std::filesystem::path nested = model_dir / "processor_config.json";
+  if (std::filesystem::exists(nested, ec)) {
+    const std::string name = nested.string();
+    const json processor = parse_json(read_file(nested, kMaxConfigBytes), name);
+    if (!processor.is_object()) bad(name, "expected a JSON object");
+    auto it = processor.find("image_processor");
+    if (it == processor.end() || it->is_null()) {
+      bad(name,
+          "has no \"image_processor\" (and there is no preprocessor_config.json): the "
+          "image processor's settings are missing");
+    }
+    if (!it->is_object()) bad(name, "\"image_processor\" must be a JSON object");
+    return {*it, name + " (\"image_processor\")"};
+  }
+  throw ConfigError(model_dir.string() +
+                    ": no image processor settings (neither preprocessor_config.json nor "
+                    "processor_config.json); save the processor with the model "
+                    "(processor.save_pretrained(folder)) or copy its file from the base model");
+}
+
+ImageProcessorConfig load_image_processor_config(const std::filesystem::path& model_dir) {
+  const ImageProcessorSource found = read_image_processor_json(model_dir);
+  ImageProcessorConfig config = parse_image_processor_settings(found.settings, found.source);
+  if (const char* env = std::getenv("MLXOCR_PILLOW"); env != nullptr && *env != '\0') {
+    const auto order = parse_pillow_resize_order(env);
+    if (!order) {
+      throw UsageError(std::string("MLXOCR_PILLOW=") + env +
+                       ": expected 12 (Pillow <= 12.3's resize order) or 13 (Pillow >= 13's)");
+    }
+    config.resize_order = *order;
+  }
+  return config;
 }
 
 ImageProcessor::ImageProcessor(ImageProcessorConfig config) : config_(config) {
@@ -172,7 +224,8 @@ void ImageProcessor::preprocess_into(const RgbImage& image, float* out) const {
   const RgbImage* source = &image;
   RgbImage resized;
   if (config_.do_resize && (image.width != config_.width || image.height != config_.height)) {
-    resized = resize_like_pil(image, config_.width, config_.height, config_.resample);
+    resized = resize_like_pil(image, config_.width, config_.height, config_.resample,
+                              config_.resize_order);
     source = &resized;
   }
   const size_t plane = static_cast<size_t>(source->width) * source->height;

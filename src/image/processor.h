@@ -8,8 +8,11 @@
 #include <vector>
 
 #include <mlx/array.h>
+#include <nlohmann/json.hpp>
+#include <string>
 
 #include "image/image.h"
+#include "image/resize.h"
 
 namespace mlxocr {
 
@@ -27,19 +30,43 @@ struct ImageProcessorConfig {
   double rescale_factor = 1 / 255.;
   bool do_normalize = true;
   std::array<float, 3> image_mean{0.5f, 0.5f, 0.5f}, image_std{0.5f, 0.5f, 0.5f};
+  // Whose order of the two resize passes to follow (see resize.h): the folder's
+  // "mlxocr_pillow_resize_order" ("12" or "13"), overridden by the MLXOCR_PILLOW environment
+  // variable, else the current Pillow's.
+  PillowResizeOrder resize_order = kDefaultPillowResizeOrder;
 };
 
-// Reads `model_dir/preprocessor_config.json`. Accepts the old (`"size": 384`), the pair
-// (`"size": [h, w]`) and the new (`"size": {"height": h, "width": w}`) forms, `resample`,
-// `do_resize`, `do_rescale`, `rescale_factor`, `do_normalize`, `image_mean`/`image_std` (three
-// numbers or one for all channels). A missing file gives the defaults above. Throws ConfigError
-// naming the file for malformed JSON, wrong types, out-of-range values and what TrOCR never uses
-// (`shortest_edge`/`longest_edge` sizes, center cropping, non-ViT/DeiT processor types).
+// The key of preprocessor_config.json that records the Pillow resize order (mlxocr's own;
+// transformers ignores it).
+inline constexpr const char* kPillowResizeOrderKey = "mlxocr_pillow_resize_order";
+
+// The image processor's settings as the folder stores them, found as transformers finds them:
+// `preprocessor_config.json` (what transformers 4 writes; read first by 4 and 5 alike), else the
+// "image_processor" object of `processor_config.json` (transformers 5's save_pretrained writes
+// only that). `source` names where it came from (for errors). Throws ConfigError when the
+// folder has neither: transformers cannot load such a processor either, and guessing a size
+// would only fail later with a shape error.
+struct ImageProcessorSource {
+  nlohmann::json settings;
+  std::string source;
+};
+ImageProcessorSource read_image_processor_json(const std::filesystem::path& model_dir);
+
+// Reads the image processor's settings (see read_image_processor_json). Accepts the old
+// (`"size": 384`), the pair (`"size": [h, w]`) and the new (`"size": {"height": h, "width": w}`)
+// forms, `resample`, `do_resize`, `do_rescale`, `rescale_factor`, `do_normalize`,
+// `image_mean`/`image_std` (three numbers or one for all channels). Throws ConfigError naming the
+// file for a missing processor, malformed JSON, wrong types, out-of-range values and what TrOCR
+// never uses (`shortest_edge`/`longest_edge` sizes, center cropping, non-ViT/DeiT processor
+// types).
 ImageProcessorConfig load_image_processor_config(const std::filesystem::path& model_dir);
 
-// Parses the JSON text of a preprocessor_config.json; `name` names it in errors.
+// Parses the JSON text of a preprocessor_config.json; `name` names it in errors. The resize order
+// is the text's own (or the default); MLXOCR_PILLOW is applied by load_image_processor_config.
 ImageProcessorConfig parse_image_processor_config(const std::string& json_text,
                                                   const std::string& name);
+ImageProcessorConfig parse_image_processor_settings(const nlohmann::json& settings,
+                                                    const std::string& name);
 
 class ImageProcessor {
  public:

@@ -162,15 +162,20 @@ void resample_horizontal(const RgbImage& in, int row_begin, const AxisWeights& a
   }
 }
 
-void resample_vertical(const RgbImage& in, const AxisWeights& axis, RgbImage& out) {
-  const size_t row_bytes = static_cast<size_t>(in.width) * 3;
+// Columns [column_begin, column_begin + out.width) of `in`, resampled vertically to out.height.
+void resample_vertical(const RgbImage& in, int column_begin, const AxisWeights& axis,
+                       RgbImage& out) {
+  const size_t in_row_bytes = static_cast<size_t>(in.width) * 3;
+  const size_t row_bytes = static_cast<size_t>(out.width) * 3;
+  const size_t column_offset = static_cast<size_t>(column_begin) * 3;
   std::vector<int32_t> acc(row_bytes);
   for (int y = 0; y < out.height; ++y) {
     const int32_t* k = &axis.weights[static_cast<size_t>(y) * axis.taps];
     std::fill(acc.begin(), acc.end(), 1 << (kPrecisionBits - 1));
     // Row by row for cache locality; integer sums are exact, so the order does not matter.
     for (int i = 0; i < axis.count[y]; ++i) {
-      const uint8_t* src = &in.pixels[static_cast<size_t>(axis.first[y] + i) * row_bytes];
+      const uint8_t* src =
+          &in.pixels[static_cast<size_t>(axis.first[y] + i) * in_row_bytes + column_offset];
       const int32_t w = k[i];
       for (size_t j = 0; j < row_bytes; ++j)
         acc[j] += src[j] * w;
@@ -189,23 +194,45 @@ RgbImage blank(int width, int height) {
   return image;
 }
 
-// Pillow's ImagingResampleInner for the box (0, 0, in.width, in.height).
-RgbImage resample_convolution(const RgbImage& in, int width, int height, int resample) {
+// Pillow's ImagingResampleInner for the box (0, 0, in.width, in.height). Each pass rounds to 8
+// bits, so which runs first changes the result; the first pass only computes the rows (columns)
+// the second one reads.
+RgbImage resample_convolution(const RgbImage& in, int width, int height, int resample,
+                              PillowResizeOrder order) {
   const Filter filter = filter_for(resample);
   const bool need_horizontal = width != in.width;
   const bool need_vertical = height != in.height;
-
+  AxisWeights horizontal =
+      axis_weights(in.width, 0.0f, static_cast<float>(in.width), width, filter);
   AxisWeights vertical =
       axis_weights(in.height, 0.0f, static_cast<float>(in.height), height, filter);
+  // Pillow 13 (Resample.c): "If height is being scaled down more than twice the amount the width
+  // is, run the vertical pass first" -- amounts in pixels, so an enlarged width counts negative.
+  const int height_cut = in.height - height, width_cut = in.width - width;
+  const bool vertical_first =
+      order == PillowResizeOrder::kPillow13 && height_cut > 0 && height_cut > width_cut * 2;
+
+  if (vertical_first && need_vertical) {
+    // Only the source columns the horizontal pass reads go through the vertical pass.
+    const int first_column = need_horizontal ? horizontal.first.front() : 0;
+    const int end_column =
+        need_horizontal ? horizontal.first.back() + horizontal.count.back() : in.width;
+    for (int& column : horizontal.first)
+      column -= first_column;
+    RgbImage vertical_out = blank(end_column - first_column, height);
+    resample_vertical(in, first_column, vertical, vertical_out);
+    if (!need_horizontal) return vertical_out;
+    RgbImage out = blank(width, height);
+    resample_horizontal(vertical_out, 0, horizontal, out);
+    return out;
+  }
+
   // Only the source rows the vertical pass reads go through the horizontal pass.
   const int first_row = vertical.first.front();
   const int end_row = vertical.first.back() + vertical.count.back();
-
   RgbImage horizontal_out;
   const RgbImage* source = &in;
   if (need_horizontal) {
-    const AxisWeights horizontal =
-        axis_weights(in.width, 0.0f, static_cast<float>(in.width), width, filter);
     for (int& row : vertical.first)
       row -= first_row;
     horizontal_out = blank(width, end_row - first_row);
@@ -214,7 +241,7 @@ RgbImage resample_convolution(const RgbImage& in, int width, int height, int res
   }
   if (need_vertical) {
     RgbImage out = blank(source->width, height);
-    resample_vertical(*source, vertical, out);
+    resample_vertical(*source, 0, vertical, out);
     return out;
   }
   return need_horizontal ? horizontal_out : in;
@@ -274,7 +301,19 @@ const char* pil_resample_name(int resample) {
   }
 }
 
-RgbImage resize_like_pil(const RgbImage& image, int width, int height, int resample) {
+const char* pillow_resize_order_name(PillowResizeOrder order) {
+  return order == PillowResizeOrder::kPillow12 ? "12" : "13";
+}
+
+std::optional<PillowResizeOrder> parse_pillow_resize_order(std::string_view text) {
+  if (text.rfind("pillow", 0) == 0) text.remove_prefix(6);
+  if (text == "12") return PillowResizeOrder::kPillow12;
+  if (text == "13") return PillowResizeOrder::kPillow13;
+  return std::nullopt;
+}
+
+RgbImage resize_like_pil(const RgbImage& image, int width, int height, int resample,
+                         PillowResizeOrder order) {
   if (width <= 0 || height <= 0) {
     throw UsageError("resize: target size " + std::to_string(width) + "x" + std::to_string(height) +
                      " must be positive");
@@ -287,7 +326,7 @@ RgbImage resize_like_pil(const RgbImage& image, int width, int height, int resam
   if (resample != kPilNearest) (void)filter_for(resample);  // validate before any work
   if (width == image.width && height == image.height) return image;
   if (resample == kPilNearest) return resample_nearest(image, width, height);
-  return resample_convolution(image, width, height, resample);
+  return resample_convolution(image, width, height, resample, order);
 }
 
 }  // namespace mlxocr

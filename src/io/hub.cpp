@@ -31,6 +31,7 @@ namespace {
 
 // The files a TrOCR model needs beyond config.json and the weights; each may be absent.
 const std::vector<std::string> kOptionalFiles = {"preprocessor_config.json",
+                                                 "processor_config.json",
                                                  "generation_config.json",
                                                  "tokenizer_config.json",
                                                  "special_tokens_map.json",

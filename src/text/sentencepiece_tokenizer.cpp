@@ -2,11 +2,15 @@
 
 #include <sentencepiece_processor.h>
 #include <algorithm>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "core/file_util.h"
 #include "mlxocr/error.h"
 #include "text/added_tokens.h"
+#include "text/sentencepiece_proto.h"
 #include "text/unicode.h"
 
 namespace mlxocr::text {
@@ -120,50 +124,25 @@ std::vector<int> XlmrSentencePiece::encode(std::string_view text, bool add_speci
 }
 
 std::string XlmrSentencePiece::decode(const std::vector<int>& ids, bool skip_special_tokens) const {
-  // PreTrainedTokenizer._decode: runs of model tokens become text through
-  // convert_tokens_to_string ("".join, "▁" -> " ", strip()); an added token that is not special
-  // stands alone; the parts are joined with spaces (spaces_between_special_tokens).
-  auto tokens_to_string = [](const std::string& joined) {
-    std::string out;
-    out.reserve(joined.size());
-    for (size_t pos = 0; pos < joined.size();) {
-      if (joined.compare(pos, kSpaceMarker.size(), kSpaceMarker) == 0) {
-        out += ' ';
-        pos += kSpaceMarker.size();
-      } else {
-        out += joined[pos++];
-      }
-    }
-    return std::string(unicode::python_strip(out));
-  };
-  std::vector<std::string> parts;
-  std::string run;
-  bool in_run = false;
+  // The fast tokenizer's decode (what AutoTokenizer gives in transformers 4 and the only one in
+  // 5): special tokens are dropped first, then the Metaspace decoder (prepend_scheme "always")
+  // turns every "▁" into a space, except in the first remaining token, where it drops them;
+  // nothing is stripped or joined with spaces (the slow tokenizer's decode did both: "▁", a
+  // skipped <unk> and "▁" give " " here, "" there).
+  std::string text;
+  bool first = true;
   for (int id : ids) {
     const std::string token = id_to_token(id);
     if (skip_special_tokens && (is_special_id(id) || special_strings_.count(token))) continue;
-    // transformers' "legacy added tokens": added tokens that are not special, and special ones
-    // past the model's vocabulary.
-    const AddedToken* added = splitter_.find_id(id);
-    if (added != nullptr && (!(added->special || special_strings_.count(token)) ||
-                             id >= piece_count_ + kFairseqOffset + 1)) {
-      if (in_run) {
-        std::string s = tokens_to_string(run);
-        if (!s.empty()) parts.push_back(std::move(s));
-        run.clear();
-        in_run = false;
+    for (size_t pos = 0; pos < token.size();) {
+      if (token.compare(pos, kSpaceMarker.size(), kSpaceMarker) == 0) {
+        if (!first) text += ' ';
+        pos += kSpaceMarker.size();
+      } else {
+        text += token[pos++];
       }
-      parts.push_back(token);
-    } else {
-      run += token;
-      in_run = true;
     }
-  }
-  if (in_run) parts.push_back(tokens_to_string(run));
-  std::string text;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i > 0) text += ' ';
-    text += parts[i];
+    first = false;
   }
   // Pieces are whole characters, but a hand-made id list can still hold a broken one.
   text = unicode::to_valid_utf8(text);
@@ -172,10 +151,16 @@ std::string XlmrSentencePiece::decode(const std::vector<int>& ids, bool skip_spe
 
 }  // namespace
 
-std::unique_ptr<Tokenizer> load_xlmr_sentencepiece(const TokenizerFiles& files) {
+std::unique_ptr<Tokenizer> load_xlmr_sentencepiece(const TokenizerFiles& files, bool as_unigram) {
   const fs::path path = files.folder / "sentencepiece.bpe.model";
   const std::string file = path.string();
-  const std::string data = read_file(path, kMaxModelBytes);
+  std::string data = read_file(path, kMaxModelBytes);
+  if (as_unigram && sentencepiece_model_type(data) != SentencePieceModelType::kUnigram) {
+    std::optional<std::string> unigram = sentencepiece_as_unigram(data);
+    if (!unigram)
+      throw TokenizerError(file + ": not a valid SentencePiece model (malformed proto)");
+    data = std::move(*unigram);
+  }
   auto processor = std::make_unique<sentencepiece::SentencePieceProcessor>();
   const auto status = processor->LoadFromSerializedProto(data);
   if (!status.ok()) {
@@ -191,6 +176,171 @@ std::unique_ptr<Tokenizer> load_xlmr_sentencepiece(const TokenizerFiles& files) 
                          "\", but the XLM-R layout needs <unk> there");
   }
   return std::make_unique<XlmrSentencePiece>(std::move(processor), files, file);
+}
+
+namespace {
+
+using nlohmann::json;
+
+// RFC 4648 base64 (tokenizer.json's precompiled_charsmap); std::nullopt for anything else.
+std::optional<std::string> decode_base64(const std::string& text) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  uint32_t bits = 0;
+  int count = 0;
+  size_t i = 0;
+  for (; i < text.size() && text[i] != '='; ++i) {
+    const int v = value(text[i]);
+    if (v < 0) return std::nullopt;
+    bits = (bits << 6) | static_cast<uint32_t>(v);
+    if (++count == 4) {
+      out += static_cast<char>((bits >> 16) & 0xff);
+      out += static_cast<char>((bits >> 8) & 0xff);
+      out += static_cast<char>(bits & 0xff);
+      bits = 0;
+      count = 0;
+    }
+  }
+  for (size_t j = i; j < text.size(); ++j) {
+    if (text[j] != '=') return std::nullopt;
+  }
+  if (count == 1) return std::nullopt;
+  if (count == 2) out += static_cast<char>((bits >> 4) & 0xff);
+  if (count == 3) {
+    out += static_cast<char>((bits >> 10) & 0xff);
+    out += static_cast<char>((bits >> 2) & 0xff);
+  }
+  return out;
+}
+
+// The normaliser's precompiled character map ("" for none); TokenizerError for other normalisers.
+std::string precompiled_charsmap(const json& doc, const std::string& file) {
+  const auto normalizer = doc.find("normalizer");
+  if (normalizer == doc.end() || normalizer->is_null()) return "";
+  if (normalizer->is_object() && normalizer->value("type", "") == "Precompiled") {
+    const auto map = normalizer->find("precompiled_charsmap");
+    if (map == normalizer->end() || map->is_null()) return "";
+    if (map->is_string()) {
+      if (auto bytes = decode_base64(map->get<std::string>())) return *bytes;
+    }
+    throw TokenizerError(file + ": \"precompiled_charsmap\" is not base64 text");
+  }
+  throw TokenizerError(file + ": a Unigram tokenizer with the normalizer " +
+                       normalizer->dump(-1).substr(0, 80) +
+                       " is not supported (expected Precompiled or none)");
+}
+
+// The pre-tokeniser must end in Metaspace ("▁", prepended always), optionally after
+// WhitespaceSplit: SentencePiece's own white-space handling.
+void check_pre_tokenizer(const json& doc, const std::string& file) {
+  const auto pre = doc.find("pre_tokenizer");
+  bool ok = false;
+  auto is_metaspace = [](const json& p) {
+    return p.is_object() && p.value("type", "") == "Metaspace" &&
+           p.value("replacement", "") == kSpaceMarker &&
+           p.value("prepend_scheme", "always") != "never";
+  };
+  if (pre != doc.end() && pre->is_object()) {
+    if (is_metaspace(*pre)) ok = true;
+    if (pre->value("type", "") == "Sequence" && pre->contains("pretokenizers") &&
+        (*pre)["pretokenizers"].is_array()) {
+      const json& list = (*pre)["pretokenizers"];
+      ok = !list.empty() && is_metaspace(list.back());
+      for (size_t i = 0; ok && i + 1 < list.size(); ++i)
+        ok = list[i].is_object() && list[i].value("type", "") == "WhitespaceSplit";
+    }
+  }
+  if (!ok) {
+    throw TokenizerError(file +
+                         ": a Unigram tokenizer needs the Metaspace pre-tokenizer (\"▁\", "
+                         "optionally after WhitespaceSplit); this one is not supported");
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Tokenizer> load_xlmr_unigram_json(const TokenizerFiles& files) {
+  const fs::path path = files.folder / "tokenizer.json";
+  const std::string file = path.string();
+  const json doc = read_json_file(path, kMaxVocabularyBytes);
+  if (!doc.is_object()) throw TokenizerError(file + ": expected a JSON object");
+  const auto model = doc.find("model");
+  if (model == doc.end() || !model->is_object() || model->value("type", "") != "Unigram") {
+    throw TokenizerError(file + ": not a Unigram model");
+  }
+  if (model->value("byte_fallback", false)) {
+    throw TokenizerError(file + ": Unigram with byte_fallback is not supported");
+  }
+  const auto vocab = model->find("vocab");
+  if (vocab == model->end() || !vocab->is_array() || vocab->size() < 6 ||
+      vocab->size() >= static_cast<size_t>(kMaxVocabularyIds)) {
+    throw TokenizerError(file + ": the Unigram \"vocab\" must be a list of 6 to " +
+                         std::to_string(kMaxVocabularyIds) + " [piece, score] pairs");
+  }
+  std::vector<std::pair<std::string, double>> entries;
+  entries.reserve(vocab->size());
+  for (const json& e : *vocab) {
+    if (!e.is_array() || e.size() != 2 || !e[0].is_string() || !e[1].is_number()) {
+      throw TokenizerError(file + ": a Unigram vocab entry must be [piece, score], got " +
+                           e.dump(-1).substr(0, 60));
+    }
+    entries.emplace_back(e[0].get<std::string>(), e[1].get<double>());
+  }
+  // The fairseq layout: <s> <pad> </s> <unk> first, <mask> last, SentencePiece id i -> i + 1.
+  const char* const head[] = {"<s>", "<pad>", "</s>", "<unk>"};
+  for (int i = 0; i < 4; ++i) {
+    if (entries[i].first != head[i]) {
+      throw TokenizerError(file + ": vocab entry " + std::to_string(i) + " is \"" +
+                           entries[i].first + "\", but the XLM-R layout needs \"" + head[i] +
+                           "\" there");
+    }
+  }
+  if (entries.back().first != "<mask>" || model->value("unk_id", 3) != 3) {
+    throw TokenizerError(file + ": not in the XLM-R layout (<mask> last, unk_id 3)");
+  }
+  check_pre_tokenizer(doc, file);
+  std::vector<SentencePieceEntry> pieces = {
+      {"<unk>", 0.0f, 2}, {"<s>", 0.0f, 3}, {"</s>", 0.0f, 3}};
+  for (size_t i = 4; i + 1 < entries.size(); ++i) {
+    if (entries[i].first.empty() ||
+        unicode::find_invalid_utf8(entries[i].first) != unicode::kValid) {
+      throw TokenizerError(file + ": vocab entry " + std::to_string(i) +
+                           " is empty or not valid UTF-8");
+    }
+    pieces.push_back({entries[i].first, static_cast<float>(entries[i].second), 1});
+  }
+  const std::string proto = unigram_sentencepiece_proto(pieces, precompiled_charsmap(doc, file));
+  auto processor = std::make_unique<sentencepiece::SentencePieceProcessor>();
+  const auto status = processor->LoadFromSerializedProto(proto);
+  if (!status.ok()) {
+    throw TokenizerError(file + ": its Unigram model does not load (" + status.ToString() + ")");
+  }
+  TokenizerFiles with_added = files;
+  const auto added = doc.find("added_tokens");
+  if (added != doc.end() && added->is_array()) {
+    for (const json& t : *added) {
+      AddedToken token = parse_added_token(t, file + ": added_tokens");
+      const auto id = t.find("id");
+      if (id == t.end() || !id->is_number_integer() || id->get<long long>() < 0 ||
+          id->get<long long>() >= kMaxVocabularyIds) {
+        throw TokenizerError(file + ": added token \"" + token.content + "\" has no valid id");
+      }
+      token.id = id->get<int>();
+      const bool known =
+          std::any_of(with_added.added_tokens.begin(), with_added.added_tokens.end(),
+                      [&](const AddedToken& a) { return a.content == token.content; });
+      if (!known) with_added.added_tokens.push_back(std::move(token));
+    }
+  }
+  return std::make_unique<XlmrSentencePiece>(std::move(processor), with_added, file);
 }
 
 }  // namespace mlxocr::text

@@ -71,12 +71,22 @@ class Tokenizer {
 // transformers' PreTrainedTokenizerBase.clean_up_tokenization: " ." -> ".", " n't" -> "n't", ...
 std::string clean_up_tokenization(std::string text);
 
+// Whose default tokenizer to follow where transformers' versions part: a SentencePiece model
+// trained as BPE and saved without tokenizer.json is converted to a BPE tokenizer by transformers
+// 4 and read as a Unigram model over the same pieces and scores by transformers 5 ("000", "ated"
+// then split differently).
+enum class TransformersVersion { k4 = 4, k5 = 5 };
+// The MLXOCR_TRANSFORMERS environment variable ("4" or "5"); 5, the current release, when unset.
+// Throws UsageError for another value.
+TransformersVersion transformers_target();
+
 // Loads whatever tokenizer files a model folder holds: sentencepiece.bpe.model (XLM-R layout),
 // tokenizer.json (byte-level BPE) or vocab.json + merges.txt, with the special tokens of
 // special_tokens_map.json, tokenizer_config.json and the added tokens (tokenizer.json's
 // "added_tokens", tokenizer_config.json's "added_tokens_decoder", added_tokens.json). Throws
 // TokenizerError naming the folder and the files looked for when there are none, and naming the
-// file when one is malformed.
-std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& model_dir);
+// file when one is malformed. `target` matters only for a SentencePiece model (see above).
+std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& model_dir,
+                                          TransformersVersion target = transformers_target());
 
 }  // namespace mlxocr

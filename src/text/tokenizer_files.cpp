@@ -56,15 +56,25 @@ void read_special_tokens(const json& doc, const std::string& file, TokenizerFile
     token.special = true;
     files.special_tokens[key] = std::move(token);
   }
-  auto extra = doc.find("additional_special_tokens");
-  if (extra != doc.end() && !extra->is_null()) {
-    if (!extra->is_array()) {
-      throw TokenizerError(file + ": \"additional_special_tokens\" must be a list");
+  // transformers 4 lists them in "additional_special_tokens" (and may name more in an
+  // "extra_special_tokens" object); transformers 5 writes "extra_special_tokens" as a list. A
+  // later file's list replaces an earlier one's, as from_pretrained's keyword arguments do.
+  bool replaced = false;
+  for (const char* key : {"additional_special_tokens", "extra_special_tokens"}) {
+    auto extra = doc.find(key);
+    if (extra == doc.end() || extra->is_null()) continue;
+    if (!replaced) files.additional_special_tokens.clear();
+    replaced = true;
+    const std::string where = file + ": \"" + key + "\"";
+    if (!extra->is_array() && !extra->is_object()) {
+      throw TokenizerError(where + " must be a list (or an object of named tokens)");
     }
-    files.additional_special_tokens.clear();
     for (const json& t : *extra) {
-      files.additional_special_tokens.push_back(
-          parse_added_token(t, file + ": \"additional_special_tokens\"").content);
+      std::string content = parse_added_token(t, where).content;
+      auto& list = files.additional_special_tokens;
+      if (std::find(list.begin(), list.end(), content) == list.end()) {
+        list.push_back(std::move(content));
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -56,6 +57,31 @@ TEST(Cli, MissingModelIsOneClearLine) {
   EXPECT_NE(result.err.find("no such model folder: /nonexistent/model"), std::string::npos)
       << result.err;
   EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+}
+
+// The image processor and the Pillow resize order it runs with, for a transformers 5 folder
+// (processor_config.json only) and under MLXOCR_PILLOW; "--" before MODEL works as everywhere.
+TEST(Cli, InspectShowsTheProcessorAndItsPillowOrder) {
+  const std::string v5 = (testing::fixtures() / "stacks" / "v5" / "model").string();
+  const char* suite_value = std::getenv("MLXOCR_PILLOW");  // the children inherit it
+  const std::string saved = suite_value ? suite_value : "";
+  ::unsetenv("MLXOCR_PILLOW");
+  const auto json_result = run_cli("inspect --json -- '" + v5 + "'");
+  const auto text = run_cli("inspect '" + v5 + "'");
+  ::setenv("MLXOCR_PILLOW", "12", 1);
+  const auto as_12 = run_cli("inspect --json '" + v5 + "'");
+  if (suite_value) {
+    ::setenv("MLXOCR_PILLOW", saved.c_str(), 1);
+  } else {
+    ::unsetenv("MLXOCR_PILLOW");
+  }
+  ASSERT_EQ(json_result.exit_code, 0) << json_result.err;
+  const auto j = nlohmann::json::parse(json_result.out);
+  EXPECT_EQ(j["image_processor"]["height"], 32);
+  EXPECT_EQ(j["image_processor"]["pillow_resize_order"], "13");
+  EXPECT_NE(text.out.find("Pillow 13"), std::string::npos) << text.out;
+  ASSERT_EQ(as_12.exit_code, 0) << as_12.err;
+  EXPECT_EQ(nlohmann::json::parse(as_12.out)["image_processor"]["pillow_resize_order"], "12");
 }
 
 }  // namespace

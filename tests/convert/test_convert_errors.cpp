@@ -156,6 +156,20 @@ TEST(ConvertErrors, MissingPreprocessorConfigIsAWarning) {
   EXPECT_NE(result.warnings[0].find("preprocessor_config.json is missing"), std::string::npos);
 }
 
+// A folder transformers 5 saved (processor_config.json only, tokenizer.json alone): the converted
+// folder has a flat preprocessor_config.json that records the Pillow resize order it runs with.
+TEST(ConvertErrors, Transformers5FolderGetsAFlatProcessorConfig) {
+  TempDir dir("convert-v5");
+  const fs::path source = testing::fixtures() / "stacks" / "v5" / "model";
+  const ConvertResult result = convert_model(options_for(source, dir / "out"));
+  EXPECT_TRUE(result.warnings.empty()) << result.warnings.front();
+  std::ifstream in(dir / "out" / "preprocessor_config.json");
+  const nlohmann::json written = nlohmann::json::parse(in);
+  EXPECT_EQ(written["size"]["height"], 32);
+  EXPECT_EQ(written["mlxocr_pillow_resize_order"], "13");
+  EXPECT_TRUE(fs::exists(dir / "out" / "tokenizer.json"));
+}
+
 // A fine-tuned checkpoint file: weights from the file, everything else from --base.
 TEST(ConvertErrors, WeightsFileNeedsBase) {
   TempDir dir("convert-file");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/file_util.h"
+#include "image/resize.h"
 #include "io/npy.h"
 
 namespace mlxocr::test {
@@ -21,6 +22,18 @@ inline const nlohmann::json& image_index() {
   static const nlohmann::json index =
       nlohmann::json::parse(read_file(image_fixtures() / "expected" / "index.json", 1 << 22));
   return index;
+}
+
+// The resize order of the Pillow a fixture set was recorded with ("10.4.0" -> Pillow 12's order,
+// "13.0.0" -> Pillow 13's): fixtures are compared with what their own Pillow does.
+inline PillowResizeOrder pillow_order_of(const std::string& pillow_version) {
+  const int major = std::stoi(pillow_version);
+  return major >= 13 ? PillowResizeOrder::kPillow13 : PillowResizeOrder::kPillow12;
+}
+
+// The order of the Pillow that recorded expected/index.json.
+inline PillowResizeOrder recorded_pillow_order() {
+  return pillow_order_of(image_index()["versions"]["pillow"].get<std::string>());
 }
 
 // The values of a fixture .npy of the given dtype ('<f4', '<f8', '|u1', '<u4').

@@ -104,7 +104,8 @@ TEST(ImageParity, ResizeEqualsPilBytes) {
     SCOPED_TRACE(image_name + " -> " + std::to_string(width) + "x" + std::to_string(height) + " " +
                  pil_resample_name(resample));
     const RgbImage source = load_image(image_fixtures() / image_name);
-    const RgbImage ours = resize_like_pil(source, width, height, resample);
+    const RgbImage ours =
+        resize_like_pil(source, width, height, resample, test::recorded_pillow_order());
     std::vector<int64_t> shape;
     const auto ref = npy_values<uint8_t>(c["file"], "|u1", &shape);
     ASSERT_EQ(shape, (std::vector<int64_t>{height, width, 3}));
@@ -123,7 +124,9 @@ TEST(ImageParity, PixelValuesMatchTrOCRProcessor) {
     const std::string config_name = e["config"], image_name = e["image"];
     SCOPED_TRACE(config_name + " / " + image_name);
     const auto config_dir = image_fixtures() / image_index()["configs"][config_name]["dir"];
-    const ImageProcessor processor(load_image_processor_config(config_dir));
+    ImageProcessorConfig config = load_image_processor_config(config_dir);
+    config.resize_order = test::recorded_pillow_order();
+    const ImageProcessor processor(config);
     const RgbImage image = load_image(image_fixtures() / image_name);
     const std::vector<float> ours = processor.preprocess(image);
     const auto shape = e["shape"].get<std::vector<int>>();

@@ -1,6 +1,7 @@
 // preprocessor_config.json in the forms TrOCR checkpoints use, and clear errors otherwise.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "core/file_util.h"
@@ -90,10 +91,16 @@ TEST(ProcessorConfig, FromModelFolder) {
   const fs::path dir = fs::temp_directory_path() / "mlxocr_processor_config_test";
   fs::remove_all(dir);
   fs::create_directories(dir);
-  // No file: the TrOCR checkpoints' values.
-  const auto defaults = load_image_processor_config(dir);
-  EXPECT_EQ(defaults.height, 384);
-  EXPECT_EQ(defaults.resample, 2);
+  // No file: an error naming the folder and both files, not a guessed size that fails later.
+  try {
+    load_image_processor_config(dir);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find(dir.string()), std::string::npos) << message;
+    EXPECT_NE(message.find("preprocessor_config.json"), std::string::npos) << message;
+    EXPECT_NE(message.find("processor_config.json"), std::string::npos) << message;
+  }
   write_file_atomic(dir / "preprocessor_config.json", "{\"size\": 224");
   try {
     load_image_processor_config(dir);
@@ -110,6 +117,67 @@ TEST(ProcessorConfig, FromModelFolder) {
   EXPECT_EQ(fixture.width, 96);
   EXPECT_EQ(fixture.resample, 3);
   EXPECT_EQ(fixture.image_std[2], 0.225f);
+}
+
+// transformers 5's save_pretrained writes only processor_config.json, the image processor's
+// settings nested under "image_processor"; preprocessor_config.json wins when both are there.
+TEST(ProcessorConfig, NestedProcessorConfigOfTransformers5) {
+  const fs::path dir = fs::temp_directory_path() / "mlxocr_processor_config_v5";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  write_file_atomic(dir / "processor_config.json",
+                    R"({"image_processor": {"image_processor_type": "ViTImageProcessor",
+                        "size": {"height": 32, "width": 48}, "resample": 3},
+                        "processor_class": "TrOCRProcessor"})");
+  const auto nested = load_image_processor_config(dir);
+  EXPECT_EQ(nested.height, 32);
+  EXPECT_EQ(nested.width, 48);
+  EXPECT_EQ(nested.resample, 3);
+  write_file_atomic(dir / "preprocessor_config.json", R"({"size": 64})");
+  EXPECT_EQ(load_image_processor_config(dir).height, 64);
+  fs::remove(dir / "preprocessor_config.json");
+  // Errors name the file: no "image_processor", or a bad value inside it.
+  write_file_atomic(dir / "processor_config.json", R"({"processor_class": "TrOCRProcessor"})");
+  EXPECT_THROW(
+      {
+        try {
+          load_image_processor_config(dir);
+        } catch (const ConfigError& e) {
+          EXPECT_NE(std::string(e.what()).find("image_processor"), std::string::npos);
+          throw;
+        }
+      },
+      ConfigError);
+  write_file_atomic(dir / "processor_config.json", R"({"image_processor": {"size": -1}})");
+  EXPECT_THROW(load_image_processor_config(dir), ConfigError);
+  fs::remove_all(dir);
+}
+
+// The Pillow resize order: the current Pillow's by default, the folder's recorded one, then
+// MLXOCR_PILLOW over both; anything else is an error naming the value.
+TEST(ProcessorConfig, PillowResizeOrderSetting) {
+  EXPECT_EQ(parse_image_processor_config("{}", "t").resize_order, PillowResizeOrder::kPillow13);
+  EXPECT_EQ(
+      parse_image_processor_config(R"({"mlxocr_pillow_resize_order": "12"})", "t").resize_order,
+      PillowResizeOrder::kPillow12);
+  EXPECT_THROW(parse_image_processor_config(R"({"mlxocr_pillow_resize_order": 12})", "t"),
+               ConfigError);
+  EXPECT_THROW(parse_image_processor_config(R"({"mlxocr_pillow_resize_order": "11"})", "t"),
+               ConfigError);
+  const fs::path dir = fs::temp_directory_path() / "mlxocr_processor_config_pillow";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  write_file_atomic(dir / "preprocessor_config.json", R"({"mlxocr_pillow_resize_order": "12"})");
+  const char* suite_value = std::getenv("MLXOCR_PILLOW");  // restored below
+  const std::string saved = suite_value ? suite_value : "";
+  ::setenv("MLXOCR_PILLOW", "13", 1);
+  EXPECT_EQ(load_image_processor_config(dir).resize_order, PillowResizeOrder::kPillow13);
+  ::setenv("MLXOCR_PILLOW", "10", 1);
+  EXPECT_THROW(load_image_processor_config(dir), UsageError);
+  ::unsetenv("MLXOCR_PILLOW");
+  EXPECT_EQ(load_image_processor_config(dir).resize_order, PillowResizeOrder::kPillow12);
+  if (suite_value) ::setenv("MLXOCR_PILLOW", saved.c_str(), 1);
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -151,3 +151,40 @@ TEST(CliTokenize, ErrorsAreOneLine) {
                "--no-special-token", 2);
   expect_error("tokenize --model " + shell_quote(fixture.string()), "TEXT", 2);
 }
+
+// "--" ends the options: what follows is text even when it looks like an option, or is "--".
+TEST(CliTokenize, DoubleDashEndsOptions) {
+  for (const std::string name : {"roberta-bpe", "xlmr-spm"}) {
+    const json expected = read_expected(name);
+    const std::string model = "--model " + shell_quote(tokenizer_fixture(name).string());
+    std::vector<json> dashed;
+    for (const json& line : expected["lines"]) {
+      if (line["text"].get<std::string>().rfind("--", 0) == 0) dashed.push_back(line);
+    }
+    ASSERT_FALSE(dashed.empty()) << name << ": the fixture has no line starting with --";
+    const json& line = dashed.front();
+    const std::string text = shell_quote(line["text"].get<std::string>());
+
+    CliRun one = run_cli("tokenize " + model + " -- " + text);
+    ASSERT_EQ(one.status, 0) << name;
+    EXPECT_EQ(json::parse(one.output), line["ids"]) << name;
+    // Options before "--" still count; after it even "--no-special-tokens" is text.
+    CliRun two = run_cli("tokenize " + model + " --no-special-tokens -- " + text + " " + text);
+    ASSERT_EQ(two.status, 0) << name;
+    const json ids = json::parse(two.output);
+    ASSERT_EQ(ids.size(), 2u);
+    json inner = line["ids"];
+    inner.erase(inner.begin());
+    inner.erase(inner.end() - 1);
+    EXPECT_EQ(ids[0], inner) << name;
+    CliRun flag_text = run_cli("tokenize " + model + " -- --no-special-tokens");
+    ASSERT_EQ(flag_text.status, 0) << name;
+    EXPECT_EQ(json::parse(flag_text.output).front(), line["ids"].front()) << "kept <s>";
+    // Without "--" a text starting with "--" is still taken for a mistyped option.
+    EXPECT_EQ(run_cli("tokenize " + model + " " + text).status, 1) << name;
+    // detokenize takes "--" too.
+    CliRun back = run_cli("detokenize " + model + " -- " + shell_quote(line["ids"].dump()));
+    ASSERT_EQ(back.status, 0) << name;
+    EXPECT_EQ(back.output, line["decoded"][0].get<std::string>() + "\n") << name;
+  }
+}
