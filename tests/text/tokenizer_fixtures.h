@@ -17,11 +17,36 @@ inline std::filesystem::path tokenizer_fixture(const std::string& name) {
   return std::filesystem::path(MLXOCR_FIXTURES_DIR) / "tokenizers" / name;
 }
 
+// expected.json as transformers loads the tokenizer by default. The xlmr-spm fixture records the
+// slow XLMRobertaTokenizer as `reference` and the fast one (what AutoTokenizer and
+// TrOCRProcessor load, in transformers 4 and 5 alike) under `other_implementation`, whose
+// `differences` list the lines the two decode differently (a skipped <unk> between two "▁").
+// mlxocr follows the fast one (docs/tokenizers.md), so its decodings replace the slow ones. The
+// cut-prefix and random-id decodes were recorded from the slow tokenizer only (the fast one keeps
+// a trailing "▁" as a space where the slow one strips it), so they are left out here; the fast
+// tokenizer's decodes of both stacks are checked by
+// ReferenceStacks.SentencePieceAsEachStackLoadsIt.
 inline nlohmann::json read_expected(const std::string& name) {
   std::ifstream in(tokenizer_fixture(name) / "expected.json", std::ios::binary);
   std::stringstream buffer;
   buffer << in.rdbuf();
-  return nlohmann::json::parse(buffer.str());
+  nlohmann::json expected = nlohmann::json::parse(buffer.str());
+  const nlohmann::json& other = expected["other_implementation"];
+  if (!other.is_object() || other.value("name", "").rfind("XLMRobertaTokenizerFast", 0) != 0) {
+    return expected;
+  }
+  for (const nlohmann::json& difference : other["differences"]) {
+    for (nlohmann::json& line : expected["lines"]) {
+      if (line["text"] != difference["text"] || !difference["decoded"].contains("decoded"))
+        continue;
+      line["decoded"] = difference["decoded"]["decoded"];
+      line.erase("decoded_other_cleanup");
+    }
+  }
+  expected["decode_prefixes"] = nlohmann::json::array();
+  expected["decode_random"] = nlohmann::json::array();
+  expected["reference"] = other["name"];
+  return expected;
 }
 
 // A fresh folder under the temporary directory, unique to this process and `tag`; removed by the
