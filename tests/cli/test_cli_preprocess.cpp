@@ -50,6 +50,9 @@ TEST(CliPreprocess, BadImageFailsWithOneLine) {
   const fs::path dir = fs::temp_directory_path() / "mlxocr_cli_preprocess_test2";
   fs::remove_all(dir);
   fs::create_directories(dir);
+  // The processor's settings are read first (a folder without them is refused); then the image.
+  fs::copy_file(fs::path(MLXOCR_FIXTURES_DIR) / "models" / "vit-trocr" / "preprocessor_config.json",
+                dir / "preprocessor_config.json");
   const int rc = run_cli("preprocess --model \"" + dir.string() + "\" \"" +
                              (kImages / "bad" / "text.png").string() + "\" -o \"" +
                              (dir / "x.npy").string() + "\"",
