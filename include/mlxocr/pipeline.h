@@ -80,6 +80,14 @@ struct ModelText {
   double confidence = 0;
 };
 
+// One word of a line: its text as the model read it, where its ink lies on the page, and the
+// confidence of the tokens that make it up (see WordConfidence).
+struct WordResult {
+  std::string text;
+  Box box;  // page pixels
+  double confidence = 0;
+};
+
 struct FieldResult {
   int index = 0;     // 1-based, in reading order
   std::string name;  // from the fields file, else empty
@@ -87,6 +95,9 @@ struct FieldResult {
   std::string text;  // the first model's text
   double confidence = 0;
   std::vector<ModelText> models;  // every model's reading, the first included
+  // The first model's words, in reading order, each placed on the ink of the line (empty when the
+  // text is empty).
+  std::vector<WordResult> words;
   // Page mode with the Tesseract layout: 1-based block, paragraph in the block and line in the
   // paragraph, and the baseline's ends (page pixels); 0 / absent otherwise.
   int block = 0, paragraph = 0, line = 0;
