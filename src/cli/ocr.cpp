@@ -20,6 +20,7 @@
 #include "mlxocr/error.h"
 #include "mlxocr/pipeline.h"
 #include "pipeline/output_names.h"
+#include "pipeline/pdf_document.h"
 #include "pipeline/pictures.h"
 #include "pipeline/writers.h"
 #include "pipeline/xml_writers.h"
@@ -121,6 +122,33 @@ std::string page_stem(const std::string& stem, int page, int page_count) {
   return page_count > 1 ? stem + ".p" + std::to_string(page) : stem;
 }
 
+// One searchable PDF per input file, its pages in order. Returns the pages it could not draw
+// and the files it could not write (each reported on stderr).
+size_t write_pdfs(const std::vector<PageResult>& pages, const std::vector<std::string>& stems,
+                  const fs::path& out_dir, const DocumentOptions& document_options) {
+  std::vector<std::vector<const PageResult*>> by_input(stems.size());
+  for (const PageResult& page : pages)
+    by_input[page.input].push_back(&page);
+  size_t failures = 0;
+  for (size_t input = 0; input < by_input.size(); ++input) {
+    if (by_input[input].empty()) continue;
+    const fs::path target = out_dir / (stems[input] + ".pdf");
+    std::error_code ec;
+    if (fs::equivalent(target, by_input[input].front()->source, ec)) {
+      std::cerr << "mlxocr: error: " << target.string()
+                << ": is the input itself; not overwritten (choose another -o)\n";
+      ++failures;
+      continue;
+    }
+    const SearchablePdfFile pdf = searchable_pdf(by_input[input], document_options);
+    for (const std::string& problem : pdf.problems)
+      std::cerr << "mlxocr: error: " << problem << "\n";
+    failures += pdf.problems.size();
+    if (!pdf.bytes.empty()) write_file_atomic(target, pdf.bytes);
+  }
+  return failures;
+}
+
 void write_pictures(const fs::path& dir, const std::string& stem, const PageResult& page,
                     RegionMode mode, const DocumentOptions& document_options) {
   const auto doc = open_document(page.source, document_options);
@@ -146,6 +174,9 @@ int run(OcrArgs& args) {
   options.mode = !args.template_file.empty() ? RegionMode::kForm
                  : args.lines                ? RegionMode::kPage
                                              : RegionMode::kLine;
+  if (args.format == "pdf" && args.output_dir.empty()) {
+    throw UsageError("--format pdf writes one PDF file per input: give --output-dir DIR");
+  }
   const std::vector<std::string> files = expand_inputs(args);
   if (files.empty()) throw UsageError("no input images found (check the paths and --pattern)");
   const std::vector<std::string> stems = output_names(files);
@@ -205,8 +236,10 @@ int run(OcrArgs& args) {
       }
       std::cout << render(page, args.format, options.mode);
     } else {
-      write_file_atomic(out_dir / (stem + extension_of(args.format)),
-                        render(page, args.format, options.mode));
+      if (args.format != "pdf") {  // PDFs: one per file, below
+        write_file_atomic(out_dir / (stem + extension_of(args.format)),
+                          render(page, args.format, options.mode));
+      }
       if (!args.no_images && page.error.empty()) {
         try {
           write_pictures(out_dir, stem, page, options.mode, document_options);
@@ -217,6 +250,7 @@ int run(OcrArgs& args) {
       }
     }
   }
+  if (args.format == "pdf") failures += write_pdfs(pages, stems, out_dir, document_options);
   // Aggregates: on stdout for JSON/CSV/TSV, and in the output folder for several images.
   nlohmann::json all = nlohmann::json::array();
   for (const auto& page : pages)
@@ -291,8 +325,9 @@ Action add_ocr(CLI::App& app) {
   cmd->add_option("--min-confidence", p.min_confidence,
                   "Fields read with a confidence below X get an empty text (the confidence stays)")
       ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--format", args->format, "text | json | csv | tsv | hocr | alto | page")
-      ->check(CLI::IsMember({"text", "json", "csv", "tsv", "hocr", "alto", "page"}))
+  cmd->add_option("--format", args->format,
+                  "text | json | csv | tsv | hocr | alto | page | pdf (searchable PDF, needs -o)")
+      ->check(CLI::IsMember({"text", "json", "csv", "tsv", "hocr", "alto", "page", "pdf"}))
       ->capture_default_str();
   cmd->add_option(
       "--output-dir,-o", args->output_dir,
@@ -372,10 +407,21 @@ Action add_ocr(CLI::App& app) {
       "lines carry boxes and baselines. No word boxes yet: ALTO String elements are a line's "
       "words\n"
       "without positions, PAGE lines carry their text and confidence.\n\n"
+      "Searchable PDF (--format pdf, needs -o): NAME.pdf per input file with all its selected "
+      "pages:\n"
+      "the page image (a one-page JPEG as its own bytes, else lossless) under invisible text, "
+      "each\n"
+      "word at its box (a line without word boxes: its text stretched over the line), found by "
+      "a\n"
+      "viewer's search and by pdftotext. Page size: pixels * 72 / dpi, with --dpi for PDF "
+      "inputs,\n"
+      "else the file's own resolution, else 300. A page whose reading failed keeps its image "
+      "without\n"
+      "text; one whose image cannot be read again is left out and named (exit code 1).\n\n"
       "Outputs: without --output-dir the results go to stdout. With it: NAME.txt/.json/.csv/.tsv/\n"
-      ".hocr per image, NAME.annotated.png (boxes, numbers, text), NAME.guides.png (form mode),\n"
-      "NAME.crops/NNN.png (what the model read), and results.json + results.csv for several "
-      "images.\n"
+      ".hocr/.alto.xml/.page.xml per image (.pdf per file), NAME.annotated.png (boxes, numbers,\n"
+      "text), NAME.guides.png (form mode), NAME.crops/NNN.png (what the model read), and\n"
+      "results.json + results.csv for several images.\n"
       "NAME is the image's path relative to the deepest folder holding all inputs, without its\n"
       "extension (a/x.png and b/x.png: a/x.txt and b/x.txt; x.png beside x.jpg keep theirs:\n"
       "x.png.txt, x.jpg.txt), the same on every run. While writing, ocr holds DIR/.mlxocr.lock:\n"
