@@ -1,0 +1,121 @@
+// mlxocr ocr --format pdf: one searchable PDF per input file (every selected page), its text
+// what the same run gives as JSON, found by pdftotext; refused without an output folder.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_support.h"
+#include "image/document_fixtures.h"
+#include "pdf_tools.h"
+#include "temp_dir.h"
+
+namespace mlxocr {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string model() {
+  return "'" + testing::model_fixture("deit-trocr").string() + "'";
+}
+
+// Runs of whitespace as one space, none at the ends: pdftotext lays lines out its own way.
+std::string squeeze(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    const bool space = std::isspace(static_cast<unsigned char>(c));
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
+  }
+  while (!out.empty() && out.back() == ' ')
+    out.pop_back();
+  return out;
+}
+
+// Every field's text of `page` (JSON), in order, in pdftotext's text of that PDF page.
+void expect_page_text(const fs::path& pdf, int page_number, const nlohmann::json& page) {
+  const std::string text = squeeze(testing::command_output(
+      "pdftotext -f " + std::to_string(page_number) + " -l " + std::to_string(page_number) + " " +
+      testing::quoted_path(pdf) + " -"));
+  size_t at = 0, found = 0;
+  for (const auto& field : page["fields"]) {
+    const std::string expected = squeeze(field["text"].get<std::string>());
+    if (expected.empty()) continue;
+    const size_t next = text.find(expected, at);
+    EXPECT_NE(next, std::string::npos) << "\"" << expected << "\" (after byte " << at
+                                       << ") not in page " << page_number << ": " << text;
+    if (next != std::string::npos) at = next + expected.size(), ++found;
+  }
+  EXPECT_GE(found, 3u) << "the model read too little on page " << page_number << " to test";
+}
+
+TEST(PdfCli, OnePdfPerFileWithTheTextOfEveryPage) {
+  MLXOCR_REQUIRE_POPPLER_UTILS();
+  testing::TempDir dir;
+  const cv::Mat text = testing::sample_text();  // five printed lines
+  const fs::path page = dir / "page.png", tiff = dir / "three.tif", out = dir / "out";
+  ASSERT_TRUE(cv::imwrite(page.string(), text));
+  ASSERT_TRUE(cv::imwritemulti(tiff.string(), std::vector<cv::Mat>{text, text, text}));
+  // The bundled model: it reads these printed lines (the random-weight fixtures read nothing).
+  const std::string common =
+      "ocr -q --lines " + testing::quoted_path(page) + " " + testing::quoted_path(tiff);
+  const auto json = testing::run_cli(common + " --format json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto results = nlohmann::json::parse(json.out);
+  ASSERT_EQ(results.size(), 4u);
+
+  const auto run =
+      testing::run_cli(common + " --format pdf --no-images -o " + testing::quoted_path(out));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_TRUE(fs::exists(out / "page.pdf"));
+  ASSERT_TRUE(fs::exists(out / "three.pdf"));
+  EXPECT_FALSE(fs::exists(out / "three.p1.pdf")) << "one PDF for the whole file";
+  EXPECT_EQ(testing::pdf_info(out / "page.pdf", "Pages"), "1");
+  EXPECT_EQ(testing::pdf_info(out / "three.pdf", "Pages"), "3");
+  // No resolution in these files: 300 dpi, 560 x 440 px -> 134.4 x 105.6 pt.
+  EXPECT_EQ(testing::pdf_info(out / "page.pdf", "Page size"), "134.4 x 105.6 pts");
+  expect_page_text(out / "page.pdf", 1, results[0]);
+  for (int p = 1; p <= 3; ++p)
+    expect_page_text(out / "three.pdf", p, results[p]);
+  // The words lie on the lines: the first word inside the first line read (points = px * 0.24).
+  const auto words = testing::pdf_words(out / "page.pdf");
+  ASSERT_FALSE(words.empty());
+  for (const auto& field : results[0]["fields"]) {
+    if (squeeze(field["text"].get<std::string>()).empty()) continue;
+    const auto& box = field["box"];
+    const double x = box["x"].get<double>() * 0.24, y = box["y"].get<double>() * 0.24;
+    const double right = x + box["w"].get<double>() * 0.24;
+    EXPECT_GE(words[0].x_min, x - 0.75);
+    EXPECT_LE(words[0].x_max, right + 0.75);
+    EXPECT_NEAR(words[0].y_min, y, 0.75);
+    EXPECT_NEAR(words[0].y_max, y + box["h"].get<double>() * 0.24, 0.75);
+    break;
+  }
+}
+
+TEST(PdfCli, PdfToStdoutIsAUsageError) {
+  testing::TempDir dir;
+  const fs::path page = dir / "page.png";
+  ASSERT_TRUE(cv::imwrite(page.string(), testing::sample_text()));
+  const auto run = testing::run_cli("ocr -q --lines --format pdf -m " + model() + " " +
+                                    testing::quoted_path(page));
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_NE(run.err.find("--output-dir"), std::string::npos) << run.err;
+  EXPECT_TRUE(run.out.empty());
+}
+
+TEST(PdfCli, TheInputIsNeverOverwritten) {
+  MLXOCR_REQUIRE_POPPLER_UTILS();
+  testing::TempDir dir;
+  const fs::path pdf = dir / "scan.pdf";
+  testing::write_bytes(pdf, testing::make_pdf({.pages = {testing::sample_text()}}));
+  const auto before = fs::file_size(pdf);
+  const auto run =
+      testing::run_cli("ocr -q --lines --max-new-tokens 2 --no-images --format pdf -m " + model() +
+                       " " + testing::quoted_path(pdf) + " -o " + testing::quoted_path(dir.path()));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("is the input itself"), std::string::npos) << run.err;
+  EXPECT_EQ(fs::file_size(pdf), before);
+}
+
+}  // namespace
+}  // namespace mlxocr
