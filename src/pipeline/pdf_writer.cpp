@@ -129,7 +129,7 @@ void SearchablePdf::write_fonts() {
   for (size_t i = 1; i < map.size(); i += 2)
     map[i] = '\x01';
   objects_.write_stream(cid_to_gid_, "/Filter /FlateDecode", flate(map));
-  objects_.write_stream(to_unicode_, "", codes_.to_unicode_cmap());
+  objects_.write_stream(to_unicode_, "/Filter /FlateDecode", flate(codes_.to_unicode_cmap()));
 }
 
 std::string SearchablePdf::finish() {
