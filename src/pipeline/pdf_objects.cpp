@@ -59,7 +59,9 @@ std::string PdfObjects::finish(int catalog, int info) {
 
 std::string pdf_number(double value) {
   if (!std::isfinite(value)) value = 0;
-  const double rounded = std::round(value * 1000) / 1000;
+  // Past 1e12 a double has no thousandths to keep, and * 1000 / 1000 would change the value.
+  const double rounded =
+      std::abs(value) < 1e12 ? std::round(value * 1000) / 1000 : std::round(value);
   char text[48];
   std::snprintf(text, sizeof text, "%.3f", rounded == 0 ? 0.0 : rounded);
   std::string out = text;
