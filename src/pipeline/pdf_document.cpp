@@ -1,5 +1,7 @@
 #include "pipeline/pdf_document.h"
 
+#include <algorithm>
+
 #include "core/file_util.h"
 #include "image/image_resolution.h"
 #include "mlxocr/error.h"
@@ -44,7 +46,10 @@ SearchablePdfFile searchable_pdf(const std::vector<const PageResult*>& pages,
     doc = open_document(file, options);
     bytes = single_image_bytes(*doc, file, options);
   } catch (const Error& e) {
-    out.problems.push_back(std::string("searchable PDF of ") + e.what());
+    // A file the pipeline could not open either has been reported already, page by page.
+    const bool all_failed = std::all_of(pages.begin(), pages.end(),
+                                        [](const PageResult* p) { return !p->error.empty(); });
+    if (!all_failed) out.problems.push_back(std::string("searchable PDF of ") + e.what());
     return out;
   }
   SearchablePdf pdf;
