@@ -68,7 +68,10 @@ SearchablePdfFile searchable_pdf(const std::vector<const PageResult*>& pages,
       try {
         pixels = doc->page(result->page);
       } catch (const Error& e) {
-        out.problems.push_back(std::string("searchable PDF: page left out: ") + e.what());
+        // Named unless the page's own failure (reported with the results) already says why.
+        if (result->error.empty()) {
+          out.problems.push_back(std::string("searchable PDF: page left out: ") + e.what());
+        }
         continue;
       }
       image.width = pixels.width, image.height = pixels.height;

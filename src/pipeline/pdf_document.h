@@ -21,8 +21,9 @@ struct SearchablePdfFile {
 // the resolution its file gives (PNG pHYs, JPEG JFIF, TIFF X/YResolution), else 300 dpi.
 // A single-page JPEG whose frame PDF reads as we do is embedded as its own bytes; every other
 // page losslessly. A page whose reading failed (result.error) is drawn without text; a page
-// whose image cannot be read again is left out and named in `problems` (a file that cannot be
-// opened again is named there unless every page of it had failed, and said so, already).
+// whose image cannot be read again is left out, and named in `problems` unless its own failure
+// (result.error, reported with the results) already says why; likewise a file that cannot be
+// opened again.
 SearchablePdfFile searchable_pdf(const std::vector<const PageResult*>& pages,
                                  const DocumentOptions& options);
 
