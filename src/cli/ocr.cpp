@@ -1,5 +1,5 @@
 // mlxocr ocr: the main command. Forms from templates, pages of lines, or single lines; files,
-// folders, globs or a list on stdin; text/JSON/CSV/TSV/hOCR and pictures.
+// folders, globs or a list on stdin; text/JSON/CSV/TSV/hOCR/ALTO/PAGE/Tesseract TSV and pictures.
 #include <fnmatch.h>
 #include <glob.h>
 #include <chrono>
@@ -301,7 +301,7 @@ Action add_ocr(CLI::App& app) {
                   "Fields read with a confidence below X get an empty text (the confidence stays)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--format", args->format,
-                  "text | json | csv | tsv | hocr | alto | page | tesseract-tsv (see \"Outputs\")")
+                  "text | json | csv | tsv | hocr | alto | page | tesseract-tsv (see below)")
       ->check(
           CLI::IsMember({"text", "json", "csv", "tsv", "hocr", "alto", "page", "tesseract-tsv"}))
       ->capture_default_str();
