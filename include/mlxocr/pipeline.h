@@ -95,8 +95,10 @@ struct FieldResult {
   std::string text;  // the first model's text
   double confidence = 0;
   std::vector<ModelText> models;  // every model's reading, the first included
-  // The first model's words, in reading order, each placed on the ink of the line (empty when the
-  // text is empty).
+  // The first model's words (the text's whitespace-separated pieces), in reading order, each
+  // placed on the ink of the crop the model read (image/word_boxes.h: gaps in the ink, then
+  // proportional cuts). Empty when the text is empty (--min-confidence included) or the crop
+  // held no ink; writers then give the line alone.
   std::vector<WordResult> words;
   // Page mode with the Tesseract layout: 1-based block, paragraph in the block and line in the
   // paragraph, and the baseline's ends (page pixels); 0 / absent otherwise.
