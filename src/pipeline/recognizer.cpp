@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "image/image.h"
+#include "image/processor_fit.h"
 #include "mlxocr/error.h"
 
 namespace mlxocr {
@@ -27,7 +28,7 @@ void apply_min_confidence(std::vector<RecognizedLine>& lines, double threshold) 
 
 Recognizer::Recognizer(const fs::path& model_dir)
     : model_(load_model(model_dir)),
-      processor_(load_image_processor_config(model_dir)),
+      processor_(load_image_processor_for(model_dir, model_.config.encoder)),
       tokenizer_(load_tokenizer(model_dir)),
       default_config_(load_generation_config(model_dir, model_.config)) {}
 

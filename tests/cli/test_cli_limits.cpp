@@ -148,5 +148,34 @@ TEST(CliLimits, ATinyScanWithAlignIsNamedNotAnOpenCvAssertion) {
   EXPECT_EQ(result.err.find("OpenCV"), std::string::npos) << result.err;
 }
 
+// A folder whose preprocessor_config.json resizes to another size than config.json's encoder
+// image_size: one line naming both files, exit 1 (a file that cannot be used), before any image
+// is read or anything is written.
+TEST(CliLimits, AProcessorSizeTheEncoderCannotReadIsRefusedAtLoad) {
+  testing::TempDir dir("cli-fit");
+  const fs::path copy = dir / "model";
+  fs::copy(testing::model_fixture("deit-trocr"), copy, fs::copy_options::recursive);
+  nlohmann::json settings = testing::read_json(copy / "preprocessor_config.json");
+  settings["size"] = 384;  // the encoder reads 32x32
+  write_file_atomic(copy / "preprocessor_config.json", settings.dump());
+  const std::string both = (copy / "preprocessor_config.json").string() +
+                           ": size 384x384 (height x width) does not match " +
+                           (copy / "config.json").string() + ": encoder.image_size 32x32";
+  for (const std::string& command :
+       {"recognize -m " + quoted(copy) + " " + image("photo_rgb.jpg"),
+        "ocr -q -m " + quoted(copy) + " " + image("photo_rgb.jpg"),
+        "convert -i " + quoted(copy) + " -o " + quoted(dir / "converted")}) {
+    SCOPED_TRACE(command);
+    const auto result = run_cli(command);
+    EXPECT_EQ(result.exit_code, 1) << result.err;
+    EXPECT_EQ(result.err, "mlxocr: error: " + both + " (patch_size 8x8, 16 patches): the encoder " +
+                              "cannot read the images this processor makes (transformers' ViT " +
+                              "refuses them at the first batch: \"Input image size doesn't " +
+                              "match model\"); make the two files agree\n");
+    EXPECT_TRUE(result.out.empty()) << result.out;
+  }
+  EXPECT_FALSE(fs::exists(dir / "converted"));
+}
+
 }  // namespace
 }  // namespace mlxocr
