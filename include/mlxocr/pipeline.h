@@ -30,6 +30,8 @@ enum class RegionMode {
 // Ranges of PipelineOptions (checked by the Pipeline's constructor; LimitError outside them).
 inline constexpr int kMaxBatchSize = 256;  // regions decoded at once (memory: ~2 MB each at 384^2)
 inline constexpr int kMaxInset = 1024;     // pixels inside an outline; more leaves no crop
+inline constexpr int kMaxNumBeams = 64;    // beams per region (generation settings allow as many)
+inline constexpr int kMaxNewTokens = 1 << 20;  // tokens per region (the model's positions bound it)
 
 // How page mode finds lines.
 enum class LayoutEngine {

@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/file_util.h"
+#include "core/option_range.h"
 #include "image/align.h"
 #include "image/cv_convert.h"
 #include "image/document.h"
@@ -220,18 +221,10 @@ namespace {
 // Every numeric option in its documented range (the README's "Limits" table); NaN fails every
 // comparison below, so it is refused too.
 void validate_options(const PipelineOptions& o) {
-  const auto in_range = [](const char* option, double value, double least, double most,
-                           const char* why) {
-    if (!(value >= least && value <= most)) {
-      char got[32], range[64];
-      std::snprintf(got, sizeof got, "%.15g", value);
-      std::snprintf(range, sizeof range, "%.15g..%.15g", least, most);
-      throw LimitError("", option, std::string(got) + " is outside " + why, range);
-    }
-  };
+  const auto in_range = check_option_range;
   in_range("--batch-size", o.batch_size, 1, kMaxBatchSize, "the supported range");
-  in_range("--max-new-tokens", o.max_new_tokens, 0, 1 << 20, "the supported range");
-  in_range("--num-beams", o.num_beams, 0, 64, "the supported range");
+  in_range("--max-new-tokens", o.max_new_tokens, 0, kMaxNewTokens, "the supported range");
+  in_range("--num-beams", o.num_beams, 0, kMaxNumBeams, "the supported range");
   in_range("--min-confidence", o.min_confidence, 0, 1, "the confidences a model gives");
   in_range("--red-min", o.red_min, 0, 255, "the 8-bit colour range");
   in_range("--green-max", o.green_max, 0, 255, "the 8-bit colour range");

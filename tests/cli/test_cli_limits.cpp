@@ -148,6 +148,69 @@ TEST(CliLimits, ATinyScanWithAlignIsNamedNotAnOpenCvAssertion) {
   EXPECT_EQ(result.err.find("OpenCV"), std::string::npos) << result.err;
 }
 
+// train, eval and bench check every number before the model or the data is read: a refusal
+// names the option and its range, exit 2, and nothing is written.
+TEST(CliLimits, TrainOptionsOutOfRangeAreRefusedBeforeAnythingIsRead) {
+  testing::TempDir dir("cli-train");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--batch-size 100000",
+       "--batch-size: 100000 is outside the supported range (limit: 1..256)"},
+      {"--batch-size 0", "--batch-size: 0 is outside the supported range (limit: 1..256)"},
+      {"--eval-batch-size 0", "--eval-batch-size: 0 is outside"},
+      {"--eval-batch-size -3", "--eval-batch-size: -3 is outside"},
+      {"--grad-accum 0", "--grad-accum: 0 is outside the supported range (limit: 1..65536)"},
+      {"--epochs nan", "--epochs: nan is outside"},
+      {"--epochs inf", "--epochs: inf is outside"},
+      {"--max-steps 2000000000",
+       "--max-steps: 2000000000 is outside the supported range (limit: 0..1000000000)"},
+      {"--warmup-steps -1", "--warmup-steps: -1 is outside"},
+      {"--save-every -5", "--save-every: -5 is outside"},
+      {"--keep-last -1", "--keep-last: -1 is outside"},
+      {"--max-target-length 100000",
+       "--max-target-length: 100000 is outside the supported range (limit: 0..16384)"},
+      {"--weight-decay -1", "--weight-decay: -1 is outside"},
+      {"--grad-clip nan", "--grad-clip: nan is outside"},
+  };
+  for (const auto& [flags, reason] : cases) {
+    SCOPED_TRACE(flags);
+    expect_refusal(
+        run_cli("train --no-progress -m " + model() + " --train " + quoted(dir / "missing.csv") +
+                " -o " + quoted(dir / "out") + " " + flags),
+        {reason});
+    EXPECT_FALSE(fs::exists(dir / "out"));
+  }
+}
+
+TEST(CliLimits, EvalAndBenchOptionsOutOfRangeAreRefused) {
+  testing::TempDir dir("cli-eval");
+  const std::vector<std::pair<std::string, std::string>> eval_cases = {
+      {"--batch-size 0", "--batch-size: 0 is outside the supported range (limit: 1..256)"},
+      {"--batch-size 100000", "--batch-size: 100000 is outside"},
+      {"--num-beams 65", "--num-beams: 65 is outside the supported range (limit: 1..64)"},
+      {"--max-new-tokens 0", "--max-new-tokens: 0 is outside"},
+      {"--worst 2000000", "--worst: 2000000 is outside the supported range (limit: 0..1000000)"},
+  };
+  for (const auto& [flags, reason] : eval_cases) {
+    SCOPED_TRACE(flags);
+    expect_refusal(
+        run_cli("eval -m " + model() + " --data " + quoted(dir / "missing.csv") + " " + flags),
+        {reason});
+  }
+  const std::vector<std::pair<std::string, std::string>> bench_cases = {
+      {"--runs 0", "--runs: 0 is outside the supported range (limit: 1..1000)"},
+      {"--warmup -1", "--warmup: -1 is outside"},
+      {"--batch-sizes 1,100000",
+       "--batch-sizes: 100000 is outside the supported range (limit: 1..256)"},
+      {"--num-beams 1,100", "--num-beams: 100 is outside"},
+      {"--new-tokens 0", "--new-tokens: 0 is outside"},
+      {"--threads 100000", "--threads: 100000 is outside"},
+  };
+  for (const auto& [flags, reason] : bench_cases) {
+    SCOPED_TRACE(flags);
+    expect_refusal(run_cli("bench --no-limits --arch trocr-small " + flags), {reason});
+  }
+}
+
 // A folder whose preprocessor_config.json resizes to another size than config.json's encoder
 // image_size: one line naming both files, exit 1 (a file that cannot be used), before any image
 // is read or anything is written.
