@@ -139,6 +139,7 @@ int run(OcrArgs& args) {
   options.fit_to_ink = !args.whole_boxes;
   options.layout = args.layout == "simple" ? LayoutEngine::kSimple : LayoutEngine::kTesseract;
   options.detect_orientation = !args.no_orientation;
+  options.max_pixels = default_max_pixels();  // --max-pixels, parsed into the process's budget
   if (!args.template_file.empty() && args.lines) {
     throw UsageError("--template (form mode) and --lines (page mode) exclude each other");
   }

@@ -23,6 +23,9 @@
 
 namespace mlxocr {
 
+static_assert(kDefaultMaxImagePixels == kDefaultMaxPixels,
+              "the public default pixel budget is image/image.h's");
+
 namespace {
 
 struct Model {
@@ -223,6 +226,8 @@ namespace {
 void validate_options(const PipelineOptions& o) {
   const auto in_range = check_option_range;
   in_range("--batch-size", o.batch_size, 1, kMaxBatchSize, "the supported range");
+  in_range("--max-pixels", static_cast<double>(o.max_pixels), 1,
+           static_cast<double>(kMaxImagePixels), "the supported range");
   in_range("--max-new-tokens", o.max_new_tokens, 0, kMaxNewTokens, "the supported range");
   in_range("--num-beams", o.num_beams, 0, kMaxNumBeams, "the supported range");
   in_range("--min-confidence", o.min_confidence, 0, 1, "the confidences a model gives");
@@ -275,6 +280,7 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
   }
   impl_->options = options;
   impl_->document_options.dpi = options.dpi;
+  impl_->document_options.limits.max_pixels = options.max_pixels;
   if (options.dpi < 10 || options.dpi > 2400) throw UsageError("--dpi must be within 10..2400");
   if (!options.pages.empty()) parse_page_range(options.pages, impl_->document_options);
   if (options.mode == RegionMode::kPage && options.layout == LayoutEngine::kTesseract) {
@@ -292,7 +298,7 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
     impl_->models.push_back(std::move(model));
   }
   if (options.mode == RegionMode::kForm) {
-    impl_->template_bgra = load_template(options.template_file);
+    impl_->template_bgra = load_template(options.template_file, impl_->document_options.limits);
     TemplateOptions t;
     t.min_red = options.red_min, t.max_green = options.green_max, t.max_blue = options.blue_max;
     t.min_width = options.min_box_width, t.min_height = options.min_box_height;

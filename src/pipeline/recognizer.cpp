@@ -80,8 +80,8 @@ std::vector<RecognizedLine> Recognizer::recognize_images(const std::vector<RgbIm
 }
 
 std::vector<RecognizedLine> Recognizer::recognize(const std::vector<fs::path>& images,
-                                                  const GenerationConfig& options,
-                                                  int batch_size) const {
+                                                  const GenerationConfig& options, int batch_size,
+                                                  const ImageLimits& limits) const {
   if (batch_size < 1) throw UsageError("--batch-size must be at least 1");
   validate_generation_config(options, model_.config);  // before any image is read
   std::vector<RecognizedLine> lines(images.size());
@@ -102,7 +102,7 @@ std::vector<RecognizedLine> Recognizer::recognize(const std::vector<fs::path>& i
   for (size_t i = 0; i < images.size(); ++i) {
     lines[i].source = images[i].string();
     try {
-      pixels.push_back(load_image(images[i]));
+      pixels.push_back(load_image(images[i], limits));
       pending.push_back(i);
     } catch (const Error& e) {
       lines[i].error = e.what();

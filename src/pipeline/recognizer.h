@@ -53,9 +53,12 @@ class Recognizer {
  public:
   explicit Recognizer(const std::filesystem::path& model_dir);
 
-  // Reads every image, `batch_size` at a time; an unreadable image gives a line with `error` set.
+  // Reads every image, `batch_size` at a time; an unreadable image, or one whose header declares
+  // more than `limits.max_pixels` (default: the process's budget, image/image.h), gives a line
+  // with `error` set and is never decoded; the others are still read.
   std::vector<RecognizedLine> recognize(const std::vector<std::filesystem::path>& images,
-                                        const GenerationConfig& options, int batch_size) const;
+                                        const GenerationConfig& options, int batch_size,
+                                        const ImageLimits& limits = {}) const;
 
   // The same for images already in memory (crops of a page); `source` stays empty.
   std::vector<RecognizedLine> recognize_images(const std::vector<RgbImage>& images,
