@@ -31,7 +31,9 @@ int main(int argc, char** argv) {
     mlxocr::kernel::int8_path();
     return mlxocr::cli::run_selected(app);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the reason (or the help) and gives its own codes (104 conversion, 105
+    // validation, 109 unknown option, ...): every one of them is a user's error, exit 2.
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const mlxocr::UsageError& e) {
     std::cerr << "mlxocr: error: " << e.what() << "\n";
     return 2;

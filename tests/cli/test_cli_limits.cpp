@@ -240,5 +240,27 @@ TEST(CliLimits, AProcessorSizeTheEncoderCannotReadIsRefusedAtLoad) {
   EXPECT_FALSE(fs::exists(dir / "converted"));
 }
 
+// What CLI11 refuses itself (a value that is not a number or does not fit its type, a
+// validator's range, an unknown option) is a user's error too: exit 2, naming the option.
+TEST(CliLimits, OptionsCli11RefusesExitTwo) {
+  testing::TempDir dir("cli-parse");
+  const std::string train = "train -m " + model() + " --train " + quoted(dir / "missing.csv") +
+                            " -o " + quoted(dir / "out") + " ";
+  for (const auto& [command, option] : std::vector<std::pair<std::string, std::string>>{
+           {train + "--batch-size 99999999999", "--batch-size"},
+           {train + "--token-dropout 5", "--token-dropout"},
+           {"ocr -m " + model() + " --dpi 5 " + image("photo_rgb.jpg"), "--dpi"},
+           {"ocr -m " + model() + " --batch-size abc " + image("photo_rgb.jpg"), "--batch-size"},
+           {"recognize --no-such-option " + image("photo_rgb.jpg"), "--no-such-option"}}) {
+    SCOPED_TRACE(command);
+    const auto result = run_cli(command);
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_NE(result.err.find(option), std::string::npos) << result.err;
+  }
+  EXPECT_FALSE(fs::exists(dir / "out"));
+  EXPECT_EQ(run_cli("ocr --help").exit_code, 0);
+  EXPECT_EQ(run_cli("--version").exit_code, 0);
+}
+
 }  // namespace
 }  // namespace mlxocr
