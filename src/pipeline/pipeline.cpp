@@ -291,6 +291,13 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
   for (const std::string& dir : options.models) {
     const std::filesystem::path folder = resolve_model(dir);
     Model model{dir.empty() ? folder.string() : dir, std::make_unique<Recognizer>(folder), {}};
+    if (!model.recognizer->resizes_images()) {
+      // Regions come in every size; without resizing hardly any would fit the encoder.
+      throw ConfigError(folder.string() +
+                        ": the model's image processor does not resize (do_resize false), but "
+                        "ocr reads regions of every size; set do_resize to true, or read images "
+                        "of the encoder's size with recognize");
+    }
     model.options = model.recognizer->default_config();  // the checkpoint's own settings
     if (options.max_new_tokens > 0) model.options.max_new_tokens = options.max_new_tokens;
     if (options.num_beams > 0) model.options.num_beams = options.num_beams;

@@ -63,6 +63,19 @@ void Recognizer::decode_batch(const std::vector<RgbImage>& images,
   }
 }
 
+std::string Recognizer::size_problem(const RgbImage& image) const {
+  const EncoderConfig& encoder = model_.config.encoder;
+  if (resizes_images() ||
+      (image.width == encoder.image_width && image.height == encoder.image_height)) {
+    return "";
+  }
+  return std::to_string(image.width) + " wide x " + std::to_string(image.height) +
+         " high, but the model's image processor does not resize (do_resize false) and its "
+         "encoder reads images " +
+         std::to_string(encoder.image_width) + " wide x " + std::to_string(encoder.image_height) +
+         " high";
+}
+
 std::vector<RecognizedLine> Recognizer::recognize_images(const std::vector<RgbImage>& images,
                                                          const GenerationConfig& options,
                                                          int batch_size) const {
@@ -102,7 +115,10 @@ std::vector<RecognizedLine> Recognizer::recognize(const std::vector<fs::path>& i
   for (size_t i = 0; i < images.size(); ++i) {
     lines[i].source = images[i].string();
     try {
-      pixels.push_back(load_image(images[i], limits));
+      RgbImage image = load_image(images[i], limits);
+      if (const std::string why = size_problem(image); !why.empty())
+        throw ImageError(images[i].string() + ": " + why);
+      pixels.push_back(std::move(image));
       pending.push_back(i);
     } catch (const Error& e) {
       lines[i].error = e.what();

@@ -65,6 +65,13 @@ class Recognizer {
                                                const GenerationConfig& options,
                                                int batch_size) const;
 
+  // Why the encoder cannot read `image` as the processor leaves it, "" when it can. Only a
+  // processor that does not resize (do_resize false) leaves a size to check: the image must then
+  // have the encoder's image_size. recognize() reports such an image as its line's error,
+  // before it joins a batch, so that it does not take the batch's other images with it.
+  std::string size_problem(const RgbImage& image) const;
+  bool resizes_images() const { return processor_.config().do_resize; }
+
   const TrOCRModel& model() const { return model_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   // The checkpoint's generation settings (load_generation_config), for callers to start from.

@@ -7,10 +7,12 @@
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "core/file_util.h"
 #include "image/processor_fit.h"
 #include "mlxocr/error.h"
+#include "mlxocr/pipeline.h"
 #include "model/config.h"
 #include "pipeline/recognizer.h"
 #include "temp_dir.h"
@@ -69,13 +71,39 @@ TEST(ProcessorFit, HeightAndWidthAreComparedEachToItsOwn) {
   EXPECT_NO_THROW(check_processor_fits_encoder(processor, "p.json", config.encoder, "c.json"));
 }
 
-TEST(ProcessorFit, AProcessorThatDoesNotResizeIsLeftToTheBatch) {
+// A processor that does not resize is not refused at load (its size is not used), but each
+// image must then be of the encoder's size: one that is not is its own line's error, and the
+// other images of its batch are still read.
+TEST(ProcessorFit, WithoutResizingAnImageOfAnotherSizeIsRefusedAlone) {
   const testing::TempDir dir("fit");
   const fs::path folder = edited_copy(dir, "vit-trocr", [](nlohmann::json& s) {
     s["size"] = {{"height", 64}, {"width", 64}};
     s["do_resize"] = false;
   });
-  EXPECT_NO_THROW(Recognizer recognizer(folder));
+  const Recognizer recognizer(folder);
+  const fs::path fits = dir / "fits.png";
+  cv::imwrite(fits.string(), cv::Mat(32, 32, CV_8UC3, cv::Scalar(200, 180, 160)));
+  const fs::path wide = testing::fixtures() / "images" / "small_96x32.png";
+  GenerationConfig options = recognizer.default_config();
+  options.max_new_tokens = 3;
+  const auto lines = recognizer.recognize({wide, fits}, options, 8);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].error.find(wide.string() + ": 96 wide x 32 high, but the model's image "
+                                                "processor does not resize (do_resize false)"),
+            std::string::npos)
+      << lines[0].error;
+  EXPECT_NE(lines[0].error.find("reads images 32 wide x 32 high"), std::string::npos)
+      << lines[0].error;
+  EXPECT_TRUE(lines[1].error.empty()) << lines[1].error;
+  EXPECT_FALSE(lines[1].token_ids.empty());
+
+  // ocr cuts regions of every size: such a model is refused when the pipeline loads it.
+  PipelineOptions ocr;
+  ocr.models = {folder.string()};
+  const std::string message = error_of<ConfigError>([&] { Pipeline pipeline(ocr); });
+  EXPECT_NE(message.find("does not resize (do_resize false), but ocr reads regions of every size"),
+            std::string::npos)
+      << message;
 }
 
 TEST(ProcessorFit, TheTransformers5FileIsNamedWhenItIsTheSource) {
