@@ -142,6 +142,7 @@ int run(OcrArgs& args) {
   options.fit_to_ink = !args.whole_boxes;
   options.layout = args.layout == "simple" ? LayoutEngine::kSimple : LayoutEngine::kTesseract;
   options.detect_orientation = !args.no_orientation;
+  options.max_pixels = default_max_pixels();  // --max-pixels, parsed into the process's budget
   if (!args.template_file.empty() && args.lines) {
     throw UsageError("--template (form mode) and --lines (page mode) exclude each other");
   }
@@ -414,9 +415,13 @@ Action add_ocr(CLI::App& app) {
       "a second ocr into the same folder fails at once.\n"
       "Boxes are in the page's own pixels; after --align they are where the field lies on the "
       "scan.\n"
-      "Files are written atomically. A bad image is reported and the others are still read; the "
-      "exit\n"
-      "code is then 1.\n\n"
+      "Files are written atomically.\n\n"
+      "Exit codes: 0 every input read. 1 an input refused (unreadable, corrupt, not an image, "
+      "over\n"
+      "--max-pixels from its header, a broken or oversized PDF): one line on stderr names it and\n"
+      "the problem, and every other input's result is still written; also a model folder that\n"
+      "cannot be used. 2 a bad option or a value beyond a limit, before any input is read. 3 an\n"
+      "internal error (a bug).\n\n"
       "Examples:\n"
       "  mlxocr ocr -m MODEL --template form.png --align scan.png -o out/\n"
       "  mlxocr ocr -m MODEL --lines page.jpg\n"

@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/file_util.h"
+#include "core/option_range.h"
 #include "image/align.h"
 #include "image/cv_convert.h"
 #include "image/document.h"
@@ -23,6 +24,9 @@
 #include "pipeline/recognizer.h"
 
 namespace mlxocr {
+
+static_assert(kDefaultMaxImagePixels == kDefaultMaxPixels,
+              "the public default pixel budget is image/image.h's");
 
 namespace {
 
@@ -303,18 +307,12 @@ namespace {
 // Every numeric option in its documented range (the README's "Limits" table); NaN fails every
 // comparison below, so it is refused too.
 void validate_options(const PipelineOptions& o) {
-  const auto in_range = [](const char* option, double value, double least, double most,
-                           const char* why) {
-    if (!(value >= least && value <= most)) {
-      char got[32], range[64];
-      std::snprintf(got, sizeof got, "%.15g", value);
-      std::snprintf(range, sizeof range, "%.15g..%.15g", least, most);
-      throw LimitError("", option, std::string(got) + " is outside " + why, range);
-    }
-  };
+  const auto in_range = check_option_range;
   in_range("--batch-size", o.batch_size, 1, kMaxBatchSize, "the supported range");
-  in_range("--max-new-tokens", o.max_new_tokens, 0, 1 << 20, "the supported range");
-  in_range("--num-beams", o.num_beams, 0, 64, "the supported range");
+  in_range("--max-pixels", static_cast<double>(o.max_pixels), 1,
+           static_cast<double>(kMaxImagePixels), "the supported range");
+  in_range("--max-new-tokens", o.max_new_tokens, 0, kMaxNewTokens, "the supported range");
+  in_range("--num-beams", o.num_beams, 0, kMaxNumBeams, "the supported range");
   in_range("--min-confidence", o.min_confidence, 0, 1, "the confidences a model gives");
   in_range("--red-min", o.red_min, 0, 255, "the 8-bit colour range");
   in_range("--green-max", o.green_max, 0, 255, "the 8-bit colour range");
@@ -365,6 +363,7 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
   }
   impl_->options = options;
   impl_->document_options.dpi = options.dpi;
+  impl_->document_options.limits.max_pixels = options.max_pixels;
   if (options.dpi < 10 || options.dpi > 2400) throw UsageError("--dpi must be within 10..2400");
   if (!options.pages.empty()) parse_page_range(options.pages, impl_->document_options);
   if (options.mode == RegionMode::kPage && options.layout == LayoutEngine::kTesseract) {
@@ -375,6 +374,13 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
   for (const std::string& dir : options.models) {
     const std::filesystem::path folder = resolve_model(dir);
     Model model{dir.empty() ? folder.string() : dir, std::make_unique<Recognizer>(folder), {}};
+    if (!model.recognizer->resizes_images()) {
+      // Regions come in every size; without resizing hardly any would fit the encoder.
+      throw ConfigError(folder.string() +
+                        ": the model's image processor does not resize (do_resize false), but "
+                        "ocr reads regions of every size; set do_resize to true, or read images "
+                        "of the encoder's size with recognize");
+    }
     model.options = model.recognizer->default_config();  // the checkpoint's own settings
     if (options.max_new_tokens > 0) model.options.max_new_tokens = options.max_new_tokens;
     if (options.num_beams > 0) model.options.num_beams = options.num_beams;
@@ -382,7 +388,7 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
     impl_->models.push_back(std::move(model));
   }
   if (options.mode == RegionMode::kForm) {
-    impl_->template_bgra = load_template(options.template_file);
+    impl_->template_bgra = load_template(options.template_file, impl_->document_options.limits);
     TemplateOptions t;
     t.min_red = options.red_min, t.max_green = options.green_max, t.max_blue = options.blue_max;
     t.min_width = options.min_box_width, t.min_height = options.min_box_height;
