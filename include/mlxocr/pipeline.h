@@ -11,6 +11,7 @@
 //       std::cout << field.index << " " << field.text << " " << field.confidence << "\n";
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -30,6 +31,12 @@ enum class RegionMode {
 // Ranges of PipelineOptions (checked by the Pipeline's constructor; LimitError outside them).
 inline constexpr int kMaxBatchSize = 256;  // regions decoded at once (memory: ~2 MB each at 384^2)
 inline constexpr int kMaxInset = 1024;     // pixels inside an outline; more leaves no crop
+inline constexpr int kMaxNumBeams = 64;    // beams per region (generation settings allow as many)
+inline constexpr int kMaxNewTokens = 1 << 20;  // tokens per region (the model's positions bound it)
+// The image pixel budget (PipelineOptions::max_pixels): PIL's Image.MAX_IMAGE_PIXELS by default
+// (an A3 page at 600 dpi is 70 Mpx); at most 2^30, where OpenCV refuses to decode.
+inline constexpr std::uint64_t kDefaultMaxImagePixels = 89478485;
+inline constexpr std::uint64_t kMaxImagePixels = std::uint64_t{1} << 30;
 
 // How page mode finds lines.
 enum class LayoutEngine {
@@ -52,6 +59,9 @@ struct PipelineOptions {
   // selects pages of every PDF and TIFF.
   int dpi = 300;
   std::string pages;
+  // Every image, every page of a PDF or TIFF and the template declaring more pixels than this in
+  // its header is refused before it is decoded (that input gets `error`; 1..kMaxImagePixels).
+  std::uint64_t max_pixels = kDefaultMaxImagePixels;
   int batch_size = 8;      // regions decoded together, across files
   int max_new_tokens = 0;  // 0: the model's default
   int num_beams = 0;       // 0: the model's default (its generation settings); 1: greedy search
@@ -95,8 +105,10 @@ struct FieldResult {
   std::string text;  // the first model's text
   double confidence = 0;
   std::vector<ModelText> models;  // every model's reading, the first included
-  // The first model's words, in reading order, each placed on the ink of the line (empty when the
-  // text is empty).
+  // The first model's words (the text's whitespace-separated pieces), in reading order, each
+  // placed on the ink of the crop the model read (image/word_boxes.h: gaps in the ink, then
+  // proportional cuts). Empty when the text is empty (--min-confidence included) or the crop
+  // held no ink; writers then give the line alone.
   std::vector<WordResult> words;
   // Page mode with the Tesseract layout: 1-based block, paragraph in the block and line in the
   // paragraph, and the baseline's ends (page pixels); 0 / absent otherwise.

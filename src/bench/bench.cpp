@@ -12,10 +12,13 @@
 #include "bench/machine.h"
 #include "convert/convert.h"
 #include "core/backend.h"
+#include "core/option_range.h"
 #include "generate/decoding.h"
 #include "image/processor.h"
+#include "image/processor_fit.h"
 #include "io/model_resolver.h"
 #include "mlxocr/error.h"
+#include "mlxocr/pipeline.h"
 #include "model/blas_threads.h"
 #include "model/cpu_kernels.h"
 
@@ -136,7 +139,7 @@ LoadedModel load(const BenchOptions& options) {
   } else {
     const std::filesystem::path dir = resolve_model(options.model);
     out.model = load_model(dir, options.dtype);
-    out.processor = load_image_processor_config(dir);
+    out.processor = load_image_processor_for(dir, out.model.config.encoder);
     out.source = dir.string();
   }
   out.load_ms = ms_since(start);
@@ -150,18 +153,19 @@ LoadedModel load(const BenchOptions& options) {
 
 void check(const BenchOptions& o) {
   if (o.model.empty() == o.arch.empty()) throw UsageError("give either --model or --arch");
-  if (o.runs < 1) throw UsageError("--runs must be at least 1");
-  if (o.warmup < 0) throw UsageError("--warmup must be 0 or more");
-  if (o.new_tokens < 1) throw UsageError("--new-tokens must be at least 1");
+  // Ranges as ocr's (batches, beams); runs and threads far beyond any measurement.
+  check_option_range("--runs", o.runs, 1, 1000);
+  check_option_range("--warmup", o.warmup, 0, 1000);
+  check_option_range("--new-tokens", o.new_tokens, 1, ConfigLimits::kMaxPositions);
+  check_option_range("--threads", o.threads, 0, 1024);
+  for (int b : o.batch_sizes)
+    check_option_range("--batch-sizes", b, 1, kMaxBatchSize);
+  for (int b : o.num_beams)
+    check_option_range("--num-beams", b, 1, kMaxNumBeams);
   if (o.quantize_bits != 0 && o.quantize_bits != 4 && o.quantize_bits != 8)
     throw UsageError("--quantize must be 4 or 8");
   if (o.quantize_encoder && o.quantize_bits == 0)
     throw UsageError("--quantize-encoder needs --quantize 8 or 4");
-  if (o.threads < 0) throw UsageError("--threads must be 0 (default) or more");
-  for (int b : o.batch_sizes)
-    if (b < 1) throw UsageError("--batch-sizes must be at least 1 each");
-  for (int b : o.num_beams)
-    if (b < 1) throw UsageError("--num-beams must be at least 1 each");
 }
 
 // The workload of one run, timed piece by piece; samples[metric] gets one value per run.

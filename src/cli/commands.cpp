@@ -73,9 +73,10 @@ void add_max_pixels_option(CLI::App* cmd) {
           throw LimitError("", "--max-pixels", std::to_string(pixels) + " is outside the range",
                            "1.." + std::to_string(kMost));
         }
+        // The library's budget (image/image.h), checked from the header before any decode.
+        // OpenCV's OPENCV_IO_MAX_IMAGE_PIXELS cannot follow it: OpenCV reads that variable
+        // once, when it is loaded, before main() runs.
         set_default_max_pixels(pixels);
-        // OpenCV's own check, a second line behind the header check, follows the same budget.
-        ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(pixels).c_str(), 1);
       },
       "Refuse images whose header declares more pixels than this, before decoding (default " +
           std::to_string(kDefaultMaxPixels) + ", PIL's MAX_IMAGE_PIXELS; at most 2^30)");

@@ -5,10 +5,12 @@
 
 #include "cli/commands.h"
 #include "core/file_util.h"
+#include "core/option_range.h"
 #include "core/progress.h"
 #include "eval/evaluate.h"
 #include "io/model_resolver.h"
 #include "mlxocr/error.h"
+#include "mlxocr/pipeline.h"
 #include "model/config.h"
 
 namespace mlxocr::cli {
@@ -25,6 +27,8 @@ struct EvalArgs {
 
 // Bad rows on stderr: every one up to this many, then a count, so a broken file does not flood.
 constexpr size_t kProblemsShown = 20;
+// --worst: lines listed on stdout and in --json; more is a listing of the whole dataset.
+constexpr double kMostWorstShown = 1e6;
 
 std::string percent(double rate) {
   char text[32];
@@ -115,10 +119,11 @@ std::string to_json(const EvalArgs& args, const DatasetReport& report, const Eva
 }
 
 int run(const EvalArgs& args, bool beams_given, bool length_given) {
-  if (args.batch_size < 1) throw UsageError("--batch-size must be at least 1");
-  if (args.num_beams < 1) throw UsageError("--num-beams must be at least 1");
-  if (length_given && args.max_new_tokens < 1)
-    throw UsageError("--max-new-tokens must be at least 1");
+  // The ranges of `ocr` and `recognize`, before the dataset or the model is read.
+  check_option_range("--batch-size", args.batch_size, 1, kMaxBatchSize);
+  check_option_range("--num-beams", args.num_beams, 1, kMaxNumBeams);
+  if (length_given) check_option_range("--max-new-tokens", args.max_new_tokens, 1, kMaxNewTokens);
+  check_option_range("--worst", static_cast<double>(args.worst), 0, kMostWorstShown);
   DatasetReport report;
   const std::vector<Sample> samples = load_dataset(args.data, report);
   report_problems(report.problems, "row");

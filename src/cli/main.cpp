@@ -3,12 +3,10 @@
 // a user's error (a bad option, a file beyond a limit), 1 for any other refused input or failure,
 // and 3 for an internal error (a bug: nothing a user gives should ever lead there).
 #include <CLI/CLI.hpp>
-#include <cstdlib>
 #include <iostream>
 #include <string>
 
 #include "cli/commands.h"
-#include "image/image.h"
 #include "mlxocr/error.h"
 #include "model/int8_path.h"
 
@@ -22,10 +20,6 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   app.set_version_flag("-V,--version", mlxocr::cli::version_text(),
                        "Print mlxocr's and MLX's versions and the backend in use");
-  // OpenCV refuses images above this many pixels when it decodes them (it reads the variable
-  // once, at its first decode): a second line behind mlxocr's own check of the header, at the
-  // same budget (--max-pixels moves both). A value the user set is kept.
-  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(mlxocr::kDefaultMaxPixels).c_str(), 0);
   mlxocr::cli::register_commands(app);
   try {
     app.parse(mlxocr::cli::split_at_separator(app, argc, argv), argv);
@@ -37,7 +31,9 @@ int main(int argc, char** argv) {
     mlxocr::kernel::int8_path();
     return mlxocr::cli::run_selected(app);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the reason (or the help) and gives its own codes (104 conversion, 105
+    // validation, 109 unknown option, ...): every one of them is a user's error, exit 2.
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const mlxocr::UsageError& e) {
     std::cerr << "mlxocr: error: " << e.what() << "\n";
     return 2;

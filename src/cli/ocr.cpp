@@ -1,5 +1,5 @@
 // mlxocr ocr: the main command. Forms from templates, pages of lines, or single lines; files,
-// folders, globs or a list on stdin; text/JSON/CSV/TSV/hOCR and pictures.
+// folders, globs or a list on stdin; text/JSON/CSV/TSV/hOCR/ALTO/PAGE/Tesseract TSV and pictures.
 #include <fnmatch.h>
 #include <glob.h>
 #include <chrono>
@@ -22,6 +22,7 @@
 #include "pipeline/output_names.h"
 #include "pipeline/pdf_document.h"
 #include "pipeline/pictures.h"
+#include "pipeline/tesseract_tsv.h"
 #include "pipeline/writers.h"
 #include "pipeline/xml_writers.h"
 
@@ -104,6 +105,7 @@ std::string extension_of(const std::string& format) {
   if (format == "hocr") return ".hocr";
   if (format == "alto") return ".alto.xml";
   if (format == "page") return ".page.xml";
+  if (format == "tesseract-tsv") return ".tess.tsv";  // NAME.tsv is the field table's
   return "." + format;
 }
 
@@ -114,6 +116,7 @@ std::string render(const PageResult& page, const std::string& format, RegionMode
   if (format == "hocr") return format_hocr(page, mode);
   if (format == "alto") return format_alto(page, mode);
   if (format == "page") return format_page_xml(page, mode, utc_now());
+  if (format == "tesseract-tsv") return format_tesseract_tsv(page, mode);
   return format_text(page, mode);
 }
 
@@ -167,6 +170,7 @@ int run(OcrArgs& args) {
   options.fit_to_ink = !args.whole_boxes;
   options.layout = args.layout == "simple" ? LayoutEngine::kSimple : LayoutEngine::kTesseract;
   options.detect_orientation = !args.no_orientation;
+  options.max_pixels = default_max_pixels();  // --max-pixels, parsed into the process's budget
   if (!args.template_file.empty() && args.lines) {
     throw UsageError("--template (form mode) and --lines (page mode) exclude each other");
   }
@@ -209,6 +213,7 @@ int run(OcrArgs& args) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   size_t failures = 0, regions = 0;
+  bool tsv_header_written = false;  // tesseract-tsv on stdout: one header, as for a multi-page TIFF
   for (size_t i = 0; i < pages.size(); ++i) {
     const PageResult& page = pages[i];
     const std::string stem = page_stem(stems[page.input], page.page,
@@ -233,6 +238,11 @@ int run(OcrArgs& args) {
         std::cout << "== " << page.source;
         if (page.page_count > 1) std::cout << " page " << page.page;
         std::cout << "\n";
+      }
+      if (args.format == "tesseract-tsv") {
+        std::cout << format_tesseract_tsv(page, options.mode, !tsv_header_written);
+        tsv_header_written = true;
+        continue;
       }
       std::cout << render(page, args.format, options.mode);
     } else {
@@ -326,8 +336,9 @@ Action add_ocr(CLI::App& app) {
                   "Fields read with a confidence below X get an empty text (the confidence stays)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--format", args->format,
-                  "text | json | csv | tsv | hocr | alto | page | pdf (searchable PDF, needs -o)")
-      ->check(CLI::IsMember({"text", "json", "csv", "tsv", "hocr", "alto", "page", "pdf"}))
+                  "text | json | csv | tsv | hocr | alto | page | tesseract-tsv | pdf (see below)")
+      ->check(CLI::IsMember(
+          {"text", "json", "csv", "tsv", "hocr", "alto", "page", "tesseract-tsv", "pdf"}))
       ->capture_default_str();
   cmd->add_option(
       "--output-dir,-o", args->output_dir,
@@ -402,11 +413,31 @@ Action add_ocr(CLI::App& app) {
       "10000 pages, or a page over the pixel budget at --dpi) is refused with one line before "
       "any\n"
       "rendering; the other inputs are still read.\n\n"
+      "Words: every line's words (its text split at spaces) get boxes from the ink of the crop "
+      "the\n"
+      "model read: blank columns at least 0.2 times the ink's height wide are candidate gaps; "
+      "for n\n"
+      "words the n-1 widest are the boundaries, and where there are fewer (touching words) ink "
+      "is\n"
+      "cut in proportion to the words' characters. Each word's confidence is exp(mean log-prob "
+      "of\n"
+      "its tokens). Boxes are approximate where words touch or letters are spaced as widely as "
+      "words;\n"
+      "a crop without ink gives no word boxes. Not done: refinement by the decoder's "
+      "cross-attention,\n"
+      "and windowing of lines too long for the model's input.\n\n"
       "ALTO (v4) and PAGE (2019) outputs: one document per page; regions are the layout's "
       "blocks,\n"
-      "lines carry boxes and baselines. No word boxes yet: ALTO String elements are a line's "
-      "words\n"
-      "without positions, PAGE lines carry their text and confidence.\n\n"
+      "lines carry boxes and baselines, words are ALTO String (HPOS/VPOS/WIDTH/HEIGHT, WC) and "
+      "PAGE\n"
+      "Word (Coords, TextEquiv conf) elements. hOCR: ocr_line spans (in an ocr_carea per form "
+      "field)\n"
+      "holding ocrx_word spans with bbox and x_wconf. JSON: \"words\" per field.\n"
+      "tesseract-tsv: Tesseract 5's TSV (level page_num block_num par_num line_num word_num left "
+      "top\n"
+      "width height conf text; levels 1 page .. 5 word, conf -1 but on words), written as "
+      "NAME.tess.tsv\n"
+      "(NAME.tsv is --format tsv's field table); on stdout one header for all pages.\n\n"
       "Searchable PDF (--format pdf, needs -o): NAME.pdf per input file with all its selected "
       "pages:\n"
       "the page image (a one-page JPEG as its own bytes, else lossless) under invisible text, "
@@ -419,8 +450,8 @@ Action add_ocr(CLI::App& app) {
       "without\n"
       "text; one whose image cannot be read again is left out and named (exit code 1).\n\n"
       "Outputs: without --output-dir the results go to stdout. With it: NAME.txt/.json/.csv/.tsv/\n"
-      ".hocr/.alto.xml/.page.xml per image (.pdf per file), NAME.annotated.png (boxes, numbers,\n"
-      "text), NAME.guides.png (form mode), NAME.crops/NNN.png (what the model read), and\n"
+      ".hocr/.alto.xml/.page.xml/.tess.tsv per image (.pdf per file), NAME.annotated.png (boxes,\n"
+      "numbers, text), NAME.guides.png (form mode), NAME.crops/NNN.png (what the model read), and\n"
       "results.json + results.csv for several images.\n"
       "NAME is the image's path relative to the deepest folder holding all inputs, without its\n"
       "extension (a/x.png and b/x.png: a/x.txt and b/x.txt; x.png beside x.jpg keep theirs:\n"
@@ -428,9 +459,13 @@ Action add_ocr(CLI::App& app) {
       "a second ocr into the same folder fails at once.\n"
       "Boxes are in the page's own pixels; after --align they are where the field lies on the "
       "scan.\n"
-      "Files are written atomically. A bad image is reported and the others are still read; the "
-      "exit\n"
-      "code is then 1.\n\n"
+      "Files are written atomically.\n\n"
+      "Exit codes: 0 every input read. 1 an input refused (unreadable, corrupt, not an image, "
+      "over\n"
+      "--max-pixels from its header, a broken or oversized PDF): one line on stderr names it and\n"
+      "the problem, and every other input's result is still written; also a model folder that\n"
+      "cannot be used. 2 a bad option or a value beyond a limit, before any input is read. 3 an\n"
+      "internal error (a bug).\n\n"
       "Examples:\n"
       "  mlxocr ocr -m MODEL --template form.png --align scan.png -o out/\n"
       "  mlxocr ocr -m MODEL --lines page.jpg\n"

@@ -205,6 +205,12 @@ start token), token_logprobs, confidence, words [{text, confidence}], sequence_s
 fields) when --num-return-sequences > 1. An unreadable image gets {image, error}, is reported on
 stderr with its name, the others are still read, and the exit code is 1.
 
+EXIT CODES. 0: every image read. 1: an image refused (unreadable, corrupt, not an image, or
+over --max-pixels from its header, before decoding): one line per image on stderr, and
+every other input's result is still written; or a model folder that cannot be used (e.g. a
+preprocessor_config.json size other than config.json's encoder image_size). 2: a bad option or
+a value beyond a limit, before any image is read. 3: an internal error (a bug).
+
 Example:
   mlxocr recognize --model tests/fixtures/models/deit-trocr --num-beams 4 --format json line.png)";
 

@@ -8,6 +8,7 @@
 #include "core/file_util.h"
 #include "core/output_lock.h"
 #include "image/processor.h"
+#include "image/processor_fit.h"
 #include "io/checkpoint.h"
 #include "io/model_resolver.h"
 #include "io/safetensors.h"
@@ -130,6 +131,7 @@ bool has_image_processor(const fs::path& folder) {
 // and 5 both read), from either layout of the source, with the Pillow resize order it will run
 // with recorded in it (so the converted folder says which Pillow it matches).
 void copy_image_processor(const std::vector<std::optional<fs::path>>& folders,
+                          const EncoderConfig& encoder, const fs::path& config_file,
                           const fs::path& output, ConvertResult& result) {
   const auto from = first_folder(folders, has_image_processor);
   if (!from) {
@@ -139,7 +141,9 @@ void copy_image_processor(const std::vector<std::optional<fs::path>>& folders,
     return;
   }
   const ImageProcessorSource source = read_image_processor_json(*from);
-  const ImageProcessorConfig config = load_image_processor_config(*from);  // validates it
+  const ImageProcessorConfig config = load_image_processor_config(source);  // validates it
+  // A folder recognize would refuse is not written.
+  check_processor_fits_encoder(config, source.source, encoder, config_file.string());
   nlohmann::json settings = source.settings;
   settings[kPillowResizeOrderKey] = pillow_resize_order_name(config.resize_order);
   write_file_atomic(output / "preprocessor_config.json", settings.dump(2) + "\n");
@@ -437,7 +441,8 @@ ConvertResult convert_model(const ConvertOptions& options) {
       result.copied_files.push_back(name);
     }
   }
-  copy_image_processor(folders, temporary.path(), result);
+  copy_image_processor(folders, model.config.encoder, sources.config_folder / "config.json",
+                       temporary.path(), result);
   for (const std::string& name : kOtherFiles) {
     const auto from = first_folder(folders, [&](const fs::path& f) { return is_file(f / name); });
     if (from) {

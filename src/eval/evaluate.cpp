@@ -18,7 +18,10 @@ EvalResult evaluate(const Recognizer& recognizer, const std::vector<Sample>& sam
     std::vector<const Sample*> decoded;
     for (size_t i = start; i < end; ++i) {
       try {
-        images.push_back(load_image(samples[i].image));
+        RgbImage image = load_image(samples[i].image);
+        if (const std::string why = recognizer.size_problem(image); !why.empty())
+          throw ImageError(samples[i].image.string() + ": " + why);
+        images.push_back(std::move(image));
         decoded.push_back(&samples[i]);
       } catch (const Error& e) {
         result.problems.push_back(e.what());  // names the file

@@ -115,17 +115,19 @@ std::optional<cv::Rect> find_ink(const cv::Mat& gray) {
   return main_run(blobs(ink, std::max(3, gray.rows * gray.rows / 400)));
 }
 
-cv::Mat fit_to_ink(const cv::Mat& bgr, const InkFitOptions& options) {
+cv::Mat fit_to_ink(const cv::Mat& bgr, const InkFitOptions& options, cv::Rect* kept) {
   CV_Assert(bgr.type() == CV_8UC3);
   cv::Mat gray;
   cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
   const std::optional<cv::Rect> ink = find_ink(gray);
+  if (kept) *kept = cv::Rect(0, 0, bgr.cols, bgr.rows);
   if (!ink) return bgr;
 
   const int height = ink->height;
   const int pad_y = static_cast<int>(std::lround(options.margin_y * height));
   const int pad_x = static_cast<int>(std::lround(options.margin_x * height));
   const cv::Rect want(ink->x - pad_x, ink->y - pad_y, ink->width + 2 * pad_x, height + 2 * pad_y);
+  if (kept) *kept = want;
   const cv::Scalar paper = cv::mean(bgr, gray >= median_level(gray));
   cv::Mat out(want.size(), CV_8UC3, paper);
   const cv::Rect inside = want & cv::Rect(0, 0, bgr.cols, bgr.rows);

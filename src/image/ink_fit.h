@@ -28,7 +28,9 @@ struct InkFitOptions {
 std::optional<cv::Rect> find_ink(const cv::Mat& gray);
 
 // `bgr` (8-bit, 3 channels) cut down to its writing plus margins (a margin that runs past the
-// crop is filled with the paper's colour); `bgr` itself when it holds no ink.
-cv::Mat fit_to_ink(const cv::Mat& bgr, const InkFitOptions& options);
+// crop is filled with the paper's colour); `bgr` itself when it holds no ink. `kept`, when given,
+// is set to the rectangle of `bgr` the result shows (it may reach past `bgr`'s edges; all of
+// `bgr` when it holds no ink), so that positions on the result map back to `bgr`.
+cv::Mat fit_to_ink(const cv::Mat& bgr, const InkFitOptions& options, cv::Rect* kept = nullptr);
 
 }  // namespace mlxocr

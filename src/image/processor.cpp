@@ -184,7 +184,10 @@ ImageProcessorSource read_image_processor_json(const std::filesystem::path& mode
 }
 
 ImageProcessorConfig load_image_processor_config(const std::filesystem::path& model_dir) {
-  const ImageProcessorSource found = read_image_processor_json(model_dir);
+  return load_image_processor_config(read_image_processor_json(model_dir));
+}
+
+ImageProcessorConfig load_image_processor_config(const ImageProcessorSource& found) {
   ImageProcessorConfig config = parse_image_processor_settings(found.settings, found.source);
   if (const char* env = std::getenv("MLXOCR_PILLOW"); env != nullptr && *env != '\0') {
     const auto order = parse_pillow_resize_order(env);

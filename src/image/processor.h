@@ -60,6 +60,8 @@ ImageProcessorSource read_image_processor_json(const std::filesystem::path& mode
 // never uses (`shortest_edge`/`longest_edge` sizes, center cropping, non-ViT/DeiT processor
 // types).
 ImageProcessorConfig load_image_processor_config(const std::filesystem::path& model_dir);
+// The same for settings already found (MLXOCR_PILLOW applied).
+ImageProcessorConfig load_image_processor_config(const ImageProcessorSource& found);
 
 // Parses the JSON text of a preprocessor_config.json; `name` names it in errors. The resize order
 // is the text's own (or the default); MLXOCR_PILLOW is applied by load_image_processor_config.

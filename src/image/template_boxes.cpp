@@ -11,8 +11,7 @@
 
 namespace mlxocr {
 
-cv::Mat load_template(const std::filesystem::path& file) {
-  const ImageLimits limits;
+cv::Mat load_template(const std::filesystem::path& file, const ImageLimits& limits) {
   const std::string bytes = read_file(file, limits.max_file_bytes);
   const ImageHeader header = read_image_header(bytes, file.string());
   check_image_limits(header, file.string(), limits);

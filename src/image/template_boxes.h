@@ -6,6 +6,7 @@
 #include <opencv2/core.hpp>
 #include <vector>
 
+#include "image/image.h"
 #include "mlxocr/box.h"
 
 namespace mlxocr {
@@ -20,8 +21,9 @@ struct TemplateOptions {
   double max_width_fraction = 0.98;
 };
 
-// The template image as BGRA (alpha 255 when the file has none). Bounded like every image.
-cv::Mat load_template(const std::filesystem::path& file);
+// The template image as BGRA (alpha 255 when the file has none). Bounded like every image:
+// its header is checked against `limits` before it is decoded.
+cv::Mat load_template(const std::filesystem::path& file, const ImageLimits& limits = {});
 
 // Mask of the red outline pixels (255 where red).
 cv::Mat red_mask(const cv::Mat& bgra, const TemplateOptions& options);

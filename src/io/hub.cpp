@@ -424,7 +424,10 @@ class HubFiles : public FileSource {
   }
 
   std::optional<FileMetadata> fetch_metadata(const std::string& name) {
-    HttpRequest request{url(name), auth_headers(), settings_.etag_timeout_seconds};
+    HttpRequest request;
+    request.url = url(name);
+    request.headers = auth_headers();
+    request.timeout_seconds = settings_.etag_timeout_seconds;
     HttpResponse r;
     for (int hop = 0;; ++hop) {
       r = http_head(request);
@@ -502,8 +505,10 @@ class HubFiles : public FileSource {
     const fs::path incomplete = blob.string() + ".incomplete";
     // Signed storage URLs on another host get no token, as huggingface_hub does.
     const bool same_host = origin(m.location) == origin(settings_.endpoint);
-    HttpRequest request{m.location, same_host ? auth_headers() : std::vector<std::string>{},
-                        settings_.download_timeout_seconds};
+    HttpRequest request;
+    request.url = m.location;
+    if (same_host) request.headers = auth_headers();
+    request.timeout_seconds = settings_.download_timeout_seconds;
     request.low_speed_bytes = settings_.low_speed_bytes;
     request.low_speed_seconds = settings_.low_speed_seconds;
     request.expected_size = m.size;

@@ -16,7 +16,13 @@ namespace {
 mx::array flatten_patches(const mx::array& pixels, int patch_h, int patch_w) {
   const int batch = pixels.shape(0), channels = pixels.shape(1);
   const int rows = pixels.shape(2) / patch_h, cols = pixels.shape(3) / patch_w;
-  mx::array x = mx::reshape(pixels, {batch, channels, rows, patch_h, cols, patch_w});
+  // An image_size that is not a multiple of patch_size leaves a strip at the bottom and right
+  // that no patch covers: ViT's Conv2d (kernel = stride = patch) never reads it, so neither do we.
+  const bool exact = rows * patch_h == pixels.shape(2) && cols * patch_w == pixels.shape(3);
+  const mx::array covered =
+      exact ? pixels
+            : mx::slice(pixels, {0, 0, 0, 0}, {batch, channels, rows * patch_h, cols * patch_w});
+  mx::array x = mx::reshape(covered, {batch, channels, rows, patch_h, cols, patch_w});
   x = mx::transpose(x, {0, 2, 4, 1, 3, 5});
   return mx::reshape(x, {batch, rows * cols, channels * patch_h * patch_w});
 }

@@ -53,6 +53,13 @@ std::vector<Span> word_spans(const std::string& text) {
 
 }  // namespace
 
+std::vector<std::string> split_words(const std::string& text) {
+  std::vector<std::string> words;
+  for (const Span& span : word_spans(text))
+    words.push_back(text.substr(span.begin, span.end - span.begin));
+  return words;
+}
+
 std::vector<WordConfidence> word_confidences(const Tokenizer& tokenizer,
                                              const std::vector<int>& token_ids,
                                              const std::vector<float>& token_logprobs) {

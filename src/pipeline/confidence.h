@@ -14,6 +14,9 @@ struct WordConfidence {
   double confidence = 0.0;
 };
 
+// The whitespace-separated words of `text`, as Python's str.split() cuts them.
+std::vector<std::string> split_words(const std::string& text);
+
 // exp(mean token log-probability), EOS included: a geometric mean of the token probabilities, so
 // 1 means the model was sure of every token and one doubtful character pulls it down visibly.
 // 0 for no tokens.

@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/file_util.h"
+#include "core/option_range.h"
 #include "image/align.h"
 #include "image/cv_convert.h"
 #include "image/document.h"
@@ -14,13 +15,18 @@
 #include "image/lines.h"
 #include "image/template_boxes.h"
 #include "image/tesseract_layout.h"
+#include "image/word_boxes.h"
 #include "io/model_resolver.h"
 #include "mlxocr/error.h"
 #include "mlxocr/limit_error.h"
+#include "pipeline/confidence.h"
 #include "pipeline/field_names.h"
 #include "pipeline/recognizer.h"
 
 namespace mlxocr {
+
+static_assert(kDefaultMaxImagePixels == kDefaultMaxPixels,
+              "the public default pixel budget is image/image.h's");
 
 namespace {
 
@@ -30,11 +36,63 @@ struct Model {
   GenerationConfig options;
 };
 
+// Crop pixels -> page pixels.
+using ToPage = std::function<Box(const Box&)>;
+
+// What placing a field's words needs once its text is known: the ink of the crop the model read
+// (a few integers per column, not its pixels) and how to map the crop's boxes onto the page.
+struct WordPlacement {
+  LineInk ink;
+  ToPage to_page;
+};
+
 // A page analysed and cut into crops, waiting for recognition.
 struct PageWork {
   PageResult result;
-  std::vector<RgbImage> crops;  // one per field; empty image: nothing to read
+  std::vector<RgbImage> crops;            // one per field; empty image: nothing to read
+  std::vector<WordPlacement> placements;  // one per crop
 };
+
+// A crop as the model reads it, and where its pixel (0, 0) lies in the frame it was cut from.
+struct Crop {
+  RgbImage image;
+  LineInk ink;
+  cv::Point origin;
+};
+
+Box shifted(const Box& box, cv::Point by) {
+  return {box.x + by.x, box.y + by.y, box.w, box.h};
+}
+
+int utf8_length(const std::string& text) {
+  int n = 0;
+  for (const char c : text)
+    n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// The first model's words of `line` placed on the crop's ink, in page pixels. The words are
+// the text's whitespace-separated pieces; their confidences are the recognizer's when its words
+// are the same pieces (else the line's). No words when the text is empty or the crop held no
+// ink.
+std::vector<WordResult> place_line_words(const RecognizedLine& line, const WordPlacement& at) {
+  const std::vector<std::string> texts = split_words(line.text);
+  std::vector<int> chars;
+  for (const std::string& word : texts)
+    chars.push_back(utf8_length(word));
+  const std::vector<cv::Rect> boxes = place_words(at.ink, chars);
+  if (boxes.size() != texts.size()) return {};
+  bool same = line.words.size() == texts.size();
+  for (size_t i = 0; same && i < texts.size(); ++i)
+    same = line.words[i].text == texts[i];
+  std::vector<WordResult> words;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const cv::Rect& r = boxes[i];
+    words.push_back({texts[i], at.to_page({r.x, r.y, r.width, r.height}),
+                     same ? line.words[i].confidence : line.confidence});
+  }
+  return words;
+}
 
 Box inset(const Box& box, int pixels) {
   return {box.x + pixels, box.y + pixels, std::max(0, box.w - 2 * pixels),
@@ -59,13 +117,23 @@ struct Pipeline::Impl {
   DocumentOptions document_options;
   std::unique_ptr<TesseractLayout> tesseract;  // page mode with the Tesseract layout
 
-  RgbImage cut(const cv::Mat& bgr, const Box& box, bool fit = false) const {
+  Crop cut(const cv::Mat& bgr, const Box& box, bool fit = false) const {
     const Box b = clip(box, bgr.cols, bgr.rows);
     if (b.w < 2 || b.h < 2) return {};
     cv::Mat crop;
     bgr(cv::Rect(b.x, b.y, b.w, b.h)).convertTo(crop, -1, options.contrast, options.brightness);
-    if (fit) crop = fit_to_ink(crop, InkFitOptions{});
-    return from_mat(crop);
+    cv::Rect kept(0, 0, crop.cols, crop.rows);
+    if (fit) crop = fit_to_ink(crop, InkFitOptions{}, &kept);
+    return {from_mat(crop), measure_line_ink(crop), {b.x + kept.x, b.y + kept.y}};
+  }
+
+  // `frame_to_page` maps boxes of the frame `crop` was cut from onto the page.
+  static void add_crop(PageWork& work, Crop crop, const ToPage& frame_to_page) {
+    const cv::Point origin = crop.origin;
+    work.crops.push_back(std::move(crop.image));
+    work.placements.push_back({std::move(crop.ink), [origin, frame_to_page](const Box& box) {
+                                 return frame_to_page(shifted(box, origin));
+                               }});
   }
 
   void analyse_form(const cv::Mat& bgr, const cv::Mat& gray, PageWork& work) const {
@@ -101,13 +169,16 @@ struct Pipeline::Impl {
       field.name = field_names[i];
       field.box = map_box(box, alignment);
       work.result.fields.push_back(field);
-      work.crops.push_back(cut(frame, inset(box, options.inset), options.fit_to_ink));
+      add_crop(work, cut(frame, inset(box, options.inset), options.fit_to_ink),
+               [alignment](const Box& b) { return map_box(b, alignment); });
     }
   }
 
   void analyse_page_simple(const cv::Mat& gray, PageWork& work) const {
     const PageLines page = find_text_lines(gray, LineOptions{});
     work.result.skew_degrees = page.skew_degrees;
+    PageLines skew;  // what unskew_box needs, without the deskewed page's pixels
+    skew.skew_degrees = page.skew_degrees;
     cv::Mat bgr;
     cv::cvtColor(page.deskewed, bgr, cv::COLOR_GRAY2BGR);
     for (size_t i = 0; i < page.lines.size(); ++i) {
@@ -115,7 +186,10 @@ struct Pipeline::Impl {
       field.index = static_cast<int>(i) + 1;
       field.box = unskew_box(page.lines[i], page, gray.cols, gray.rows);
       work.result.fields.push_back(field);
-      work.crops.push_back(cut(bgr, page.lines[i]));
+      add_crop(work, cut(bgr, page.lines[i]),
+               [skew, width = gray.cols, height = gray.rows](const Box& b) {
+                 return unskew_box(b, skew, width, height);
+               });
     }
   }
 
@@ -145,7 +219,10 @@ struct Pipeline::Impl {
       const cv::Point b = unrotate_point(line.baseline_end, turn, gray.cols, gray.rows);
       field.baseline_start = {a.x, a.y}, field.baseline_end = {b.x, b.y};
       work.result.fields.push_back(field);
-      work.crops.push_back(cut(bgr, padded(line.box)));
+      add_crop(work, cut(bgr, padded(line.box)),
+               [turn, width = gray.cols, height = gray.rows](const Box& b) {
+                 return unrotate_box(b, turn, width, height);
+               });
     }
   }
 
@@ -163,6 +240,8 @@ struct Pipeline::Impl {
         field.index = 1;
         field.box = {0, 0, image.width, image.height};
         work.result.fields.push_back(field);
+        work.placements.push_back(
+            {measure_line_ink(to_bgr(image)), [](const Box& b) { return b; }});
         work.crops.push_back(std::move(image));  // exactly what `recognize` reads
         return work;
       }
@@ -180,10 +259,12 @@ struct Pipeline::Impl {
       work.result.error = e.what();
       work.result.fields.clear();
       work.crops.clear();
+      work.placements.clear();
     } catch (const cv::Exception& e) {
       work.result.error = file + ": image analysis failed: " + e.what();
       work.result.fields.clear();
       work.crops.clear();
+      work.placements.clear();
     }
     return work;
   }
@@ -192,13 +273,16 @@ struct Pipeline::Impl {
   void recognize(std::vector<PageWork>& pages) const {
     std::vector<RgbImage> crops;
     std::vector<FieldResult*> targets;
+    std::vector<WordPlacement> placements;
     for (PageWork& page : pages) {
       for (size_t i = 0; i < page.crops.size(); ++i) {
         if (page.crops[i].pixels.empty()) continue;
         crops.push_back(std::move(page.crops[i]));
         targets.push_back(&page.result.fields[i]);
+        placements.push_back(std::move(page.placements[i]));
       }
       page.crops.clear();
+      page.placements.clear();
     }
     if (crops.empty()) return;
     for (const Model& model : models) {
@@ -206,6 +290,9 @@ struct Pipeline::Impl {
       apply_min_confidence(lines, options.min_confidence);
       for (size_t i = 0; i < lines.size(); ++i) {
         targets[i]->models.push_back({model.name, lines[i].text, lines[i].confidence});
+        if (&model == &models.front()) {
+          targets[i]->words = place_line_words(lines[i], placements[i]);
+        }
       }
     }
     for (FieldResult* field : targets) {
@@ -220,18 +307,12 @@ namespace {
 // Every numeric option in its documented range (the README's "Limits" table); NaN fails every
 // comparison below, so it is refused too.
 void validate_options(const PipelineOptions& o) {
-  const auto in_range = [](const char* option, double value, double least, double most,
-                           const char* why) {
-    if (!(value >= least && value <= most)) {
-      char got[32], range[64];
-      std::snprintf(got, sizeof got, "%.15g", value);
-      std::snprintf(range, sizeof range, "%.15g..%.15g", least, most);
-      throw LimitError("", option, std::string(got) + " is outside " + why, range);
-    }
-  };
+  const auto in_range = check_option_range;
   in_range("--batch-size", o.batch_size, 1, kMaxBatchSize, "the supported range");
-  in_range("--max-new-tokens", o.max_new_tokens, 0, 1 << 20, "the supported range");
-  in_range("--num-beams", o.num_beams, 0, 64, "the supported range");
+  in_range("--max-pixels", static_cast<double>(o.max_pixels), 1,
+           static_cast<double>(kMaxImagePixels), "the supported range");
+  in_range("--max-new-tokens", o.max_new_tokens, 0, kMaxNewTokens, "the supported range");
+  in_range("--num-beams", o.num_beams, 0, kMaxNumBeams, "the supported range");
   in_range("--min-confidence", o.min_confidence, 0, 1, "the confidences a model gives");
   in_range("--red-min", o.red_min, 0, 255, "the 8-bit colour range");
   in_range("--green-max", o.green_max, 0, 255, "the 8-bit colour range");
@@ -282,6 +363,7 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
   }
   impl_->options = options;
   impl_->document_options.dpi = options.dpi;
+  impl_->document_options.limits.max_pixels = options.max_pixels;
   if (options.dpi < 10 || options.dpi > 2400) throw UsageError("--dpi must be within 10..2400");
   if (!options.pages.empty()) parse_page_range(options.pages, impl_->document_options);
   if (options.mode == RegionMode::kPage && options.layout == LayoutEngine::kTesseract) {
@@ -292,6 +374,13 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
   for (const std::string& dir : options.models) {
     const std::filesystem::path folder = resolve_model(dir);
     Model model{dir.empty() ? folder.string() : dir, std::make_unique<Recognizer>(folder), {}};
+    if (!model.recognizer->resizes_images()) {
+      // Regions come in every size; without resizing hardly any would fit the encoder.
+      throw ConfigError(folder.string() +
+                        ": the model's image processor does not resize (do_resize false), but "
+                        "ocr reads regions of every size; set do_resize to true, or read images "
+                        "of the encoder's size with recognize");
+    }
     model.options = model.recognizer->default_config();  // the checkpoint's own settings
     if (options.max_new_tokens > 0) model.options.max_new_tokens = options.max_new_tokens;
     if (options.num_beams > 0) model.options.num_beams = options.num_beams;
@@ -299,7 +388,7 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
     impl_->models.push_back(std::move(model));
   }
   if (options.mode == RegionMode::kForm) {
-    impl_->template_bgra = load_template(options.template_file);
+    impl_->template_bgra = load_template(options.template_file, impl_->document_options.limits);
     TemplateOptions t;
     t.min_red = options.red_min, t.max_green = options.green_max, t.max_blue = options.blue_max;
     t.min_width = options.min_box_width, t.min_height = options.min_box_height;

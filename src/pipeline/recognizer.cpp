@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "image/image.h"
+#include "image/processor_fit.h"
 #include "mlxocr/error.h"
 
 namespace mlxocr {
@@ -27,7 +28,7 @@ void apply_min_confidence(std::vector<RecognizedLine>& lines, double threshold) 
 
 Recognizer::Recognizer(const fs::path& model_dir)
     : model_(load_model(model_dir)),
-      processor_(load_image_processor_config(model_dir)),
+      processor_(load_image_processor_for(model_dir, model_.config.encoder)),
       tokenizer_(load_tokenizer(model_dir)),
       default_config_(load_generation_config(model_dir, model_.config)) {}
 
@@ -62,6 +63,19 @@ void Recognizer::decode_batch(const std::vector<RgbImage>& images,
   }
 }
 
+std::string Recognizer::size_problem(const RgbImage& image) const {
+  const EncoderConfig& encoder = model_.config.encoder;
+  if (resizes_images() ||
+      (image.width == encoder.image_width && image.height == encoder.image_height)) {
+    return "";
+  }
+  return std::to_string(image.width) + " wide x " + std::to_string(image.height) +
+         " high, but the model's image processor does not resize (do_resize false) and its "
+         "encoder reads images " +
+         std::to_string(encoder.image_width) + " wide x " + std::to_string(encoder.image_height) +
+         " high";
+}
+
 std::vector<RecognizedLine> Recognizer::recognize_images(const std::vector<RgbImage>& images,
                                                          const GenerationConfig& options,
                                                          int batch_size) const {
@@ -79,8 +93,8 @@ std::vector<RecognizedLine> Recognizer::recognize_images(const std::vector<RgbIm
 }
 
 std::vector<RecognizedLine> Recognizer::recognize(const std::vector<fs::path>& images,
-                                                  const GenerationConfig& options,
-                                                  int batch_size) const {
+                                                  const GenerationConfig& options, int batch_size,
+                                                  const ImageLimits& limits) const {
   if (batch_size < 1) throw UsageError("--batch-size must be at least 1");
   validate_generation_config(options, model_.config);  // before any image is read
   std::vector<RecognizedLine> lines(images.size());
@@ -101,7 +115,10 @@ std::vector<RecognizedLine> Recognizer::recognize(const std::vector<fs::path>& i
   for (size_t i = 0; i < images.size(); ++i) {
     lines[i].source = images[i].string();
     try {
-      pixels.push_back(load_image(images[i]));
+      RgbImage image = load_image(images[i], limits);
+      if (const std::string why = size_problem(image); !why.empty())
+        throw ImageError(images[i].string() + ": " + why);
+      pixels.push_back(std::move(image));
       pending.push_back(i);
     } catch (const Error& e) {
       lines[i].error = e.what();

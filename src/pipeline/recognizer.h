@@ -53,14 +53,24 @@ class Recognizer {
  public:
   explicit Recognizer(const std::filesystem::path& model_dir);
 
-  // Reads every image, `batch_size` at a time; an unreadable image gives a line with `error` set.
+  // Reads every image, `batch_size` at a time; an unreadable image, or one whose header declares
+  // more than `limits.max_pixels` (default: the process's budget, image/image.h), gives a line
+  // with `error` set and is never decoded; the others are still read.
   std::vector<RecognizedLine> recognize(const std::vector<std::filesystem::path>& images,
-                                        const GenerationConfig& options, int batch_size) const;
+                                        const GenerationConfig& options, int batch_size,
+                                        const ImageLimits& limits = {}) const;
 
   // The same for images already in memory (crops of a page); `source` stays empty.
   std::vector<RecognizedLine> recognize_images(const std::vector<RgbImage>& images,
                                                const GenerationConfig& options,
                                                int batch_size) const;
+
+  // Why the encoder cannot read `image` as the processor leaves it, "" when it can. Only a
+  // processor that does not resize (do_resize false) leaves a size to check: the image must then
+  // have the encoder's image_size. recognize() reports such an image as its line's error,
+  // before it joins a batch, so that it does not take the batch's other images with it.
+  std::string size_problem(const RgbImage& image) const;
+  bool resizes_images() const { return processor_.config().do_resize; }
 
   const TrOCRModel& model() const { return model_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }

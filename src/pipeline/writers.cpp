@@ -1,5 +1,8 @@
 #include "pipeline/writers.h"
 
+#include "pipeline/xml_writers.h"
+
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -38,27 +41,39 @@ std::string number(double value) {
   return text;
 }
 
-std::string html_escape(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
+nlohmann::json box_json(const Box& box) {
+  return {{"x", box.x}, {"y", box.y}, {"w", box.w}, {"h", box.h}};
+}
+
+nlohmann::json words_json(const std::vector<WordResult>& words) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const WordResult& w : words)
+    out.push_back({{"text", w.text}, {"box", box_json(w.box)}, {"confidence", w.confidence}});
   return out;
+}
+
+std::string bbox(const Box& box) {
+  return "bbox " + std::to_string(box.x) + " " + std::to_string(box.y) + " " +
+         std::to_string(box.right()) + " " + std::to_string(box.bottom());
+}
+
+int percent(double confidence) {
+  return static_cast<int>(std::clamp(confidence, 0.0, 1.0) * 100 + 0.5);
+}
+
+// One ocr_line: its words as ocrx_word spans, or its text alone when it has no word boxes.
+void hocr_line(std::ostream& out, const FieldResult& f, const std::string& indent) {
+  const std::string id = std::to_string(f.index);
+  out << indent << "<span class=\"ocr_line\" id=\"line_" << id << "\" title=\"" << bbox(f.box)
+      << "; x_wconf " << percent(f.confidence) << "\">";
+  if (f.words.empty()) out << xml_escape(f.text);
+  for (size_t w = 0; w < f.words.size(); ++w) {
+    const WordResult& word = f.words[w];
+    out << (w ? " " : "") << "<span class=\"ocrx_word\" id=\"word_" << id << "_" << w + 1
+        << "\" title=\"" << bbox(word.box) << "; x_wconf " << percent(word.confidence) << "\">"
+        << xml_escape(word.text) << "</span>";
+  }
+  out << "</span>\n";
 }
 
 }  // namespace
@@ -101,13 +116,13 @@ nlohmann::json to_json(const PageResult& page) {
     for (const ModelText& m : f.models) {
       models.push_back({{"model", m.model}, {"text", m.text}, {"confidence", m.confidence}});
     }
-    nlohmann::json field = {
-        {"index", f.index},
-        {"name", f.name},
-        {"box", {{"x", f.box.x}, {"y", f.box.y}, {"w", f.box.w}, {"h", f.box.h}}},
-        {"text", f.text},
-        {"confidence", f.confidence},
-        {"models", models}};
+    nlohmann::json field = {{"index", f.index},
+                            {"name", f.name},
+                            {"box", box_json(f.box)},
+                            {"text", f.text},
+                            {"confidence", f.confidence},
+                            {"models", models},
+                            {"words", words_json(f.words)}};
     if (f.block > 0) {
       field["block"] = f.block;
       field["paragraph"] = f.paragraph;
@@ -167,17 +182,20 @@ std::string format_hocr(const PageResult& page, RegionMode mode) {
       << "<html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"en\" lang=\"en\">\n<head>\n"
       << " <meta http-equiv=\"Content-Type\" content=\"text/html;charset=utf-8\"/>\n"
       << " <meta name=\"ocr-system\" content=\"mlxocr\"/>\n"
-      << " <meta name=\"ocr-capabilities\" content=\"ocr_page ocr_carea ocrx_line\"/>\n"
-      << " <title>" << html_escape(page.source) << "</title>\n</head>\n<body>\n"
+      << " <meta name=\"ocr-capabilities\" content=\"ocr_page ocr_carea ocr_line ocrx_word\"/>\n"
+      << " <title>" << xml_escape(page.source) << "</title>\n</head>\n<body>\n"
       << " <div class=\"ocr_page\" id=\"page_" << page.page << "\" title=\"image &quot;"
-      << html_escape(page.source) << "&quot;; bbox 0 0 " << page.width << " " << page.height
+      << xml_escape(page.source) << "&quot;; bbox 0 0 " << page.width << " " << page.height
       << "; ppageno " << page.page - 1 << "\">\n";
-  const char* kind = mode == RegionMode::kForm ? "ocr_carea" : "ocrx_line";
   for (const FieldResult& f : page.fields) {
-    out << "  <span class=\"" << kind << "\" id=\"region_" << f.index << "\" title=\"bbox "
-        << f.box.x << " " << f.box.y << " " << f.box.right() << " " << f.box.bottom()
-        << "; x_wconf " << static_cast<int>(f.confidence * 100 + 0.5) << "\">"
-        << html_escape(f.text) << "</span>\n";
+    if (mode != RegionMode::kForm) {
+      hocr_line(out, f, "  ");
+      continue;
+    }
+    out << "  <div class=\"ocr_carea\" id=\"region_" << f.index << "\" title=\"" << bbox(f.box)
+        << "\">\n";
+    hocr_line(out, f, "   ");
+    out << "  </div>\n";
   }
   out << " </div>\n</body>\n</html>\n";
   return out.str();

@@ -1,4 +1,4 @@
-// Results as text, JSON, CSV/TSV and hOCR.
+// Results as text, JSON (with each field's words and their boxes), CSV/TSV and hOCR.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -15,7 +15,9 @@ nlohmann::json to_json(const PageResult& page);
 // One row per field of every page: file,page,index,name,x,y,w,h,text,confidence then one column per
 // extra model. `separator` is ',' (RFC 4180 quoting) or '\t' (tabs and newlines in text escaped).
 std::string format_table(const std::vector<PageResult>& pages, char separator);
-// hOCR 1.2: one ocr_page with an ocrx_line (page/line mode) or ocr_carea (form mode) per region.
+// hOCR 1.2 (XHTML): one ocr_page holding an ocr_line per region (page/line mode) or an
+// ocr_carea holding its ocr_line per field (form mode); each line holds its words as ocrx_word
+// spans with bbox and x_wconf (0-100), or its text alone when it has no word boxes.
 std::string format_hocr(const PageResult& page, RegionMode mode);
 
 }  // namespace mlxocr

@@ -78,6 +78,37 @@ std::string page_id(const PageResult& page) {
   return id;
 }
 
+// A line's words as String elements with their boxes and confidences, SP between them; without
+// word boxes, the words of its text without positions.
+void alto_strings(std::ostream& out, const FieldResult& line, const std::string& line_id) {
+  for (size_t w = 0; w < line.words.size(); ++w) {
+    const WordResult& word = line.words[w];
+    if (w) out << "            <SP/>\n";
+    out << "            <String ID=\"" << line_id << "_w" << w + 1 << "\"" << alto_box(word.box)
+        << " WC=\"" << confidence(word.confidence) << "\" CONTENT=\"" << xml_escape(word.text)
+        << "\"/>\n";
+  }
+  if (!line.words.empty()) return;
+  std::vector<std::string> words = words_of(line.text);
+  if (words.empty()) words.push_back("");  // the schema wants a String in every line
+  for (size_t w = 0; w < words.size(); ++w) {
+    if (w) out << "            <SP/>\n";
+    out << "            <String CONTENT=\"" << xml_escape(words[w]) << "\"/>\n";
+  }
+}
+
+// PAGE Word elements: Coords, then TextEquiv (the 2019 schema's order).
+void page_words(std::ostream& out, const FieldResult& line, const std::string& line_id) {
+  for (size_t w = 0; w < line.words.size(); ++w) {
+    const WordResult& word = line.words[w];
+    out << "        <Word id=\"" << line_id << "_w" << w + 1 << "\">\n"
+        << "          <Coords points=\"" << points(word.box) << "\"/>\n"
+        << "          <TextEquiv conf=\"" << confidence(word.confidence) << "\">\n"
+        << "            <Unicode>" << xml_escape(word.text) << "</Unicode>\n"
+        << "          </TextEquiv>\n        </Word>\n";
+  }
+}
+
 }  // namespace
 
 std::string xml_escape(const std::string& text) {
@@ -129,9 +160,10 @@ std::string format_alto(const PageResult& page, RegionMode mode) {
       << "    <sourceImageInformation>\n      <fileName>" << xml_escape(page.source)
       << "</fileName>\n    </sourceImageInformation>\n"
       << "    <OCRProcessing ID=\"ocr\">\n      <ocrProcessingStep>\n"
-      << "        <processingStepDescription>layout, then TrOCR line recognition; String "
-         "elements are the words of a line without positions (no word boxes yet)"
-         "</processingStepDescription>\n"
+      << "        <processingStepDescription>layout, then TrOCR line recognition; word boxes "
+         "placed on the ink of each line (gaps between words, proportional cuts where words "
+         "touch); String elements without positions are the words of a line where no ink was "
+         "found</processingStepDescription>\n"
       << "        <processingSoftware>\n          <softwareName>mlxocr</softwareName>\n"
       << "          <softwareVersion>" << MLXOCR_VERSION << "</softwareVersion>\n"
       << "        </processingSoftware>\n      </ocrProcessingStep>\n    </OCRProcessing>\n"
@@ -148,12 +180,7 @@ std::string format_alto(const PageResult& page, RegionMode mode) {
       out << "          <TextLine ID=\"" << lid << "\"" << alto_box(line->box);
       if (line->has_baseline) out << " BASELINE=\"" << baseline_points(*line) << "\"";
       out << ">\n";
-      std::vector<std::string> words = words_of(line->text);
-      if (words.empty()) words.push_back("");  // the schema wants a String in every line
-      for (size_t w = 0; w < words.size(); ++w) {
-        if (w) out << "            <SP/>\n";
-        out << "            <String CONTENT=\"" << xml_escape(words[w]) << "\"/>\n";
-      }
+      alto_strings(out, *line, lid);
       out << "          </TextLine>\n";
     }
     out << "        </TextBlock>\n";
@@ -188,11 +215,13 @@ std::string format_page_xml(const PageResult& page, RegionMode mode, const std::
     out << "    <TextRegion id=\"" << pid << "_r" << region.id << "\">\n"
         << "      <Coords points=\"" << points(region.box) << "\"/>\n";
     for (const FieldResult* line : region.lines) {
-      out << "      <TextLine id=\"" << pid << "_l" << line->index << "\">\n"
+      const std::string lid = pid + "_l" + std::to_string(line->index);
+      out << "      <TextLine id=\"" << lid << "\">\n"
           << "        <Coords points=\"" << points(line->box) << "\"/>\n";
       if (line->has_baseline) {
         out << "        <Baseline points=\"" << baseline_points(*line) << "\"/>\n";
       }
+      page_words(out, *line, lid);
       out << "        <TextEquiv conf=\"" << confidence(line->confidence) << "\">\n"
           << "          <Unicode>" << xml_escape(line->text) << "</Unicode>\n"
           << "        </TextEquiv>\n      </TextLine>\n";

@@ -1,9 +1,11 @@
 // Results as ALTO XML v4 and PAGE XML (2019-07-15 schema), the formats digital libraries and
 // OCR tool chains read. Regions are Tesseract's blocks in page mode (one block for the simple
 // layout, one per field in form mode), lines keep their boxes, baselines and reading order.
-// No word boxes yet: ALTO's String elements are the line's words without positions (the
-// schema requires at least one String per line and makes positions optional; we do not invent
-// word boxes), PAGE lines carry their text and confidence in TextEquiv.
+// Words with boxes (FieldResult::words) are ALTO String elements with HPOS/VPOS/WIDTH/HEIGHT
+// and WC (0..1), SP between them, and PAGE Word elements with Coords and TextEquiv@conf. A line
+// without word boxes (no ink found) keeps its words as ALTO Strings without positions (the
+// schema requires a String per line; we do not invent boxes) and no PAGE Words; PAGE lines
+// always carry their text and confidence in TextEquiv.
 #pragma once
 
 #include <string>

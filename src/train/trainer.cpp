@@ -20,6 +20,7 @@
 #include <system_error>
 
 #include "core/file_util.h"
+#include "core/option_range.h"
 #include "core/output_lock.h"
 #include "core/progress.h"
 #include "data/augment.h"
@@ -28,7 +29,9 @@
 #include "generate/generate.h"
 #include "image/image.h"
 #include "image/processor.h"
+#include "image/processor_fit.h"
 #include "mlxocr/error.h"
+#include "mlxocr/limit_error.h"
 #include "model/blas_threads.h"
 #include "model/dropout.h"
 #include "model/model.h"
@@ -71,23 +74,39 @@ void add_ctc_head(NamedParameters& params, const ModelConfig& config, unsigned l
   params.values.push_back(bias);
 }
 
+// Every numeric option in its documented range (docs/security.md), before anything is loaded or
+// sized from it: LimitError, exit 2 in the CLI. NaN is outside every range.
+void check_option_ranges(const TrainOptions& o) {
+  using L = TrainLimits;
+  const double steps = static_cast<double>(kMaxTrainingSteps);
+  check_option_range("--batch-size", o.batch_size, 1, L::kMaxBatchSize);
+  check_option_range("--eval-batch-size", o.eval_batch_size, 1, L::kMaxBatchSize);
+  check_option_range("--grad-accum", o.grad_accum, 1, L::kMaxGradAccum);
+  check_option_range("--epochs", o.epochs, 0, L::kMaxEpochs);
+  check_option_range("--max-steps", static_cast<double>(o.max_steps), 0, steps);
+  check_option_range("--warmup-steps", static_cast<double>(o.warmup_steps), 0, steps);
+  check_option_range("--save-every", static_cast<double>(o.save_every), 0, steps);
+  check_option_range("--eval-every", static_cast<double>(o.eval_every), 0, steps);
+  check_option_range("--keep-last", o.keep_last, 0, L::kMaxKeepLast);
+  check_option_range("--max-target-length", o.max_target_length, 0, ConfigLimits::kMaxPositions);
+  check_option_range("--weight-decay", o.adamw.weight_decay, 0, L::kMaxWeightDecay);
+  check_option_range("--grad-clip", o.grad_clip, 0, L::kMaxGradClip);
+  check_option_range("--token-dropout", o.token_dropout, 0, 0.9);
+  check_option_range("--ctc-weight", o.ctc_weight, 0, 10);
+}
+
 void check_options(const TrainOptions& o) {
   auto need = [](bool ok, const std::string& what) {
     if (!ok) throw UsageError(what);
   };
-  need(o.batch_size >= 1, "--batch-size must be at least 1");
-  need(o.grad_accum >= 1, "--grad-accum must be at least 1");
+  check_option_ranges(o);
+  // No upper bound: a rate that makes the loss non-finite stops the run with a message (and
+  // the tests use one to check that).
   need(o.adamw.lr > 0 && std::isfinite(o.adamw.lr), "--lr must be a positive number");
-  need(o.adamw.weight_decay >= 0, "--weight-decay must not be negative");
-  need(o.warmup_steps >= 0, "--warmup-steps must not be negative");
-  need(o.grad_clip >= 0, "--grad-clip must not be negative (0 turns clipping off)");
   need(o.label_smoothing >= 0 && o.label_smoothing < 1, "--label-smoothing must be in [0, 1)");
   need(o.max_target_length == 0 || o.max_target_length >= 2,
        "--max-target-length must be at least 2 (start and end tokens)");
   need(o.max_steps > 0 || o.epochs > 0, "--epochs must be positive (or give --max-steps)");
-  need(o.save_every >= 0 && o.eval_every >= 0,
-       "--save-every and --eval-every must not be negative");
-  need(o.keep_last >= 0, "--keep-last must not be negative");
   need(!o.overwrite || o.resume.empty(),
        "--resume and --overwrite exclude each other (one continues the run in the output "
        "folder, the other removes it)");
@@ -320,7 +339,7 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
     throw UsageError(source.string() +
                      ": a folder written by `mlxocr convert` cannot be "
                      "trained; start from the Hugging Face folder");
-  const ImageProcessor processor(load_image_processor_config(source));
+  const ImageProcessor processor(load_image_processor_for(source, model.config.encoder));
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(source);
   const SourceModelFiles source_files = read_source_model_files(source);
   const int max_positions = model.config.decoder.max_position_embeddings;
@@ -342,6 +361,13 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
   const long long total_steps =
       o.max_steps > 0 ? o.max_steps
                       : static_cast<long long>(std::ceil(o.epochs * train_set.size() / per_step));
+  if (total_steps > kMaxTrainingSteps) {
+    throw LimitError("", "--epochs",
+                     std::to_string(o.epochs) + " epochs of " + std::to_string(train_set.size()) +
+                         " samples in steps of " + std::to_string(per_step) + " are " +
+                         std::to_string(total_steps) + " steps",
+                     std::to_string(kMaxTrainingSteps) + " steps");
+  }
   const long long eval_every = o.eval_every > 0 ? o.eval_every : steps_per_epoch;
 
   NamedParameters params = trainable_parameters(model, o.freeze_encoder);

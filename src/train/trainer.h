@@ -11,6 +11,19 @@
 
 namespace mlxocr {
 
+// The ranges of TrainOptions' numbers, checked before the model or the data is loaded (a
+// LimitError names the option and the range; steps are bounded by kMaxTrainingSteps, 10^9).
+// Batches are as large as `ocr`'s (each sample holds its pixels, activations and gradients);
+// the rest are far beyond any fine-tune and keep every product of them inside 64 bits.
+struct TrainLimits {
+  static constexpr int kMaxBatchSize = 256;     // --batch-size, --eval-batch-size
+  static constexpr int kMaxGradAccum = 65536;   // micro-batches per step
+  static constexpr double kMaxEpochs = 1e6;     // and at most 10^9 steps in all
+  static constexpr int kMaxKeepLast = 1000000;  // checkpoints kept
+  static constexpr double kMaxWeightDecay = 100;
+  static constexpr double kMaxGradClip = 1e9;  // a norm; 0 turns clipping off
+};
+
 struct TrainOptions {
   std::filesystem::path model;       // Hugging Face folder to start from
   std::filesystem::path train_data;  // CSV/TSV, JSONL or a folder with .txt sidecars

@@ -148,5 +148,119 @@ TEST(CliLimits, ATinyScanWithAlignIsNamedNotAnOpenCvAssertion) {
   EXPECT_EQ(result.err.find("OpenCV"), std::string::npos) << result.err;
 }
 
+// train, eval and bench check every number before the model or the data is read: a refusal
+// names the option and its range, exit 2, and nothing is written.
+TEST(CliLimits, TrainOptionsOutOfRangeAreRefusedBeforeAnythingIsRead) {
+  testing::TempDir dir("cli-train");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--batch-size 100000",
+       "--batch-size: 100000 is outside the supported range (limit: 1..256)"},
+      {"--batch-size 0", "--batch-size: 0 is outside the supported range (limit: 1..256)"},
+      {"--eval-batch-size 0", "--eval-batch-size: 0 is outside"},
+      {"--eval-batch-size -3", "--eval-batch-size: -3 is outside"},
+      {"--grad-accum 0", "--grad-accum: 0 is outside the supported range (limit: 1..65536)"},
+      {"--epochs nan", "--epochs: nan is outside"},
+      {"--epochs inf", "--epochs: inf is outside"},
+      {"--max-steps 2000000000",
+       "--max-steps: 2000000000 is outside the supported range (limit: 0..1000000000)"},
+      {"--warmup-steps -1", "--warmup-steps: -1 is outside"},
+      {"--save-every -5", "--save-every: -5 is outside"},
+      {"--keep-last -1", "--keep-last: -1 is outside"},
+      {"--max-target-length 100000",
+       "--max-target-length: 100000 is outside the supported range (limit: 0..16384)"},
+      {"--weight-decay -1", "--weight-decay: -1 is outside"},
+      {"--grad-clip nan", "--grad-clip: nan is outside"},
+  };
+  for (const auto& [flags, reason] : cases) {
+    SCOPED_TRACE(flags);
+    expect_refusal(
+        run_cli("train --no-progress -m " + model() + " --train " + quoted(dir / "missing.csv") +
+                " -o " + quoted(dir / "out") + " " + flags),
+        {reason});
+    EXPECT_FALSE(fs::exists(dir / "out"));
+  }
+}
+
+TEST(CliLimits, EvalAndBenchOptionsOutOfRangeAreRefused) {
+  testing::TempDir dir("cli-eval");
+  const std::vector<std::pair<std::string, std::string>> eval_cases = {
+      {"--batch-size 0", "--batch-size: 0 is outside the supported range (limit: 1..256)"},
+      {"--batch-size 100000", "--batch-size: 100000 is outside"},
+      {"--num-beams 65", "--num-beams: 65 is outside the supported range (limit: 1..64)"},
+      {"--max-new-tokens 0", "--max-new-tokens: 0 is outside"},
+      {"--worst 2000000", "--worst: 2000000 is outside the supported range (limit: 0..1000000)"},
+  };
+  for (const auto& [flags, reason] : eval_cases) {
+    SCOPED_TRACE(flags);
+    expect_refusal(
+        run_cli("eval -m " + model() + " --data " + quoted(dir / "missing.csv") + " " + flags),
+        {reason});
+  }
+  const std::vector<std::pair<std::string, std::string>> bench_cases = {
+      {"--runs 0", "--runs: 0 is outside the supported range (limit: 1..1000)"},
+      {"--warmup -1", "--warmup: -1 is outside"},
+      {"--batch-sizes 1,100000",
+       "--batch-sizes: 100000 is outside the supported range (limit: 1..256)"},
+      {"--num-beams 1,100", "--num-beams: 100 is outside"},
+      {"--new-tokens 0", "--new-tokens: 0 is outside"},
+      {"--threads 100000", "--threads: 100000 is outside"},
+  };
+  for (const auto& [flags, reason] : bench_cases) {
+    SCOPED_TRACE(flags);
+    expect_refusal(run_cli("bench --no-limits --arch trocr-small " + flags), {reason});
+  }
+}
+
+// A folder whose preprocessor_config.json resizes to another size than config.json's encoder
+// image_size: one line naming both files, exit 1 (a file that cannot be used), before any image
+// is read or anything is written.
+TEST(CliLimits, AProcessorSizeTheEncoderCannotReadIsRefusedAtLoad) {
+  testing::TempDir dir("cli-fit");
+  const fs::path copy = dir / "model";
+  fs::copy(testing::model_fixture("deit-trocr"), copy, fs::copy_options::recursive);
+  nlohmann::json settings = testing::read_json(copy / "preprocessor_config.json");
+  settings["size"] = 384;  // the encoder reads 32x32
+  write_file_atomic(copy / "preprocessor_config.json", settings.dump());
+  const std::string both = (copy / "preprocessor_config.json").string() +
+                           ": size 384x384 (height x width) does not match " +
+                           (copy / "config.json").string() + ": encoder.image_size 32x32";
+  for (const std::string& command :
+       {"recognize -m " + quoted(copy) + " " + image("photo_rgb.jpg"),
+        "ocr -q -m " + quoted(copy) + " " + image("photo_rgb.jpg"),
+        "convert -i " + quoted(copy) + " -o " + quoted(dir / "converted")}) {
+    SCOPED_TRACE(command);
+    const auto result = run_cli(command);
+    EXPECT_EQ(result.exit_code, 1) << result.err;
+    EXPECT_EQ(result.err, "mlxocr: error: " + both + " (patch_size 8x8, 16 patches): the encoder " +
+                              "cannot read the images this processor makes (transformers' ViT " +
+                              "refuses them at the first batch: \"Input image size doesn't " +
+                              "match model\"); make the two files agree\n");
+    EXPECT_TRUE(result.out.empty()) << result.out;
+  }
+  EXPECT_FALSE(fs::exists(dir / "converted"));
+}
+
+// What CLI11 refuses itself (a value that is not a number or does not fit its type, a
+// validator's range, an unknown option) is a user's error too: exit 2, naming the option.
+TEST(CliLimits, OptionsCli11RefusesExitTwo) {
+  testing::TempDir dir("cli-parse");
+  const std::string train = "train -m " + model() + " --train " + quoted(dir / "missing.csv") +
+                            " -o " + quoted(dir / "out") + " ";
+  for (const auto& [command, option] : std::vector<std::pair<std::string, std::string>>{
+           {train + "--batch-size 99999999999", "--batch-size"},
+           {train + "--token-dropout 5", "--token-dropout"},
+           {"ocr -m " + model() + " --dpi 5 " + image("photo_rgb.jpg"), "--dpi"},
+           {"ocr -m " + model() + " --batch-size abc " + image("photo_rgb.jpg"), "--batch-size"},
+           {"recognize --no-such-option " + image("photo_rgb.jpg"), "--no-such-option"}}) {
+    SCOPED_TRACE(command);
+    const auto result = run_cli(command);
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_NE(result.err.find(option), std::string::npos) << result.err;
+  }
+  EXPECT_FALSE(fs::exists(dir / "out"));
+  EXPECT_EQ(run_cli("ocr --help").exit_code, 0);
+  EXPECT_EQ(run_cli("--version").exit_code, 0);
+}
+
 }  // namespace
 }  // namespace mlxocr

@@ -82,6 +82,9 @@ TEST(InkFit, AnEmptyFieldHasNoInk) {
   const cv::Mat fitted = fit_to_ink(bgr, InkFitOptions{});
   EXPECT_EQ(fitted.size(), bgr.size());  // read whole
   EXPECT_EQ(cv::norm(fitted, bgr, cv::NORM_INF), 0.0);
+  cv::Rect kept;
+  fit_to_ink(bgr, InkFitOptions{}, &kept);
+  EXPECT_EQ(kept, cv::Rect(0, 0, bgr.cols, bgr.rows));
 }
 
 TEST(InkFit, CutsDownToTheWritingWithMarginsAndPadsWithPaper) {
@@ -103,6 +106,11 @@ TEST(InkFit, CutsDownToTheWritingWithMarginsAndPadsWithPaper) {
   // The writing itself is copied unchanged, where the margins put it.
   const cv::Mat inside = fitted(cv::Rect(pad_x, pad_y, text.width, text.height));
   EXPECT_EQ(cv::norm(inside, bgr(text), cv::NORM_INF), 0.0);
+  // The rectangle kept, in the crop's pixels (reaching past its top edge), maps positions back.
+  cv::Rect kept;
+  fit_to_ink(bgr, options, &kept);
+  EXPECT_EQ(kept, cv::Rect(text.x - pad_x, text.y - pad_y, fitted.cols, fitted.rows));
+  EXPECT_LT(kept.y, 0);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "cli_support.h"
 #include "image/document_fixtures.h"
+#include "pipeline/schema_validation.h"
 #include "temp_dir.h"
 
 namespace mlxocr {
@@ -18,6 +19,11 @@ namespace fs = std::filesystem;
 
 std::string model() {
   return "'" + testing::model_fixture("deit-trocr").string() + "'";
+}
+
+// This fixture's untrained decoder writes a few words on most lines (deit-trocr's writes none).
+std::string wordy_model() {
+  return "'" + testing::model_fixture("vit-trocr").string() + "'";
 }
 
 std::string quoted(const fs::path& path) {
@@ -65,21 +71,6 @@ TEST(DocumentsCli, EveryPageOfPdfsAndTiffsIsReadAndBadPdfsAreNamed) {
   EXPECT_NE(tsv.out.find(tiff.string() + "\t3\t5\t"), std::string::npos) << tsv.out;
 }
 
-// xmllint against the schema; the catalog maps ALTO's xlink import to the file beside it and
-// --nonet forbids fetching anything.
-std::string validate(const fs::path& xml, const std::string& schema) {
-  const fs::path schemas = testing::fixtures() / "schemas";
-  const fs::path log = xml.string() + ".xmllint";
-  const std::string command = "XML_CATALOG_FILES=" + quoted(schemas / "catalog.xml") +
-                              " xmllint --nonet --noout --schema " + quoted(schemas / schema) +
-                              " " + quoted(xml) + " 2>" + quoted(log);
-  const int status = std::system(command.c_str());
-  std::ifstream in(log);
-  std::stringstream text;
-  text << in.rdbuf();
-  return status == 0 ? "" : "xmllint failed (" + std::to_string(status) + "): " + text.str();
-}
-
 size_t count(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
@@ -87,8 +78,41 @@ size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
+// Tesseract's TSV: one header for all pages on stdout, a page row per page, words at level 5;
+// with -o one file per page beside (not over) the field table's NAME.tsv.
+TEST(DocumentsCli, TesseractTsvHasOneHeaderAndEveryPagesRows) {
+  testing::TempDir dir;
+  const cv::Mat text = testing::sample_text();
+  const fs::path tiff = dir / "two.tif", out = dir / "out";
+  ASSERT_TRUE(cv::imwritemulti(tiff.string(), std::vector<cv::Mat>{text, text}));
+  const std::string args =
+      "ocr -q --lines --no-images --max-new-tokens 4 --format tesseract-tsv "
+      "-m " +
+      model() + " " + quoted(tiff);
+  const auto run = testing::run_cli(args);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string header =
+      "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\t"
+      "conf\ttext\n";
+  EXPECT_EQ(run.out.rfind(header, 0), 0u) << run.out;
+  EXPECT_EQ(count(run.out, "level\t"), 1u);
+  for (const int page : {1, 2}) {
+    const std::string page_row = "\n1\t" + std::to_string(page) + "\t0\t0\t0\t0\t0\t0\t" +
+                                 std::to_string(text.cols) + "\t" + std::to_string(text.rows) +
+                                 "\t-1\t\n";
+    EXPECT_EQ(count(run.out, page_row), 1u) << run.out;
+    EXPECT_EQ(count(run.out, "\n4\t" + std::to_string(page) + "\t"), 5u) << "five lines a page";
+    EXPECT_GT(count(run.out, "\n5\t" + std::to_string(page) + "\t"), 0u) << "words";
+  }
+  const auto written = testing::run_cli(args + " -o " + quoted(out));
+  ASSERT_EQ(written.exit_code, 0) << written.err;
+  EXPECT_TRUE(fs::exists(out / "two.p1.tess.tsv"));
+  EXPECT_TRUE(fs::exists(out / "two.p2.tess.tsv"));
+  EXPECT_FALSE(fs::exists(out / "two.p1.tsv"));
+}
+
 TEST(DocumentsCli, AltoAndPageOutputsAreValidAgainstTheOfficialSchemas) {
-  ASSERT_EQ(std::system("xmllint --version >/dev/null 2>&1"), 0)
+  ASSERT_TRUE(testing::have_xmllint())
       << "xmllint is missing (Debian: libxml2-utils, installed by dev.sh)";
   testing::TempDir dir;
   const fs::path page = dir / "columns.png", out = dir / "out";
@@ -96,15 +120,19 @@ TEST(DocumentsCli, AltoAndPageOutputsAreValidAgainstTheOfficialSchemas) {
   for (const std::string format : {"alto", "page"}) {
     const auto run =
         testing::run_cli("ocr -q --lines --no-images --max-new-tokens 3 --format " + format +
-                         " -m " + model() + " " + quoted(page) + " -o " + quoted(out));
+                         " -m " + wordy_model() + " " + quoted(page) + " -o " + quoted(out));
     ASSERT_EQ(run.exit_code, 0) << run.err;
     const fs::path xml = out / ("columns." + format + ".xml");
     ASSERT_TRUE(fs::exists(xml));
-    EXPECT_EQ(validate(xml, format == "alto" ? "alto-4-4.xsd" : "pagecontent-2019-07-15.xsd"), "");
+    EXPECT_EQ(
+        testing::validate(xml, format == "alto" ? "alto-4-4.xsd" : "pagecontent-2019-07-15.xsd"),
+        "");
     std::ifstream in(xml);
     const std::string text{std::istreambuf_iterator<char>(in), {}};
     EXPECT_EQ(count(text, "<TextLine "), 30u) << format;
     EXPECT_GE(count(text, format == "alto" ? "<TextBlock " : "<TextRegion "), 2u) << format;
+    // The lines' words with their boxes (the fixture model reads a few words on most lines).
+    EXPECT_GE(count(text, format == "alto" ? "<String ID=" : "<Word "), 30u) << format;
     if (format == "page") {
       EXPECT_EQ(count(text, "<Baseline "), 30u);
       EXPECT_EQ(count(text, "<RegionRefIndexed "), count(text, "<TextRegion "));
@@ -116,7 +144,7 @@ TEST(DocumentsCli, AltoAndPageOutputsAreValidAgainstTheOfficialSchemas) {
   alto = std::regex_replace(alto, std::regex("<String [^>]*/>\\s*(<SP/>\\s*)?"), "");
   const fs::path broken = dir / "broken.alto.xml";
   testing::write_bytes(broken, alto);
-  EXPECT_NE(validate(broken, "alto-4-4.xsd"), "");
+  EXPECT_NE(testing::validate(broken, "alto-4-4.xsd"), "");
 }
 
 }  // namespace

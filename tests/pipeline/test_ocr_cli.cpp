@@ -218,5 +218,63 @@ TEST(OcrCli, ConcurrentWritersOfOneFolderFailClearly) {
   EXPECT_TRUE(fs::exists(out / "small_96x32.txt"));
 }
 
+// Rule 6 of docs/security.md for an explicit list of files: `ocr a.png bad.png` with one input
+// refused (corrupt, or over the pixel budget) writes every other input's result, says one line
+// per refused file naming it and the problem, and exits 1 -- the same with -o and on stdout,
+// and the same in `recognize`.
+TEST(OcrCli, ARefusedInputAmongOthersKeepsEveryOtherResultAndExitsOne) {
+  const fs::path images = testing::fixtures() / "images";
+  const fs::path good = images / "small_96x32.png";  // 3072 pixels
+  const fs::path corrupt = images / "bad" / "corrupt_idat.png";
+  const fs::path over = images / "table_rgb.png";  // 800x300: over --max-pixels 100000
+  const std::string inputs =
+      " '" + good.string() + "' '" + corrupt.string() + "' '" + over.string() + "'";
+  const std::string flags = " --max-pixels 100000 --max-new-tokens 4 -m " + model();
+  const auto expect_reported = [&](const testing::CliResult& result) {
+    EXPECT_EQ(result.exit_code, 1) << result.err;
+    EXPECT_NE(result.err.find("mlxocr: error: " + corrupt.string() + ": "), std::string::npos)
+        << result.err;
+    EXPECT_NE(result.err.find("mlxocr: error: " + over.string() +
+                              ": PNG header: declares 800x300 = 240000 pixels"),
+              std::string::npos)
+        << result.err;
+    EXPECT_NE(result.err.find("(limit: 100000 pixels)"), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find("internal error"), std::string::npos) << result.err;
+  };
+
+  const auto on_stdout = testing::run_cli("ocr -q --format json" + flags + inputs);
+  expect_reported(on_stdout);
+  const auto pages = nlohmann::json::parse(on_stdout.out);
+  ASSERT_EQ(pages.size(), 3u);
+  EXPECT_EQ(pages[0]["fields"].size(), 1u) << pages[0].dump();
+  EXPECT_FALSE(pages[0].contains("error")) << pages[0].dump();
+  EXPECT_TRUE(pages[1].contains("error"));
+  EXPECT_TRUE(pages[2].contains("error"));
+
+  const fs::path out = fresh_dir("mlxocr_ocr_refused_out");
+  const auto to_folder =
+      testing::run_cli("ocr -q --no-images" + flags + inputs + " -o '" + out.string() + "'");
+  expect_reported(to_folder);
+  EXPECT_TRUE(fs::exists(out / "small_96x32.txt"));
+  const auto all = testing::read_json(out / "results.json");
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_TRUE(all[0].contains("fields"));
+
+  const auto recognized = testing::run_cli("recognize --format json" + flags + inputs);
+  expect_reported(recognized);
+  const auto lines = nlohmann::json::parse(recognized.out);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_TRUE(lines[0].contains("text"));
+  EXPECT_TRUE(lines[1].contains("error"));
+  EXPECT_TRUE(lines[2].contains("error"));
+
+  // Both manuals say so.
+  for (const std::string command : {"ocr", "recognize"}) {
+    const auto help = testing::run_cli(command + " --help");
+    EXPECT_NE(help.out.find("every other input's result is still written"), std::string::npos)
+        << command;
+  }
+}
+
 }  // namespace
 }  // namespace mlxocr
