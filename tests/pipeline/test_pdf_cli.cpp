@@ -1,5 +1,6 @@
 // mlxocr ocr --format pdf: one searchable PDF per input file (every selected page), its text
-// what the same run gives as JSON, found by pdftotext; refused without an output folder.
+// and word boxes what the same run gives as JSON, found by pdftotext; refused without an output
+// folder.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -76,19 +77,24 @@ TEST(PdfCli, OnePdfPerFileWithTheTextOfEveryPage) {
   expect_page_text(out / "page.pdf", 1, results[0]);
   for (int p = 1; p <= 3; ++p)
     expect_page_text(out / "three.pdf", p, results[p]);
-  // The words lie on the lines: the first word inside the first line read (points = px * 0.24).
-  const auto words = testing::pdf_words(out / "page.pdf");
-  ASSERT_FALSE(words.empty());
+  // Every word of the JSON is found by pdftotext, in order, at its box (points = px * 0.24).
+  std::vector<std::pair<std::string, nlohmann::json>> expected;
   for (const auto& field : results[0]["fields"]) {
-    if (squeeze(field["text"].get<std::string>()).empty()) continue;
-    const auto& box = field["box"];
-    const double x = box["x"].get<double>() * 0.24, y = box["y"].get<double>() * 0.24;
-    const double right = x + box["w"].get<double>() * 0.24;
-    EXPECT_GE(words[0].x_min, x - 0.75);
-    EXPECT_LE(words[0].x_max, right + 0.75);
-    EXPECT_NEAR(words[0].y_min, y, 0.75);
-    EXPECT_NEAR(words[0].y_max, y + box["h"].get<double>() * 0.24, 0.75);
-    break;
+    for (const auto& word : field["words"]) {
+      if (!squeeze(word["text"].get<std::string>()).empty())
+        expected.emplace_back(word["text"].get<std::string>(), word["box"]);
+    }
+  }
+  ASSERT_GE(expected.size(), 10u) << "the pipeline gave too few word boxes to test";
+  const auto words = testing::pdf_words(out / "page.pdf");
+  ASSERT_EQ(words.size(), expected.size());
+  for (size_t i = 0; i < words.size(); ++i) {
+    const auto& [text, box] = expected[i];
+    EXPECT_EQ(words[i].text, text);
+    EXPECT_NEAR(words[i].x_min, box["x"].get<double>() * 0.24, 0.75) << text;
+    EXPECT_NEAR(words[i].y_min, box["y"].get<double>() * 0.24, 0.75) << text;
+    EXPECT_NEAR(words[i].x_max, (box["x"].get<double>() + box["w"].get<double>()) * 0.24, 0.75);
+    EXPECT_NEAR(words[i].y_max, (box["y"].get<double>() + box["h"].get<double>()) * 0.24, 0.75);
   }
 }
 
