@@ -19,23 +19,6 @@ struct Blob {
   int area = 0;
 };
 
-// The grey level half the pixels are lighter than: the paper, in a crop that is mostly paper.
-int median_level(const cv::Mat& gray) {
-  int histogram[256] = {};
-  for (int y = 0; y < gray.rows; ++y) {
-    const std::uint8_t* row = gray.ptr<std::uint8_t>(y);
-    for (int x = 0; x < gray.cols; ++x)
-      ++histogram[row[x]];
-  }
-  const int half = gray.rows * gray.cols / 2;
-  int seen = 0;
-  for (int level = 0; level < 256; ++level) {
-    seen += histogram[level];
-    if (seen > half) return level;
-  }
-  return 255;
-}
-
 // Clears rows and columns near the crop's edges that are inked along most of their length: a
 // box outline that alignment slop left inside the inset. Rows and columns further in are kept
 // (a tall letter can ink most of a short crop's column; an underline is part of a field).
@@ -102,17 +85,39 @@ std::optional<cv::Rect> main_run(std::vector<Blob> found) {
 
 }  // namespace
 
-std::optional<cv::Rect> find_ink(const cv::Mat& gray) {
-  CV_Assert(gray.type() == CV_8UC1);
-  if (gray.rows < 4 || gray.cols < 4) return std::nullopt;
+int median_level(const cv::Mat& gray) {
+  int histogram[256] = {};
+  for (int y = 0; y < gray.rows; ++y) {
+    const std::uint8_t* row = gray.ptr<std::uint8_t>(y);
+    for (int x = 0; x < gray.cols; ++x)
+      ++histogram[row[x]];
+  }
+  const int half = gray.rows * gray.cols / 2;
+  int seen = 0;
+  for (int level = 0; level < 256; ++level) {
+    seen += histogram[level];
+    if (seen > half) return level;
+  }
+  return 255;
+}
+
+std::optional<cv::Mat> binarise_ink(const cv::Mat& gray, int min_contrast) {
   cv::Mat ink;
   const double otsu = cv::threshold(gray, ink, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
   // On a binarised crop (paper 255, ink 0) Otsu's threshold is 0: ink is then exactly 0.
-  const double level = std::min(otsu, static_cast<double>(median_level(gray) - kMinInkContrast));
-  if (level < 0) return std::nullopt;                           // no paper to speak of: a dark crop
+  const double level = std::min(otsu, static_cast<double>(median_level(gray) - min_contrast));
+  if (level < 0) return std::nullopt;
   cv::threshold(gray, ink, level, 255, cv::THRESH_BINARY_INV);  // ink: at most `level`
-  clear_edge_lines(ink);
-  return main_run(blobs(ink, std::max(3, gray.rows * gray.rows / 400)));
+  return ink;
+}
+
+std::optional<cv::Rect> find_ink(const cv::Mat& gray) {
+  CV_Assert(gray.type() == CV_8UC1);
+  if (gray.rows < 4 || gray.cols < 4) return std::nullopt;
+  std::optional<cv::Mat> ink = binarise_ink(gray, kMinInkContrast);
+  if (!ink) return std::nullopt;
+  clear_edge_lines(*ink);
+  return main_run(blobs(*ink, std::max(3, gray.rows * gray.rows / 400)));
 }
 
 cv::Mat fit_to_ink(const cv::Mat& bgr, const InkFitOptions& options, cv::Rect* kept) {

@@ -22,6 +22,15 @@ struct InkFitOptions {
   double margin_x = 0.5;  // kept left and right, in heights of the writing
 };
 
+// The grey level half the pixels of `gray` are lighter than: the paper, in a crop that is mostly
+// paper.
+int median_level(const cv::Mat& gray);
+
+// The ink of a grey crop, 255 where a pixel is no lighter than both Otsu's threshold and the paper
+// (median_level) less `min_contrast`; std::nullopt when ink and paper do not differ that much (a
+// dark crop: no paper to speak of).
+std::optional<cv::Mat> binarise_ink(const cv::Mat& gray, int min_contrast);
+
 // Where the writing lies in a grey crop: the bounding box of its ink after removing lines along
 // the crop's edges (a box outline the inset did not cut away), specks, and ink far to the side of
 // the main text (a stray mark). nullopt when the crop holds no ink (an empty field).

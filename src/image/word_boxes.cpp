@@ -7,36 +7,16 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "image/ink_fit.h"
+
 namespace mlxocr {
 
 namespace {
 
-// The grey level half the pixels are lighter than: the paper, in a crop that is mostly paper.
-int median_level(const cv::Mat& gray) {
-  int histogram[256] = {};
-  for (int y = 0; y < gray.rows; ++y) {
-    const std::uint8_t* row = gray.ptr<std::uint8_t>(y);
-    for (int x = 0; x < gray.cols; ++x)
-      ++histogram[row[x]];
-  }
-  const int half = gray.rows * gray.cols / 2;
-  int seen = 0;
-  for (int level = 0; level < 256; ++level) {
-    seen += histogram[level];
-    if (seen > half) return level;
-  }
-  return 255;
-}
-
 // 255 where `gray` is ink; all 0 when ink and paper do not differ enough.
 cv::Mat binarise(const cv::Mat& gray) {
-  cv::Mat ink;
-  const double otsu = cv::threshold(gray, ink, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
-  // On a binarised crop (paper 255, ink 0) Otsu's threshold is 0: ink is then exactly 0.
-  const double level = std::min(otsu, static_cast<double>(median_level(gray) - kWordInkContrast));
-  if (level < 0) return cv::Mat::zeros(gray.size(), CV_8U);
-  cv::threshold(gray, ink, level, 255, cv::THRESH_BINARY_INV);
-  return ink;
+  std::optional<cv::Mat> ink = binarise_ink(gray, kWordInkContrast);
+  return ink ? *ink : cv::Mat::zeros(gray.size(), CV_8U);
 }
 
 // Rules and underlines join every word into one run of columns, and a box outline at a crop's

@@ -20,12 +20,6 @@ struct Block {
   std::vector<Paragraph> paragraphs;
 };
 
-Box united(const Box& a, const Box& b) {
-  if (a.w <= 0 || a.h <= 0) return b;
-  const int x = std::min(a.x, b.x), y = std::min(a.y, b.y);
-  return {x, y, std::max(a.right(), b.right()) - x, std::max(a.bottom(), b.bottom()) - y};
-}
-
 // Consecutive fields of one block (and paragraph) in reading order.
 std::vector<Block> blocks_of(const PageResult& page, RegionMode mode) {
   std::vector<Block> blocks;

@@ -18,12 +18,6 @@ struct Region {
   std::vector<const FieldResult*> lines;
 };
 
-Box united(const Box& a, const Box& b) {
-  if (a.w <= 0 || a.h <= 0) return b;
-  const int x = std::min(a.x, b.x), y = std::min(a.y, b.y);
-  return {x, y, std::max(a.right(), b.right()) - x, std::max(a.bottom(), b.bottom()) - y};
-}
-
 std::vector<Region> regions_of(const PageResult& page, RegionMode mode) {
   std::vector<Region> regions;
   for (const FieldResult& field : page.fields) {
