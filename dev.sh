@@ -33,7 +33,7 @@ APT_PACKAGES=(build-essential cmake pkg-config python3 python3-venv clang-format
   libopencv-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev libsentencepiece-dev
   libgtest-dev libopenblas0-pthread clang-14 libclang-rt-14-dev
   libtesseract-dev libleptonica-dev tesseract-ocr-osd libpoppler-cpp-dev libtiff-dev libxml2-utils
-  zlib1g-dev poppler-utils)
+  zlib1g-dev poppler-utils fonts-dejavu-core)
 
 say() { printf '\033[1m[dev.sh]\033[0m %s\n' "$*" >&2; }
 

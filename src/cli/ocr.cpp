@@ -343,7 +343,8 @@ Action add_ocr(CLI::App& app) {
   cmd->add_option(
       "--output-dir,-o", args->output_dir,
       "Write per-image results, results.json/csv for several images, and pictures here");
-  cmd->add_flag("--no-images", args->no_images, "Do not write pictures and crops");
+  cmd->add_flag("--no-images", args->no_images,
+                "Do not write pictures (NAME.annotated.png, NAME.guides.png) and crops");
   cmd->add_flag("--quiet,-q", args->quiet, "No progress bar, warnings or summary");
   cmd->add_option("--inset", p.inset, "Form mode: crop this many pixels inside each outline")
       ->capture_default_str();
@@ -450,9 +451,13 @@ Action add_ocr(CLI::App& app) {
       "without\n"
       "text; one whose image cannot be read again is left out and named (exit code 1).\n\n"
       "Outputs: without --output-dir the results go to stdout. With it: NAME.txt/.json/.csv/.tsv/\n"
-      ".hocr/.alto.xml/.page.xml/.tess.tsv per image (.pdf per file), NAME.annotated.png (boxes,\n"
-      "numbers, text), NAME.guides.png (form mode), NAME.crops/NNN.png (what the model read), and\n"
-      "results.json + results.csv for several images.\n"
+      ".hocr/.alto.xml/.page.xml/.tess.tsv per image (.pdf per file), NAME.annotated.png,\n"
+      "NAME.guides.png (form mode), NAME.crops/NNN.png (what the model read), and\n"
+      "results.json + results.csv for several images. NAME.annotated.png is two panels: left,\n"
+      "the page with blocks (purple), lines or fields numbered in reading order (green) and\n"
+      "words (blue); right, each line's text inside its own box, in DejaVu Sans\n"
+      "(fonts-dejavu-core; characters it lacks, CJK for one, as its missing-glyph box; without\n"
+      "the font, ASCII and '?'). Confidence below 0.5: orange.\n"
       "NAME is the image's path relative to the deepest folder holding all inputs, without its\n"
       "extension (a/x.png and b/x.png: a/x.txt and b/x.txt; x.png beside x.jpg keep theirs:\n"
       "x.png.txt, x.jpg.txt), the same on every run. While writing, ocr holds DIR/.mlxocr.lock:\n"

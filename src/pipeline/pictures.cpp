@@ -1,30 +1,18 @@
 #include "pipeline/pictures.h"
 
+#include <map>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "core/file_util.h"
 #include "mlxocr/error.h"
+#include "pipeline/picture_text.h"
 
 namespace mlxocr {
 
 namespace {
 
-const cv::Scalar kRed(40, 40, 230), kBlue(200, 90, 20), kGreen(40, 150, 40);
-
-// OpenCV's Hershey fonts draw ASCII only.
-std::string ascii(const std::string& text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = text[i];
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-    } else if ((c & 0xC0) != 0x80) {
-      out += '?';  // one mark per UTF-8 character
-    }
-  }
-  return out;
-}
+const cv::Scalar kRed(40, 40, 230);
 
 double font_scale(const cv::Mat& page) {
   return std::max(0.4, page.rows / 1400.0);
@@ -39,33 +27,73 @@ void label(cv::Mat& image, const std::string& text, cv::Point at, const cv::Scal
   cv::putText(image, text, at, cv::FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv::LINE_AA);
 }
 
+cv::Rect rect(const Box& b) {
+  return {b.x, b.y, b.w, b.h};
+}
+
+// Blocks (Tesseract layout only: block > 0) as the union of their lines' boxes.
+std::map<int, cv::Rect> block_outlines(const PageResult& page) {
+  std::map<int, cv::Rect> blocks;
+  for (const FieldResult& f : page.fields) {
+    if (f.block <= 0) continue;
+    auto [it, fresh] = blocks.try_emplace(f.block, rect(f.box));
+    if (!fresh) it->second |= rect(f.box);
+  }
+  return blocks;
+}
+
+// Left panel: the page, its blocks, its numbered lines (fields) and their words.
+void draw_layout(cv::Mat& panel, const PageResult& page) {
+  const int thickness = std::max(1, panel.rows / 600);
+  const int pad = 2 * thickness + 2;  // a block's outline clears its lines' outlines
+  for (const auto& [block, r] : block_outlines(page)) {
+    const cv::Rect padded(r.x - pad, r.y - pad, r.width + 2 * pad, r.height + 2 * pad);
+    cv::rectangle(panel, padded, kPictureBlockColour, thickness);
+  }
+  for (const FieldResult& f : page.fields) {
+    const bool low = f.confidence < kPictureLowConfidence;
+    cv::rectangle(panel, rect(f.box), low ? kPictureWarningColour : kPictureLineColour, thickness);
+  }
+  const double scale = font_scale(panel);
+  for (const FieldResult& f : page.fields) {
+    label(panel, std::to_string(f.index), {f.box.x + 2, f.box.y - 3}, kPictureLineColour, scale);
+  }
+  // Words last and thin: their edges stay visible where they meet a line's edge.
+  for (const FieldResult& f : page.fields) {
+    for (const WordResult& w : f.words) {
+      const bool low = w.confidence < kPictureLowConfidence;
+      cv::rectangle(panel, rect(w.box), low ? kPictureWarningColour : kPictureWordColour, 1);
+    }
+  }
+}
+
+// Right panel: white, each line's (field's) text inside its own box.
+void draw_text_panel(cv::Mat& panel, const PageResult& page) {
+  for (const FieldResult& f : page.fields) {
+    const bool low = f.confidence < kPictureLowConfidence;
+    draw_text_in_box(panel, f.text, f.box, low ? kPictureWarningColour : kPictureTextColour);
+  }
+}
+
 }  // namespace
 
 cv::Mat draw_guides(const cv::Mat& page_bgr, const PageResult& page) {
   cv::Mat out = page_bgr.clone();
   const int thickness = std::max(1, page_bgr.rows / 600);
   for (const FieldResult& f : page.fields) {
-    cv::rectangle(out, cv::Rect(f.box.x, f.box.y, f.box.w, f.box.h), kRed, thickness);
+    cv::rectangle(out, rect(f.box), kRed, thickness);
     label(out, std::to_string(f.index), {f.box.x + 2, f.box.y - 3}, kRed, font_scale(out));
   }
   return out;
 }
 
 cv::Mat draw_annotated(const cv::Mat& page_bgr, const PageResult& page) {
-  cv::Mat out = page_bgr.clone();
-  const int thickness = std::max(1, page_bgr.rows / 600);
-  const double scale = font_scale(out);
-  for (const FieldResult& f : page.fields) {
-    cv::rectangle(out, cv::Rect(f.box.x, f.box.y, f.box.w, f.box.h), kGreen, thickness);
-    label(out, std::to_string(f.index), {f.box.x + 2, f.box.y - 3}, kBlue, scale);
-    char confidence[16];
-    std::snprintf(confidence, sizeof confidence, " (%.2f)", f.confidence);
-    // Form fields sit edge to edge, so their text goes inside the box; page lines have room
-    // below them, where the text hides none of the ink.
-    const bool form = !page.template_boxes.empty();
-    const int text_y = form ? f.box.bottom() - 4 : f.box.bottom() + static_cast<int>(22 * scale);
-    label(out, ascii(f.text) + confidence, {f.box.x + 4, text_y}, kBlue, scale);
-  }
+  cv::Mat left = page_bgr.clone();
+  draw_layout(left, page);
+  cv::Mat right(page_bgr.size(), page_bgr.type(), cv::Scalar::all(255));
+  draw_text_panel(right, page);
+  cv::Mat out;
+  cv::hconcat(left, right, out);
   return out;
 }
 
