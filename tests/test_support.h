@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "io/tensor_map.h"
+
 namespace mlxocr::testing {
 
 // The message of the error `f` throws as E; fails the test when it throws nothing or another type.
@@ -40,6 +42,15 @@ inline std::filesystem::path fixtures() {
 }
 inline std::filesystem::path model_fixture(const std::string& variant) {
   return fixtures() / "models" / variant;
+}
+
+// A fixture's model.safetensors as the tensors a model binds.
+inline TensorMap fixture_tensors(const std::string& variant) {
+  TensorMap tensors;
+  const auto file = model_fixture(variant) / "model.safetensors";
+  for (auto& [name, value] : mx::load_safetensors(file.string()).first)
+    tensors.emplace(name, value);
+  return tensors;
 }
 
 // Every reference checkpoint variant of tools/reference/make_model_fixtures.py.

@@ -9,13 +9,7 @@
 namespace mlxocr {
 namespace {
 
-TensorMap fixture_tensors(const std::string& variant) {
-  TensorMap tensors;
-  const auto file = testing::model_fixture(variant) / "model.safetensors";
-  for (auto& [name, value] : mx::load_safetensors(file.string()).first)
-    tensors.emplace(name, value);
-  return tensors;
-}
+using testing::fixture_tensors;
 
 TrOCRModel vit_trocr_with_image_size(int side) {
   nlohmann::json json = testing::read_json(testing::model_fixture("vit-trocr") / "config.json");

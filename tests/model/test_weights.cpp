@@ -10,13 +10,7 @@
 namespace mlxocr {
 namespace {
 
-TensorMap fixture_tensors(const std::string& variant) {
-  TensorMap tensors;
-  const auto file = testing::model_fixture(variant) / "model.safetensors";
-  for (auto& [name, value] : mx::load_safetensors(file.string()).first)
-    tensors.emplace(name, value);
-  return tensors;
-}
+using testing::fixture_tensors;
 
 std::string checkpoint_error(const ModelConfig& config, TensorMap tensors) {
   try {
