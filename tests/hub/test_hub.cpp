@@ -222,8 +222,9 @@ TEST_F(HubTest, TokenIsSentAndA401ExplainsWhatToDo) {
   server_.clear_requests();
   fetch_hub_model({kRepo, "main"}, settings_);
   for (const auto& r : server_.requests()) {
-    if (r.path.find("/resolve/") != std::string::npos)
+    if (r.path.find("/resolve/") != std::string::npos) {
       EXPECT_EQ(r.authorization, "Bearer hf_secret") << r.path;
+    }
   }
 }
 
