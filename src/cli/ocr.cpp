@@ -301,7 +301,7 @@ Action add_ocr(CLI::App& app) {
                   "Form mode: template image whose red outlines mark the fields");
   cmd->add_flag(
       "--align", args->align,
-      "Form mode: register each page to the template first (shift + small rotation, ECC)");
+      "Form mode: register each page to the template first (shift + small rotation, by phase correlation)");
   cmd->add_option("--fields", args->fields_file,
                   "Form mode: JSON naming the fields: [\"name1\", ...] in reading order, or\n"
                   "[{\"index\": 3, \"name\": ...}] or [{\"x\": .., \"y\": .., \"name\": ..}] "

@@ -8,10 +8,12 @@
 #include "cli/commands.h"
 #include "image/image.h"
 #include "image/processor.h"
+#include "image/processor_fit.h"
 #include "image/resize.h"
 #include "io/model_resolver.h"
 #include "io/npy.h"
 #include "mlxocr/error.h"
+#include "model/config.h"
 
 namespace mlxocr::cli {
 
@@ -41,6 +43,22 @@ std::string describe(const ImageProcessorConfig& c) {
   return text;
 }
 
+// Where the folder holds a model too, whether its encoder could read this tensor. A tensor it
+// could not read is still written, with a warning: it is what TrOCRProcessor makes, and
+// TrOCRProcessor checks nothing against config.json either (recognize/ocr refuse such a folder).
+void warn_if_the_encoder_cannot_read(const std::filesystem::path& model_dir,
+                                     const ImageProcessorSource& found,
+                                     const ImageProcessorConfig& config) {
+  const std::filesystem::path config_file = model_dir / "config.json";
+  if (!std::filesystem::exists(config_file)) return;
+  try {
+    check_processor_fits_encoder(config, found.source, load_model_config(model_dir).encoder,
+                                 config_file.string());
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "mlxocr: warning: %s\n", e.what());
+  }
+}
+
 }  // namespace
 
 Action add_preprocess(CLI::App& app) {
@@ -68,8 +86,10 @@ Action add_preprocess(CLI::App& app) {
       "  ref = p(images=Image.open(IMAGE).convert(\"RGB\"), return_tensors=\"np\").pixel_values\n"
       "  print(np.abs(ref - np.load(OUTPUT)).max())   # 0.0 expected");
   return [options]() {
-    const ImageProcessorConfig config =
-        load_image_processor_config(resolve_model(options->model_dir));
+    const std::filesystem::path model_dir = resolve_model(options->model_dir);
+    const ImageProcessorSource found = read_image_processor_json(model_dir);
+    const ImageProcessorConfig config = load_image_processor_config(found);
+    warn_if_the_encoder_cannot_read(model_dir, found, config);
     const ImageProcessor processor(config);
     const RgbImage image = load_image(options->image);
     const std::vector<float> pixels = processor.preprocess(image);

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "generate/generate.h"
-#include "generate/greedy.h"
 #include "image/image.h"
 #include "image/processor.h"
 #include "model/model.h"

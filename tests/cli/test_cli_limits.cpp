@@ -238,6 +238,12 @@ TEST(CliLimits, AProcessorSizeTheEncoderCannotReadIsRefusedAtLoad) {
     EXPECT_TRUE(result.out.empty()) << result.out;
   }
   EXPECT_FALSE(fs::exists(dir / "converted"));
+  // preprocess writes what the processor makes, as TrOCRProcessor would, and warns.
+  const auto result = run_cli("preprocess --model " + quoted(copy) + " " + image("photo_rgb.jpg") +
+                              " -o " + quoted(dir / "pixels.npy"));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.err.rfind("mlxocr: warning: " + both + " (patch_size 8x8", 0), 0) << result.err;
+  EXPECT_TRUE(fs::exists(dir / "pixels.npy"));
 }
 
 // What CLI11 refuses itself (a value that is not a number or does not fit its type, a

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "convert/convert.h"
-#include "generate/greedy.h"
+#include "generate/generate.h"
 #include "io/safetensors.h"
 #include "model_chain.h"
 #include "temp_dir.h"

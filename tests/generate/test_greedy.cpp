@@ -3,7 +3,7 @@
 
 #include <mlx/io.h>
 
-#include "generate/greedy.h"
+#include "generate/generate.h"
 #include "model_chain.h"
 #include "test_support.h"
 
@@ -57,7 +57,7 @@ TEST_P(GreedyTest, EachRowAloneEqualsItsBatchedResult) {
   const TrOCRModel model = load_model(testing::model_fixture(GetParam()));
   const auto ref =
       load_greedy_reference(GetParam(), model.config.pad_token_id, model.config.eos_token_id);
-  const GreedyOptions options{.max_new_tokens = ref.max_new_tokens};
+  const GenerationConfig options{.max_new_tokens = ref.max_new_tokens};
   const auto batched = greedy_generate(model, ref.pixel_values, options);
   const auto& shape = ref.pixel_values.shape();
   for (int r = 0; r < shape[0]; ++r) {

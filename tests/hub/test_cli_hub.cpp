@@ -118,7 +118,7 @@ TEST_F(CliHubTest, RecognizerRunsOnAHubModel) {
   server_.stop();
   const Recognizer cached(resolve_model(std::string(kRepo) + "@" + kCommit));
   const Recognizer local(testing::model_fixture("vit-trocr"));
-  const GreedyOptions options{.max_new_tokens = 12};
+  const GenerationConfig options{.max_new_tokens = 12};
   const auto expected = local.recognize(images, options, 2);
   for (const Recognizer* recognizer : {&from_hub, &cached}) {
     const auto lines = recognizer->recognize(images, options, 2);
