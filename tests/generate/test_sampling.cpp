@@ -163,7 +163,9 @@ TEST(SamplingDistribution, DrawsFollowTheWarpedSoftmax) {
     const double f = static_cast<double>(count[t]) / kDraws;
     const double sigma = std::sqrt(p[t] * (1 - p[t]) / kDraws);
     EXPECT_NEAR(f, p[t], 5 * sigma + 1e-4) << "token " << t;
-    if (p[t] == 0) EXPECT_EQ(count[t], 0) << "token " << t;
+    if (p[t] == 0) {
+      EXPECT_EQ(count[t], 0) << "token " << t;
+    }
   }
 }
 

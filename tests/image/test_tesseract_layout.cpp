@@ -32,7 +32,9 @@ TEST(TesseractLayout, TwoColumnsAreReadColumnByColumnWithNoLineAcrossTheGutter) 
                                << line.box.right();
     // Reading order: the whole left column, then the right one, each top to bottom.
     EXPECT_EQ(left, i < 15) << "line " << i;
-    if (i > 0 && i != 15) EXPECT_GT(line.box.y, result.lines[i - 1].box.y) << "line " << i;
+    if (i > 0 && i != 15) {
+      EXPECT_GT(line.box.y, result.lines[i - 1].box.y) << "line " << i;
+    }
     EXPECT_GT(line.block, 0);
     EXPECT_GT(line.paragraph, 0);
     EXPECT_GT(line.line, 0);

@@ -94,8 +94,9 @@ TEST(Weights, SafetensorsAndTorchBinOfOneModelAreIdentical) {
     }
     // The .bin also holds the tied copy safetensors leaves out; nothing else differs.
     for (const auto& [name, tensor] : from_bin) {
-      if (!from_safetensors.count(name))
+      if (!from_safetensors.count(name)) {
         EXPECT_EQ(name, "decoder.output_projection.weight") << variant;
+      }
     }
     // And both build the same model.
     const ModelConfig config = load_model_config(dir);
