@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -171,6 +172,7 @@ Server::Server(ServeConfig config, ServerOptions options)
 }
 
 Server::~Server() {
+  run_over_ = true;
   stop();
   batcher_.stop();
   std::error_code ec;
@@ -206,6 +208,9 @@ int Server::bind() {
       std::lock_guard lock(load_mutex_);
       load_error_ = error;
     }
+    // run() may not be listening yet, and httplib's stop() does nothing before it is.
+    while (!http_->is_running() && !run_over_)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     stop();
   });
   return port;
@@ -213,6 +218,7 @@ int Server::bind() {
 
 void Server::run() {
   http_->listen_after_bind();
+  run_over_ = true;
   batcher_.stop();  // every accepted request is answered by now
   std::lock_guard lock(load_mutex_);
   if (load_error_) std::rethrow_exception(load_error_);
@@ -295,9 +301,9 @@ void Server::routes() {
   });
 }
 
-std::shared_ptr<Job> Server::make_job(OcrRequest request) {
+std::shared_ptr<Job> Server::make_job(const OcrRequest& request) {
   auto job = std::make_shared<Job>();
-  job->options = std::move(request.options);
+  job->options = request.options;
   job->key = options_key(job->options);
   const std::filesystem::path file = upload_dir_ / ("upload-" + std::to_string(++uploads_));
   write_private_file(file, request.bytes);

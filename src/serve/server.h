@@ -62,7 +62,7 @@ class Server {
  private:
   void routes();
   void handle_ocr(const httplib::Request& req, httplib::Response& res);
-  std::shared_ptr<Job> make_job(OcrRequest request);
+  std::shared_ptr<Job> make_job(const OcrRequest& request);
   std::string answer(OcrRequest& request, std::vector<PageResult> pages, const Job& job);
 
   ServeConfig config_;
@@ -73,6 +73,7 @@ class Server {
   std::filesystem::path upload_dir_;
   std::atomic<std::uint64_t> uploads_{0};
   std::atomic<bool> ready_{false};
+  std::atomic<bool> run_over_{false};  // run() returned, or never will
   std::mutex load_mutex_;
   std::exception_ptr load_error_;
 };

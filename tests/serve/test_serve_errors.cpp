@@ -168,5 +168,18 @@ TEST_F(ServeErrors, ChunkedBodyOverTheLimit) {
   expect_still_serving();
 }
 
+// A model that cannot be loaded stops the real binary with `mlxocr ocr`'s exit code for it
+// (not a server that is never ready).
+TEST(ServeStart, ModelThatCannotBeLoadedExits) {
+  const std::string missing = (testing::fixtures() / "no_such_model").string();
+  testing::ServeProcess process({"-m", missing});
+  ASSERT_GT(process.port(), 0);
+  const int code = process.wait();
+  EXPECT_NE(code, 0);
+  EXPECT_EQ(code,
+            testing::run_cli("ocr -q -m '" + missing + "' '" + testing::form_scan().string() + "'")
+                .exit_code);
+}
+
 }  // namespace
 }  // namespace mlxocr
