@@ -28,12 +28,16 @@ FUZZ_OUT=${FUZZ_OUT:-/tmp/mlxocr-fuzz}
 # resolves (MLX's CMake package links BLAS). Debian's default is the reference BLAS, a plain loop
 # nest 10-50x slower than OpenBLAS; installed, OpenBLAS becomes libblas.so.3 (alternatives).
 # zlib1g-dev: the searchable PDF's Flate streams; poppler-utils: pdftotext/pdfinfo check them in
-# the tests.
+# the tests. libcpp-httplib-dev: mlxocr serve's HTTP server and its tests' client (maintained,
+# thread pool, multipart parsing, pre-routing hooks to refuse a body before reading it; Debian
+# ships it compiled, with OpenSSL, zlib and brotli headers as its dependencies). chromium and
+# chromium-driver: the review page's browser test (headless, driven by selenium from .venv).
 APT_PACKAGES=(build-essential cmake pkg-config python3 python3-venv clang-format
   libopencv-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev libsentencepiece-dev
   libgtest-dev libopenblas0-pthread clang-14 libclang-rt-14-dev
   libtesseract-dev libleptonica-dev tesseract-ocr-osd libpoppler-cpp-dev libtiff-dev libxml2-utils
-  zlib1g-dev poppler-utils fonts-dejavu-core)
+  zlib1g-dev poppler-utils fonts-dejavu-core libcpp-httplib-dev
+  chromium chromium-driver)
 
 say() { printf '\033[1m[dev.sh]\033[0m %s\n' "$*" >&2; }
 
@@ -63,6 +67,12 @@ setup_venv() {
     { [ "$(uname -s)" = Linux ] && ! "$py" -m pip show -q "mlx-$MLX_EXTRA" >/dev/null 2>&1; }; then
     say "installing $spec into .venv"
     "$py" -m pip install -q --disable-pip-version-check "$spec"
+  fi
+  # The test tools the venv needs (pinned): selenium for the review page's browser test.
+  if "$py" -m pip install --disable-pip-version-check --dry-run -r tests/serve/requirements.txt 2>&1 |
+    grep -q "Would install"; then
+    say "installing tests/serve/requirements.txt into .venv"
+    "$py" -m pip install -q --disable-pip-version-check -r tests/serve/requirements.txt
   fi
 }
 

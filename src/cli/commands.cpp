@@ -49,6 +49,7 @@ void register_commands(CLI::App& app) {
   add(app, add_eval);
   add(app, add_bench);
   add(app, add_train);
+  add(app, add_serve);
 }
 
 std::vector<std::string> verbatim_arguments(const CLI::App& sub, const std::string& what) {

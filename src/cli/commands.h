@@ -53,5 +53,6 @@ Action add_models(CLI::App& app);      // models.cpp
 Action add_eval(CLI::App& app);        // eval.cpp
 Action add_bench(CLI::App& app);       // bench.cpp
 Action add_train(CLI::App& app);       // train.cpp
+Action add_serve(CLI::App& app);       // serve.cpp
 
 }  // namespace mlxocr::cli
