@@ -12,6 +12,7 @@ RgbImage crop_columns(const RgbImage& image, int begin, int end) {
   part.width = end - begin;
   part.height = image.height;
   part.pixels.resize(static_cast<size_t>(part.width) * part.height * 3);
+  if (part.pixels.empty()) return part;
   for (int y = 0; y < image.height; ++y) {
     std::memcpy(&part.pixels[static_cast<size_t>(y) * part.width * 3],
                 &image.pixels[(static_cast<size_t>(y) * image.width + begin) * 3],

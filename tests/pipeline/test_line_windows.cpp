@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "pipeline/line_windows.h"
+#include "pipeline/windowed_reading.h"
 
 namespace mlxocr {
 namespace {
@@ -219,6 +220,19 @@ TEST(LineWindowMerge, AWindowThatReadNothingLosesItsSharedWordsToItsNeighbours) 
   const MergedLine merged = merge_windows(c.ink, c.plan, readings);
   EXPECT_EQ(merged.line.text, "w0 w1 w2 w3 w4 w5 w6 w7 w8 w9");
   EXPECT_FALSE(merged.line.finished);  // window 1 did not finish
+}
+
+TEST(LineWindowCrop, AWindowIsItsColumnsOfTheCropAtFullHeight) {
+  RgbImage image;
+  image.width = 4, image.height = 2;
+  for (int i = 0; i < 4 * 2 * 3; ++i)
+    image.pixels.push_back(static_cast<uint8_t>(i));
+  const RgbImage part = crop_columns(image, 1, 3);
+  EXPECT_EQ(part.width, 2);
+  EXPECT_EQ(part.height, 2);
+  const std::vector<uint8_t> expected = {3, 4, 5, 6, 7, 8, 15, 16, 17, 18, 19, 20};
+  EXPECT_EQ(part.pixels, expected);
+  EXPECT_EQ(crop_columns(image, 3, 3).width, 0);
 }
 
 }  // namespace
