@@ -32,6 +32,7 @@ enum class RegionMode {
 inline constexpr int kMaxBatchSize = 256;  // regions decoded at once (memory: ~2 MB each at 384^2)
 inline constexpr int kMaxInset = 1024;     // pixels inside an outline; more leaves no crop
 inline constexpr int kMaxNumBeams = 64;    // beams per region (generation settings allow as many)
+inline constexpr double kMaxWindowAspect = 1000;  // PipelineOptions::window_aspect
 inline constexpr int kMaxNewTokens = 1 << 20;  // tokens per region (the model's positions bound it)
 // The image pixel budget (PipelineOptions::max_pixels): PIL's Image.MAX_IMAGE_PIXELS by default
 // (an A3 page at 600 dpi is 70 Mpx); at most 2^30, where OpenCV refuses to decode.
@@ -80,6 +81,12 @@ struct PipelineOptions {
   bool fit_to_ink = true;
   // Light enhancement of every crop: pixel * contrast + brightness, clipped.
   double contrast = 1.2, brightness = -20;
+  // Long lines: a crop wider than the model's window aspect (its input's width / height, at
+  // least 8: 12 for the bundled 32x384 model) times its height, or holding more
+  // characters than the model may emit, is read in overlapping windows cut at gaps between
+  // words and the readings merged (docs/long_lines.md). false: every crop is read whole.
+  bool window_long_lines = true;
+  double window_aspect = 0;  // > 0: this window aspect instead of the model's (0..1000)
   // Called with every crop as PNG bytes (image index in run()'s list, 1-based page of that
   // file, field index), e.g. to save the numbered crops; crops are what the model reads.
   std::function<void(size_t image, int page, int field, const std::string& png)> on_crop;

@@ -40,6 +40,7 @@ struct OcrArgs {
   std::string layout = "tesseract";
   bool lines = false, align = false, no_images = false, quiet = false, whole_boxes = false;
   bool no_orientation = false;
+  bool no_windows = false;
   PipelineOptions pipeline;
 };
 
@@ -170,6 +171,7 @@ int run(OcrArgs& args) {
   options.fit_to_ink = !args.whole_boxes;
   options.layout = args.layout == "simple" ? LayoutEngine::kSimple : LayoutEngine::kTesseract;
   options.detect_orientation = !args.no_orientation;
+  options.window_long_lines = !args.no_windows;
   options.max_pixels = default_max_pixels();  // --max-pixels, parsed into the process's budget
   if (!args.template_file.empty() && args.lines) {
     throw UsageError("--template (form mode) and --lines (page mode) exclude each other");
@@ -314,6 +316,8 @@ Action add_ocr(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--no-orientation", args->no_orientation,
                 "Page mode, tesseract layout: read pages as they lie (no orientation detection)");
+  cmd->add_flag("--no-windows", args->no_windows,
+                "Read every line whole, however long (see \"Long lines\" below)");
   cmd->add_option("--dpi", p.dpi, "PDF pages are rasterised at this resolution")
       ->check(CLI::Range(10, 2400))
       ->capture_default_str();
@@ -405,6 +409,14 @@ Action add_ocr(CLI::App& app) {
       "      right on clean one-column pages only; columns side by side, pictures and scan "
       "borders\n"
       "      merge into one \"line\".\n\n"
+      "Long lines: a crop wider than W times its height (W: the model's input width / "
+      "height,\n"
+      "at least 8; 12 for the bundled model), or holding more characters than the model may "
+      "emit,\n"
+      "is read in overlapping windows of at most W, cut at gaps between words found on its ink;\n"
+      "each word of the overlap is kept from the window that read it more confidently "
+      "(docs/long_lines.md).\n"
+      "A line without word gaps is read whole. --no-windows reads every line whole.\n\n"
       "Documents: a PDF's pages are rasterised at --dpi (poppler); every page of a TIFF is read. "
       "Each\n"
       "page is a result with its page number (JSON \"page\", CSV/TSV column, hOCR/ALTO page); "

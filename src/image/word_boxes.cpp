@@ -49,10 +49,26 @@ void clear_specks(cv::Mat& ink) {
   }
 }
 
-struct Span {
-  int begin = 0, end = 0;  // columns [begin, end)
-  int width() const { return end - begin; }
+using Span = InkSpan;
+
+// Where a line's ink lies: its first and last inked column, its topmost and lowest ink row.
+struct InkExtent {
+  int first = -1, last = -1, top = 0, bottom = -1;
+  int height() const { return bottom - top + 1; }
 };
+
+InkExtent extent_of(const LineInk& ink) {
+  InkExtent e;
+  e.top = ink.height;
+  for (int x = 0; x < ink.width(); ++x) {
+    if (ink.top[x] < 0) continue;
+    if (e.first < 0) e.first = x;
+    e.last = x;
+    e.top = std::min(e.top, ink.top[x]);
+    e.bottom = std::max(e.bottom, ink.bottom[x]);
+  }
+  return e;
+}
 
 // Blank runs of columns between the first and the last inked column.
 std::vector<Span> gaps_of(const LineInk& ink, int first, int last) {
@@ -66,6 +82,16 @@ std::vector<Span> gaps_of(const LineInk& ink, int first, int last) {
     }
   }
   return gaps;
+}
+
+// The blank runs at least kMinWordGap times the ink's height wide: the candidate word gaps.
+std::vector<Span> candidate_gaps(const LineInk& ink, const InkExtent& e) {
+  const int min_gap = std::max(1, static_cast<int>(std::lround(kMinWordGap * e.height())));
+  std::vector<Span> candidates;
+  for (const Span& gap : gaps_of(ink, e.first, e.last)) {
+    if (gap.width() >= min_gap) candidates.push_back(gap);
+  }
+  return candidates;
 }
 
 // The word boundaries: the n-1 widest candidate gaps (ties: the leftmost), or every candidate
@@ -174,27 +200,14 @@ LineInk measure_line_ink(const cv::Mat& image) {
 
 std::vector<cv::Rect> place_words(const LineInk& ink, const std::vector<int>& word_chars) {
   if (word_chars.empty() || ink.empty()) return {};
-  int first = -1, last = -1, ink_top = ink.height, ink_bottom = -1;
-  for (int x = 0; x < ink.width(); ++x) {
-    if (ink.top[x] < 0) continue;
-    if (first < 0) first = x;
-    last = x;
-    ink_top = std::min(ink_top, ink.top[x]);
-    ink_bottom = std::max(ink_bottom, ink.bottom[x]);
-  }
-  const int ink_height = ink_bottom - ink_top + 1;
-  const int min_gap = std::max(1, static_cast<int>(std::lround(kMinWordGap * ink_height)));
-  std::vector<Span> candidates;
-  for (const Span& gap : gaps_of(ink, first, last)) {
-    if (gap.width() >= min_gap) candidates.push_back(gap);
-  }
+  const InkExtent e = extent_of(ink);
   std::vector<Span> segments;
-  int begin = first;
-  for (const Span& gap : boundaries(candidates, word_chars.size())) {
+  int begin = e.first;
+  for (const Span& gap : boundaries(candidate_gaps(ink, e), word_chars.size())) {
     segments.push_back({begin, gap.begin});
     begin = gap.end;
   }
-  segments.push_back({begin, last + 1});
+  segments.push_back({begin, e.last + 1});
 
   std::vector<int> weights(word_chars.size());
   for (size_t i = 0; i < word_chars.size(); ++i)
@@ -204,10 +217,37 @@ std::vector<cv::Rect> place_words(const LineInk& ink, const std::vector<int>& wo
   int word = 0;
   for (size_t j = 0; j < segments.size(); ++j) {
     for (const Span& span : split(segments[j], &weights[word], counts[j]))
-      boxes.push_back(tight_box(ink, span, ink_top, ink_bottom));
+      boxes.push_back(tight_box(ink, span, e.top, e.bottom));
     word += counts[j];
   }
   return boxes;
+}
+
+std::vector<InkSpan> word_segments(const LineInk& ink) {
+  if (ink.empty()) return {};
+  const InkExtent e = extent_of(ink);
+  std::vector<Span> segments;
+  int begin = e.first;
+  for (const Span& gap : candidate_gaps(ink, e)) {
+    segments.push_back({begin, gap.begin});
+    begin = gap.end;
+  }
+  segments.push_back({begin, e.last + 1});
+  return segments;
+}
+
+int ink_height(const LineInk& ink) {
+  return ink.empty() ? 0 : extent_of(ink).height();
+}
+
+LineInk slice_ink(const LineInk& ink, int begin, int end) {
+  begin = std::clamp(begin, 0, ink.width());
+  end = std::clamp(end, begin, ink.width());
+  LineInk part;
+  part.height = ink.height;
+  part.top.assign(ink.top.begin() + begin, ink.top.begin() + end);
+  part.bottom.assign(ink.bottom.begin() + begin, ink.bottom.begin() + end);
+  return part;
 }
 
 }  // namespace mlxocr

@@ -59,6 +59,24 @@ LineInk measure_line_ink(const cv::Mat& image);
 // line's ink rows.
 std::vector<cv::Rect> place_words(const LineInk& ink, const std::vector<int>& word_chars);
 
+// A run of columns [begin, end) of a line crop.
+struct InkSpan {
+  int begin = 0, end = 0;
+  int width() const { return end - begin; }
+};
+
+// The line's ink cut at its candidate word gaps (the rule above): the runs of ink between them,
+// in order, each from its first to its last inked column; empty when the line has no ink.
+// Long lines are cut into windows at these gaps (pipeline/line_windows.h).
+std::vector<InkSpan> word_segments(const LineInk& ink);
+
+// The line's ink height (its topmost to its lowest ink row, inclusive); 0 without ink.
+int ink_height(const LineInk& ink);
+
+// Columns [begin, end) of `ink` (clipped to it), as measure_line_ink would give them for that
+// part of the crop had the whole crop been binarised (thresholds stay the whole line's).
+LineInk slice_ink(const LineInk& ink, int begin, int end);
+
 // measure_line_ink then place_words.
 inline std::vector<cv::Rect> find_word_boxes(const cv::Mat& image,
                                              const std::vector<int>& word_chars) {

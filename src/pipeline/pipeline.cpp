@@ -22,6 +22,7 @@
 #include "pipeline/confidence.h"
 #include "pipeline/field_names.h"
 #include "pipeline/recognizer.h"
+#include "pipeline/windowed_reading.h"
 
 namespace mlxocr {
 
@@ -92,6 +93,19 @@ std::vector<WordResult> place_line_words(const RecognizedLine& line, const WordP
                      same ? line.words[i].confidence : line.confidence});
   }
   return words;
+}
+
+// A line read in windows: its merged words (crop pixels) in page pixels; none when its text
+// was emptied (--min-confidence).
+std::vector<WordResult> page_words(const RecognizedLine& line, const std::vector<WindowWord>& words,
+                                   const WordPlacement& at) {
+  std::vector<WordResult> placed;
+  if (line.text.empty()) return placed;
+  for (const WindowWord& w : words) {
+    placed.push_back(
+        {w.text, at.to_page({w.box.x, w.box.y, w.box.width, w.box.height}), w.confidence});
+  }
+  return placed;
 }
 
 Box inset(const Box& box, int pixels) {
@@ -285,13 +299,24 @@ struct Pipeline::Impl {
       page.placements.clear();
     }
     if (crops.empty()) return;
+    std::vector<const LineInk*> inks;
+    for (const WordPlacement& placement : placements)
+      inks.push_back(&placement.ink);
+    const WindowSwitch windows{options.window_long_lines, options.window_aspect};
     for (const Model& model : models) {
-      auto lines = model.recognizer->recognize_images(crops, model.options, options.batch_size);
+      std::vector<CropReading> read =
+          read_crops(*model.recognizer, &model == &models.back() ? std::move(crops) : crops, inks,
+                     model.options, options.batch_size, windows);
+      std::vector<RecognizedLine> lines;
+      for (CropReading& r : read)
+        lines.push_back(std::move(r.line));
       apply_min_confidence(lines, options.min_confidence);
       for (size_t i = 0; i < lines.size(); ++i) {
         targets[i]->models.push_back({model.name, lines[i].text, lines[i].confidence});
         if (&model == &models.front()) {
-          targets[i]->words = place_line_words(lines[i], placements[i]);
+          targets[i]->words = read[i].windows > 0
+                                  ? page_words(lines[i], read[i].words, placements[i])
+                                  : place_line_words(lines[i], placements[i]);
         }
       }
     }
@@ -323,6 +348,7 @@ void validate_options(const PipelineOptions& o) {
   in_range("--inset", o.inset, 0, kMaxInset, "the supported range");
   in_range("--contrast", o.contrast, 0, 100, "the supported range");
   in_range("--brightness", o.brightness, -255, 255, "the 8-bit colour range");
+  in_range("window_aspect", o.window_aspect, 0, kMaxWindowAspect, "the supported range");
 }
 
 // Says why a template gave no boxes: no red at all, or outlines every one of which a size filter

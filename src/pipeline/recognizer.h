@@ -70,6 +70,7 @@ class Recognizer {
   // before it joins a batch, so that it does not take the batch's other images with it.
   std::string size_problem(const RgbImage& image) const;
   bool resizes_images() const { return processor_.config().do_resize; }
+  const ImageProcessorConfig& processor_config() const { return processor_.config(); }
 
   const TrOCRModel& model() const { return model_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }

@@ -1,0 +1,69 @@
+#include "pipeline/windowed_reading.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace mlxocr {
+
+RgbImage crop_columns(const RgbImage& image, int begin, int end) {
+  begin = std::clamp(begin, 0, image.width);
+  end = std::clamp(end, begin, image.width);
+  RgbImage part;
+  part.width = end - begin;
+  part.height = image.height;
+  part.pixels.resize(static_cast<size_t>(part.width) * part.height * 3);
+  if (part.pixels.empty()) return part;
+  for (int y = 0; y < image.height; ++y) {
+    std::memcpy(&part.pixels[static_cast<size_t>(y) * part.width * 3],
+                &image.pixels[(static_cast<size_t>(y) * image.width + begin) * 3],
+                static_cast<size_t>(part.width) * 3);
+  }
+  return part;
+}
+
+std::vector<CropReading> read_crops(const Recognizer& recognizer, std::vector<RgbImage> crops,
+                                    const std::vector<const LineInk*>& inks,
+                                    const GenerationConfig& options, int batch_size,
+                                    const WindowSwitch& windows) {
+  const ImageProcessorConfig& processor = recognizer.processor_config();
+  // The budget is the checkpoint's own: --max-new-tokens stays a cap on every reading (a
+  // window's included), rather than a reason to cut lines into more windows.
+  const WindowRule rule =
+      window_rule(processor.width, processor.height, recognizer.default_config().max_new_tokens,
+                  windows.window_aspect);
+  // first[i]: crop i's first image in `images`; plans[i].windows empty: read whole.
+  std::vector<WindowPlan> plans(crops.size());
+  std::vector<size_t> first(crops.size());
+  std::vector<RgbImage> images;
+  for (size_t i = 0; i < crops.size(); ++i) {
+    first[i] = images.size();
+    if (windows.enabled && inks[i] && !crops[i].pixels.empty()) {
+      plans[i] = plan_windows(*inks[i], rule);
+    }
+    if (plans[i].windows.empty()) {
+      images.push_back(std::move(crops[i]));
+      continue;
+    }
+    for (const InkSpan& w : plans[i].windows)
+      images.push_back(crop_columns(crops[i], w.begin, w.end));
+    crops[i] = RgbImage{};  // its windows hold what is needed
+  }
+  std::vector<RecognizedLine> lines = recognizer.recognize_images(images, options, batch_size);
+  std::vector<CropReading> readings(crops.size());
+  for (size_t i = 0; i < crops.size(); ++i) {
+    if (plans[i].windows.empty()) {
+      readings[i].line = std::move(lines[first[i]]);
+      continue;
+    }
+    const size_t n = plans[i].windows.size();
+    const std::vector<RecognizedLine> parts(lines.begin() + first[i], lines.begin() + first[i] + n);
+    MergedLine merged = merge_windows(*inks[i], plans[i], parts);
+    for (const RecognizedLine& part : parts) {
+      if (!part.error.empty()) merged.line.error = part.error;
+    }
+    readings[i] = {std::move(merged.line), static_cast<int>(n), std::move(merged.words)};
+  }
+  return readings;
+}
+
+}  // namespace mlxocr

@@ -1,0 +1,36 @@
+// Reading crops with a model, long ones in windows (pipeline/line_windows.h): every window of
+// every crop goes into the same recognize_images call as the crops read whole, so that batches
+// span crops, pages and files as before; the windows' readings are then merged per crop.
+#pragma once
+
+#include <vector>
+
+#include "image/image.h"
+#include "image/word_boxes.h"
+#include "pipeline/line_windows.h"
+#include "pipeline/recognizer.h"
+
+namespace mlxocr {
+
+struct WindowSwitch {
+  bool enabled = true;
+  double window_aspect = 0;  // > 0: overrides the model's window aspect (window_rule)
+};
+
+struct CropReading {
+  RecognizedLine line;            // the crop's text and confidences (merged when read in windows)
+  int windows = 0;                // windows read; 0: the crop was read whole
+  std::vector<WindowWord> words;  // read in windows: the merged words, boxes in crop pixels
+};
+
+// One reading per crop; `inks[i]` is crops[i]'s ink (measure_line_ink). A crop with no pixels
+// is read as recognize_images reads it.
+std::vector<CropReading> read_crops(const Recognizer& recognizer, std::vector<RgbImage> crops,
+                                    const std::vector<const LineInk*>& inks,
+                                    const GenerationConfig& options, int batch_size,
+                                    const WindowSwitch& windows);
+
+// Columns [begin, end) of `image`.
+RgbImage crop_columns(const RgbImage& image, int begin, int end);
+
+}  // namespace mlxocr
