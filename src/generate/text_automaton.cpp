@@ -410,7 +410,9 @@ TextAutomaton::TextAutomaton(std::string_view pattern, const std::string& where,
     space.ascii.set(' ');
     Node spaces;
     spaces.kind = Node::Kind::kRepeat;
-    spaces.min = 0, spaces.max = -1;
+    // One space at most: that is all a tokenizer puts in front, and more would let the model
+    // stall on spaces without ever writing the field.
+    spaces.min = 0, spaces.max = 1;
     spaces.children.push_back(space.node());
     Node whole;
     whole.kind = Node::Kind::kConcat;

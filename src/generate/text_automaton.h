@@ -38,7 +38,7 @@ class TextAutomaton {
   static constexpr State kDead = -1;
 
   // Compiles `pattern`. Throws ConfigError naming `where` and the problem (syntax, a limit).
-  // `leading_spaces`: spaces before the text are allowed and ignored (a tokenizer puts one in
+  // `leading_spaces`: one space before the text is allowed and ignored (a tokenizer puts one in
   // front of the first word).
   TextAutomaton(std::string_view pattern, const std::string& where, bool leading_spaces = true);
   ~TextAutomaton();
