@@ -126,11 +126,12 @@ struct Scored {
 };
 
 // Every valid sequence (see the file comment), scored by the sum of the model's log-probs.
-void enumerate(const Fixture& f, const Oracle& o, int image, std::vector<int> history, double score,
-               std::vector<Scored>& out) {
+void enumerate(const Fixture& f, const Oracle& o, int image, int max_new_tokens,
+               std::vector<int> history, double score, std::vector<Scored>& out) {
   const std::vector<float> lp = next_logprobs(f, image, history);
   const std::string text = text_of(f, history);
-  const bool last = static_cast<int>(history.size()) == kMaxNewTokens;  // start + 3 generated
+  // The next token is the last one when the start token and max_new_tokens - 1 are there.
+  const bool last = static_cast<int>(history.size()) == max_new_tokens;
   if (o.complete(text)) {
     std::vector<int> done = history;
     done.push_back(f.eos);
@@ -143,7 +144,7 @@ void enumerate(const Fixture& f, const Oracle& o, int image, std::vector<int> hi
     if (last) {
       out.push_back({next, score + lp[id]});
     } else {
-      enumerate(f, o, image, next, score + lp[id], out);
+      enumerate(f, o, image, max_new_tokens, next, score + lp[id], out);
     }
   }
 }
@@ -203,15 +204,19 @@ TEST_P(ConstrainedDecoding, BeamSearchWithEnoughBeamsFindsTheBestValidSequence) 
   Fixture& f = fixture();
   const Oracle o = make_oracle(f, GetParam().pattern, GetParam().alphabet);
   TokenConstraint constraint(TextAutomaton(GetParam().pattern, "test", false), f.texts, {f.eos});
+  std::vector<Scored> all;
+  // Three tokens: with four, (et|tee)+ has 131 valid sequences, more than beams allowed (64).
+  constexpr int kBeamMaxNewTokens = 3;
+  enumerate(f, o, 0, kBeamMaxNewTokens, {f.start}, 0.0, all);
+  ASSERT_FALSE(all.empty());
+  ASSERT_LT(all.size(), 64u);
+  // More beams than valid sequences: every valid continuation of every step has a beam (each is
+  // a prefix of a different valid sequence, or one itself; no prefix here is a dead end).
   GenerationConfig config;
-  config.max_new_tokens = kMaxNewTokens;
-  config.num_beams = 48;
+  config.max_new_tokens = kBeamMaxNewTokens;
+  config.num_beams = static_cast<int>(all.size()) + 1;
   config.length_penalty = 0.0;
   const auto constrained = generate(f.model, f.pixel_values, config, {}, {&constraint, nullptr});
-  std::vector<Scored> all;
-  enumerate(f, o, 0, {f.start}, 0.0, all);
-  ASSERT_FALSE(all.empty());
-  ASSERT_LT(all.size(), 48u) << "the beams must hold every valid continuation";
   const Scored* best = &all.front();
   for (const Scored& s : all)
     if (s.score > best->score) best = &s;
@@ -225,6 +230,7 @@ TEST_P(ConstrainedDecoding, BeamSearchWithEnoughBeamsFindsTheBestValidSequence) 
   config.num_return_sequences = 1;
   const auto plain = generate(f.model, f.pixel_values, config);
   EXPECT_EQ(constrained[1].front().tokens, plain[1].front().tokens);
+  EXPECT_NE(plain[0].front().tokens, got) << "the type changed nothing: the test proves nothing";
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, ConstrainedDecoding,
