@@ -46,8 +46,26 @@ const std::vector<uint8_t>& TokenConstraint::allowed(const std::vector<int>& his
 }
 
 bool TokenConstraint::impossible() {
-  allowed_in(automaton_.start());
-  return dead_end_[automaton_.start()];
+  // Breadth-first over the states tokens lead to, looking for one that completes the type. A
+  // leading space alone, say, is a valid start that may lead nowhere. Past kMaxExplored states
+  // the type is taken to be possible (a real type completes within a few states).
+  constexpr size_t kMaxExplored = 64;
+  const std::vector<std::string>& texts = *token_texts_;
+  std::vector<TextAutomaton::State> queue = {automaton_.start()};
+  for (size_t i = 0; i < queue.size(); ++i) {
+    const TextAutomaton::State state = queue[i];
+    if (automaton_.accepts(state) || queue.size() > kMaxExplored) return false;
+    const std::vector<uint8_t> allowed = allowed_in(state);
+    for (size_t id = 0; id < allowed.size(); ++id) {
+      if (!allowed[id] || texts[id].empty()) continue;
+      const TextAutomaton::State next = automaton_.run(state, texts[id]);
+      if (next != TextAutomaton::kDead &&
+          std::find(queue.begin(), queue.end(), next) == queue.end()) {
+        queue.push_back(next);
+      }
+    }
+  }
+  return true;
 }
 
 mx::array apply_token_constraints(const mx::array& scores,

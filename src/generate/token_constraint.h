@@ -34,8 +34,8 @@ class TokenConstraint {
   // allowed (the text then fails its type, and the caller says so).
   const std::vector<uint8_t>& allowed(const std::vector<int>& history);
 
-  // Whether not even the first token can start a valid text (and the empty text is not valid):
-  // such a field always reads "" and fails its type.
+  // Whether no sequence of tokens makes a valid text (searched breadth-first over the states
+  // tokens reach, up to 64): such a field reads "" (or a leading space) and fails its type.
   bool impossible();
 
   TextAutomaton& automaton() { return automaton_; }

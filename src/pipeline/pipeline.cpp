@@ -348,9 +348,10 @@ struct Pipeline::Impl {
         const bool valid =
             constraints[i] == nullptr || constraints[i]->automaton().matches(lines[i].text);
         targets[i]->models.push_back({model.name, lines[i].text, lines[i].confidence, valid});
-        if (constraints[i] != nullptr && constraints[i]->impossible() &&
-            &model == &models.front()) {
-          targets[i]->type_note = "no token of " + model.name + "'s vocabulary can begin a " +
+        // Only an empty, invalid reading can come from a type no token sequence completes.
+        if (!valid && lines[i].text.empty() && &model == &models.front() &&
+            constraints[i]->impossible()) {
+          targets[i]->type_note = "no sequence of " + model.name + "'s tokens makes a valid " +
                                   specs[i]->type.name + " field";
         }
         if (&model == &models.front()) {

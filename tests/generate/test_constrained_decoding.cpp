@@ -254,6 +254,12 @@ TEST(ConstrainedDecodingLimits, NoTokenFitsGivesAnEmptyTextNeverACrash) {
   }
   TokenConstraint possible(TextAutomaton("a+", "test", false), texts, {f.eos});
   EXPECT_FALSE(possible.impossible());
+  // A leading space is a valid start that leads nowhere: still impossible.
+  auto spaces = std::make_shared<std::vector<std::string>>(f.texts->size(), " ");
+  TokenConstraint spaced(TextAutomaton("b+", "test"), spaces, {f.eos});
+  EXPECT_TRUE(spaced.impossible());
+  TokenConstraint digits(TextAutomaton("\\d{3}", "test"), f.texts, {f.eos});
+  EXPECT_FALSE(digits.impossible());
 }
 
 }  // namespace
