@@ -95,6 +95,7 @@ struct PipelineOptions {
 struct ModelText {
   std::string model, text;
   double confidence = 0;
+  bool valid = true;  // the text matches the field's type (always true for untyped fields)
 };
 
 // One word of a line: its text as the model read it, where its ink lies on the page, and the
@@ -122,6 +123,13 @@ struct FieldResult {
   int block = 0, paragraph = 0, line = 0;
   bool has_baseline = false;
   Point baseline_start, baseline_end;
+  // Form mode, typed fields (the fields file's "type", docs/forms.md): the type ("" when none),
+  // whether the text matches it (true for untyped fields), for check boxes the reading (text
+  // "[x]" or "[ ]"), and why a typed field has no text when no token of the model fits its type.
+  std::string type;
+  bool valid = true;
+  std::optional<bool> checked;
+  std::string type_note;
 };
 
 struct AlignmentReport {

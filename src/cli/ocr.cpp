@@ -9,6 +9,7 @@
 #include <memory>
 #include <opencv2/imgproc.hpp>
 #include <set>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "core/file_util.h"
@@ -22,6 +23,7 @@
 #include "pipeline/output_names.h"
 #include "pipeline/pdf_document.h"
 #include "pipeline/pictures.h"
+#include "pipeline/review.h"
 #include "pipeline/tesseract_tsv.h"
 #include "pipeline/writers.h"
 #include "pipeline/xml_writers.h"
@@ -41,6 +43,7 @@ struct OcrArgs {
   bool lines = false, align = false, no_images = false, quiet = false, whole_boxes = false;
   bool no_orientation = false;
   bool no_windows = false;
+  double review_below = -1;  // --review-below; negative: no review files
   PipelineOptions pipeline;
 };
 
@@ -191,8 +194,16 @@ int run(OcrArgs& args) {
   std::unique_ptr<OutputLock> lock;
   if (!out_dir.empty())
     lock = std::make_unique<OutputLock>(OutputLock::inside(out_dir), out_dir, "ocr");
-  if (!args.output_dir.empty() && !args.no_images) {
+  const bool review = args.review_below >= 0;
+  if (review && args.output_dir.empty()) {
+    throw UsageError("--review-below writes review.csv and review.html: give --output-dir DIR");
+  }
+  // --review-below: every crop is kept (as PNG, a few KB each) until the review is written.
+  std::map<std::tuple<size_t, int, int>, std::string> review_crops;
+  if (!args.output_dir.empty() && (!args.no_images || review)) {
     options.on_crop = [&](size_t image, int page, int field, const std::string& png) {
+      if (review) review_crops[{image, page, field}] = png;
+      if (args.no_images) return;
       char name[16];
       std::snprintf(name, sizeof name, "%03d.png", field);
       const std::string crops = page > 1 ? ".p" + std::to_string(page) + ".crops" : ".crops";
@@ -275,9 +286,25 @@ int run(OcrArgs& args) {
     write_file_atomic(out_dir / "results.json", all.dump(2) + "\n");
     write_file_atomic(out_dir / "results.csv", format_table(pages, ','));
   }
+  std::string review_note;
+  if (review) {
+    std::vector<ReviewItem> items;
+    for (const PageResult& page : pages) {
+      for (const FieldResult& field : page.fields) {
+        if (!needs_review(field, args.review_below)) continue;
+        const auto crop = review_crops.find({page.input, page.page, field.index});
+        items.push_back({&page, &field, crop == review_crops.end() ? "" : crop->second});
+      }
+    }
+    write_file_atomic(out_dir / "review.csv", format_review_csv(items));
+    write_file_atomic(out_dir / "review.html", format_review_html(items, args.review_below));
+    review_note = ", " + std::to_string(items.size()) + " to review (" +
+                  (out_dir / "review.html").string() + ")";
+  }
   if (!args.quiet) {
-    std::fprintf(stderr, "mlxocr: %zu image(s), %zu region(s), %zu failure(s), %.1f regions/s\n",
-                 pages.size(), regions, failures, seconds > 0 ? regions / seconds : 0.0);
+    std::fprintf(stderr, "mlxocr: %zu image(s), %zu region(s), %zu failure(s)%s, %.1f regions/s\n",
+                 pages.size(), regions, failures, review_note.c_str(),
+                 seconds > 0 ? regions / seconds : 0.0);
   }
   return failures ? 1 : 0;
 }
@@ -301,13 +328,13 @@ Action add_ocr(CLI::App& app) {
       ->required();
   cmd->add_option("--template,-t", args->template_file,
                   "Form mode: template image whose red outlines mark the fields");
-  cmd->add_flag(
-      "--align", args->align,
-      "Form mode: register each page to the template first (shift + small rotation, by phase correlation)");
+  cmd->add_flag("--align", args->align,
+                "Form mode: register each page to the template first (shift + small rotation, by "
+                "phase correlation)");
   cmd->add_option("--fields", args->fields_file,
                   "Form mode: JSON naming the fields: [\"name1\", ...] in reading order, or\n"
                   "[{\"index\": 3, \"name\": ...}] or [{\"x\": .., \"y\": .., \"name\": ..}] "
-                  "(template pixels)");
+                  "(template pixels);\nobjects may add \"type\" (see \"Typed fields\" below)");
   cmd->add_flag("--lines", args->lines,
                 "Page mode: find the text lines of each page and read them");
   cmd->add_option("--layout", args->layout,
@@ -350,6 +377,11 @@ Action add_ocr(CLI::App& app) {
   cmd->add_flag("--no-images", args->no_images,
                 "Do not write pictures (NAME.annotated.png, NAME.guides.png) and crops");
   cmd->add_flag("--quiet,-q", args->quiet, "No progress bar, warnings or summary");
+  cmd->add_option(
+         "--review-below", args->review_below,
+         "With -o: write review.csv and review.html (crops, every model's reading,\n"
+         "confidences) for the fields read with a confidence below X or failing their type")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--inset", p.inset, "Form mode: crop this many pixels inside each outline")
       ->capture_default_str();
   cmd->add_flag("--whole-boxes", args->whole_boxes,
@@ -390,6 +422,22 @@ Action add_ocr(CLI::App& app) {
       "read\n"
       "exactly with whole boxes, 81 % cut down; bench/QUALITY.md).\n"
       "An empty box is read whole. --whole-boxes turns this off.\n\n"
+      "Typed fields (form mode, --fields entries with \"type\"): text (anything), date\n"
+      "(12.03.2024, 12/3/24, 2024-03-12), number (-12, 3.5), amount (1,234.50, $ 12, 12 EUR),\n"
+      "email, phone (+41 44 123 45 67), pattern with \"pattern\": a regular expression (whole\n"
+      "text; . [] () | * + ? {n,m} \\d \\w \\s) or \"chars\": the allowed characters, and "
+      "checkbox.\n"
+      "Decoding keeps the text a valid beginning of its type at every step (greedy and beams\n"
+      "alike: a token is allowed only if the text stays a valid prefix, EOS only once it is\n"
+      "complete), so a number cannot come out as \"1 %\". JSON/CSV give \"type\" and \"valid\"\n"
+      "(false: stopped by --max-new-tokens, --min-confidence, or no token fits). Check boxes\n"
+      "(declared, or untyped boxes that are square within 20 % and at most 2.5 % of the\n"
+      "template's width) are read from their ink, not by the model: checked when 5 % of the\n"
+      "inside (outline removed) is dark; text \"[x]\" / \"[ ]\", JSON \"checked\", confidence\n"
+      "from the distance to that threshold. docs/forms.md has the details.\n"
+      "Review (--review-below X, needs -o): review.csv and review.html (each field's crop, every\n"
+      "model's reading and confidence, type validity) for fields below X or failing their type;\n"
+      "the summary line counts them.\n\n"
       "Page layout (--lines):\n"
       "  tesseract (default)  Tesseract's page segmentation (its C++ API, no recognition): "
       "blocks,\n"

@@ -193,6 +193,11 @@ std::vector<std::vector<GeneratedSequence>> beam_search(
     const mx::array logits = step_logits(model, last, cache);
     const mx::array logprobs = log_softmax(logits);
     mx::array processed = apply_logits_processors(logprobs, setup.processors, histories);
+    // Before the top-k below: a candidate the type forbids never takes a valid one's place.
+    std::vector<TokenConstraint*> row_constraints;
+    for (const ImageBeams& img : active)
+      row_constraints.insert(row_constraints.end(), beams, setup.constraint(img.image));
+    processed = apply_token_constraints(processed, row_constraints, histories);
     if (config.do_sample) {
       processed =
           apply_sampling_warpers(processed, config, 1 + static_cast<int>(setup.eos_tokens.size()));

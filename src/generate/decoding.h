@@ -17,8 +17,12 @@ struct Setup {
   std::vector<int> eos_tokens;
   int vocab = 0;
   LogitsProcessorSettings processors;
+  std::vector<TokenConstraint*> constraints;  // one per image, null: unconstrained
 
   bool is_eos(int token) const;
+  TokenConstraint* constraint(int image) const {
+    return image < static_cast<int>(constraints.size()) ? constraints[image] : nullptr;
+  }
 };
 
 Setup make_setup(const TrOCRModel& model, const GenerationConfig& config);

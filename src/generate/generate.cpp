@@ -39,8 +39,9 @@ mx::array encode_in_slices(const TrOCRModel& model, const mx::array& pixel_value
 
 std::vector<std::vector<GeneratedSequence>> generate(
     const TrOCRModel& model, const mx::array& pixel_values, const GenerationConfig& config,
-    const std::vector<std::uint64_t>& sample_streams) {
-  const decoding::Setup setup = decoding::make_setup(model, config);
+    const std::vector<std::uint64_t>& sample_streams,
+    const std::vector<TokenConstraint*>& constraints) {
+  decoding::Setup setup = decoding::make_setup(model, config);
   const int images = pixel_values.shape(0);
   std::vector<std::uint64_t> streams = sample_streams;
   if (streams.empty()) {
@@ -51,6 +52,7 @@ std::vector<std::vector<GeneratedSequence>> generate(
     throw UsageError("generate: " + std::to_string(streams.size()) + " sample streams for " +
                      std::to_string(images) + " images");
   }
+  setup.constraints = constraints;
   const mx::array states = encode_in_slices(model, pixel_values);
   return config.num_beams > 1 ? decoding::beam_search(model, states, setup, streams)
                               : decoding::sample_search(model, states, setup, streams);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "generate/generation_config.h"
+#include "generate/token_constraint.h"
 #include "model/model.h"
 
 namespace mlxocr {
@@ -31,9 +32,12 @@ struct GeneratedSequence {
 // Sampling draws from MLX's random generator, seeded by config.seed and, per image, by
 // `sample_streams[i]` (default: i), so an image's samples do not depend on its batch neighbours
 // when callers pass each image's own index.
+// `constraints[i]` (optional; null: none) keeps image i's text a valid prefix of a typed field
+// (generate/token_constraint.h), in every search mode.
 std::vector<std::vector<GeneratedSequence>> generate(
     const TrOCRModel& model, const mx::array& pixel_values, const GenerationConfig& config,
-    const std::vector<std::uint64_t>& sample_streams = {});
+    const std::vector<std::uint64_t>& sample_streams = {},
+    const std::vector<TokenConstraint*>& constraints = {});
 
 // Greedy search (num_beams and do_sample of `config` are ignored): one sequence per image.
 std::vector<GeneratedSequence> greedy_generate(const TrOCRModel& model,

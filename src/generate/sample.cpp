@@ -70,6 +70,10 @@ std::vector<std::vector<GeneratedSequence>> sample_search(
     const mx::array logits = step_logits(model, last, cache);
     const mx::array normaliser = logsumexp_last_axis(logits);  // [count, 1]
     mx::array scores = apply_logits_processors(logits, setup.processors, histories);
+    std::vector<TokenConstraint*> row_constraints;
+    for (const Row* row : active)
+      row_constraints.push_back(setup.constraint(row->image));
+    scores = apply_token_constraints(scores, row_constraints, histories);
     mx::array chosen = mx::array(0);
     if (config.do_sample) {
       scores = apply_sampling_warpers(scores, config, 1);

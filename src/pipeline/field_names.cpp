@@ -37,7 +37,15 @@ std::string checked_field_name(const std::string& file, size_t entry, const std:
 
 std::vector<std::string> parse_field_names(std::string_view json_text, const std::string& file,
                                            const std::vector<Box>& boxes) {
-  std::vector<std::string> names(boxes.size());
+  std::vector<std::string> names;
+  for (const FieldSpec& spec : parse_field_specs(json_text, file, boxes))
+    names.push_back(spec.name);
+  return names;
+}
+
+std::vector<FieldSpec> parse_field_specs(std::string_view json_text, const std::string& file,
+                                         const std::vector<Box>& boxes) {
+  std::vector<FieldSpec> names(boxes.size());
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(json_text);
@@ -49,14 +57,16 @@ std::vector<std::string> parse_field_names(std::string_view json_text, const std
   for (size_t i = 0; i < j.size(); ++i) {
     const auto& item = j[i];
     if (item.is_string()) {
-      if (i < names.size()) names[i] = checked_field_name(file, i, item.get<std::string>());
+      if (i < names.size()) names[i].name = checked_field_name(file, i, item.get<std::string>());
       continue;
     }
     if (!item.is_object() || !item.contains("name") || !item["name"].is_string()) {
       throw ConfigError(file + ": entry " + std::to_string(i) +
                         " must be a string or an object with a \"name\"");
     }
-    const std::string name = checked_field_name(file, i, item["name"]);
+    const FieldSpec spec{checked_field_name(file, i, item["name"]),
+                         parse_field_type(item, file, i)};
+    const std::string& name = spec.name;
     if (item.contains("index") && item["index"].is_number_integer()) {
       // Compared as written: narrowing first would turn 4294967297 into box 1.
       const auto& index = item["index"];
@@ -71,14 +81,14 @@ std::vector<std::string> parse_field_names(std::string_view json_text, const std
                              std::to_string(names.size()) + " boxes",
                          "1.." + std::to_string(names.size()));
       }
-      names[index.get<std::uint64_t>() - 1] = name;
+      names[index.get<std::uint64_t>() - 1] = spec;
     } else if (item.contains("x") && item.contains("y") && item["x"].is_number() &&
                item["y"].is_number()) {
       const double x = item["x"], y = item["y"];
       bool found = false;
       for (size_t b = 0; b < boxes.size() && !found; ++b) {
         if (x >= boxes[b].x && x < boxes[b].right() && y >= boxes[b].y && y < boxes[b].bottom()) {
-          names[b] = name;
+          names[b] = spec;
           found = true;
         }
       }
@@ -93,6 +103,11 @@ std::vector<std::string> parse_field_names(std::string_view json_text, const std
 std::vector<std::string> load_field_names(const std::string& file, const std::vector<Box>& boxes) {
   if (file.empty()) return std::vector<std::string>(boxes.size());
   return parse_field_names(read_file(file, 16 << 20), file, boxes);
+}
+
+std::vector<FieldSpec> load_field_specs(const std::string& file, const std::vector<Box>& boxes) {
+  if (file.empty()) return std::vector<FieldSpec>(boxes.size());
+  return parse_field_specs(read_file(file, 16 << 20), file, boxes);
 }
 
 }  // namespace mlxocr

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <climits>
 #include <cstdio>
+#include <map>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "core/file_util.h"
 #include "core/option_range.h"
 #include "image/align.h"
+#include "image/checkbox.h"
 #include "image/cv_convert.h"
 #include "image/document.h"
 #include "image/ink_fit.h"
@@ -35,7 +37,20 @@ struct Model {
   std::string name;
   std::unique_ptr<Recognizer> recognizer;
   GenerationConfig options;
+  // Typed fields: one constraint per distinct pattern of the fields file, over this model's
+  // vocabulary (the token texts are shared between them).
+  std::map<std::string, std::unique_ptr<TokenConstraint>> constraints;
 };
+
+// Tokenizer::token_bytes of every id of the model's output layer, "" past the tokenizer's end.
+std::shared_ptr<const std::vector<std::string>> token_texts(const Recognizer& recognizer) {
+  const int vocab = recognizer.model().config.decoder.vocab_size;
+  const Tokenizer& tokenizer = recognizer.tokenizer();
+  auto texts = std::make_shared<std::vector<std::string>>(vocab);
+  for (int id = 0; id < vocab && id < tokenizer.vocab_size(); ++id)
+    (*texts)[id] = tokenizer.token_bytes(id);
+  return texts;
+}
 
 // Crop pixels -> page pixels.
 using ToPage = std::function<Box(const Box&)>;
@@ -128,6 +143,8 @@ struct Pipeline::Impl {
   cv::Mat template_bgra, template_mask;
   std::vector<Box> template_boxes;
   std::vector<std::string> field_names;
+  std::vector<FieldSpec> field_specs;  // form mode: one per template box
+  std::vector<bool> checkbox_fields;   // form mode: read from their ink (image/checkbox.h)
   DocumentOptions document_options;
   std::unique_ptr<TesseractLayout> tesseract;  // page mode with the Tesseract layout
 
@@ -264,6 +281,7 @@ struct Pipeline::Impl {
       cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
       if (options.mode == RegionMode::kForm) {
         analyse_form(bgr, gray, work);
+        apply_field_types(gray, work);
       } else if (tesseract) {
         analyse_page_tesseract(gray, doc.dpi(), work);
       } else {
@@ -283,16 +301,50 @@ struct Pipeline::Impl {
     return work;
   }
 
+  // Every form field gets its type; one without a crop (a box too small to cut) has the empty
+  // text, valid only if its type accepts that. Check-box fields are read from the ink inside
+  // their box on the page and their crops dropped, so that the text model never sees them.
+  void apply_field_types(const cv::Mat& gray, PageWork& work) const {
+    for (size_t i = 0; i < work.result.fields.size() && i < field_specs.size(); ++i) {
+      FieldResult& field = work.result.fields[i];
+      const FieldType& type = field_specs[i].type;
+      field.type = type.name;
+      const bool no_crop = i >= work.crops.size() || work.crops[i].pixels.empty();
+      if (no_crop && !type.pattern.empty()) {
+        field.valid = constraint_for(models.front(), &field_specs[i])->automaton().matches("");
+      }
+      if (!checkbox_fields[i]) continue;
+      const Box b = clip(inset(field.box, options.inset), gray.cols, gray.rows);
+      const CheckboxReading reading = b.w > 0 && b.h > 0
+                                          ? read_checkbox(gray(cv::Rect(b.x, b.y, b.w, b.h)))
+                                          : CheckboxReading{false, 0, 0};
+      field.type = "checkbox";
+      field.checked = reading.checked;
+      field.text = reading.checked ? "[x]" : "[ ]";
+      field.confidence = reading.confidence;
+      field.models = {{"ink", field.text, field.confidence, true}};
+      if (i < work.crops.size()) work.crops[i] = RgbImage{};
+    }
+  }
+
+  // The constraint of `spec` for `model`, null for an untyped field.
+  static TokenConstraint* constraint_for(const Model& model, const FieldSpec* spec) {
+    if (spec == nullptr || spec->type.pattern.empty()) return nullptr;
+    return model.constraints.at(spec->type.pattern).get();
+  }
+
   // Reads every crop of `pages` with every model, in batches that span pages.
   void recognize(std::vector<PageWork>& pages) const {
     std::vector<RgbImage> crops;
     std::vector<FieldResult*> targets;
+    std::vector<const FieldSpec*> specs;  // form mode: each target's entry of the fields file
     std::vector<WordPlacement> placements;
     for (PageWork& page : pages) {
       for (size_t i = 0; i < page.crops.size(); ++i) {
         if (page.crops[i].pixels.empty()) continue;
         crops.push_back(std::move(page.crops[i]));
         targets.push_back(&page.result.fields[i]);
+        specs.push_back(i < field_specs.size() ? &field_specs[i] : nullptr);
         placements.push_back(std::move(page.placements[i]));
       }
       page.crops.clear();
@@ -304,15 +356,26 @@ struct Pipeline::Impl {
       inks.push_back(&placement.ink);
     const WindowSwitch windows{options.window_long_lines, options.window_aspect};
     for (const Model& model : models) {
+      std::vector<TokenConstraint*> constraints;
+      for (const FieldSpec* spec : specs)
+        constraints.push_back(constraint_for(model, spec));
       std::vector<CropReading> read =
           read_crops(*model.recognizer, &model == &models.back() ? std::move(crops) : crops, inks,
-                     model.options, options.batch_size, windows);
+                     model.options, options.batch_size, windows, constraints);
       std::vector<RecognizedLine> lines;
       for (CropReading& r : read)
         lines.push_back(std::move(r.line));
       apply_min_confidence(lines, options.min_confidence);
       for (size_t i = 0; i < lines.size(); ++i) {
-        targets[i]->models.push_back({model.name, lines[i].text, lines[i].confidence});
+        const bool valid =
+            constraints[i] == nullptr || constraints[i]->automaton().matches(lines[i].text);
+        targets[i]->models.push_back({model.name, lines[i].text, lines[i].confidence, valid});
+        // Only an empty, invalid reading can come from a type no token sequence completes.
+        if (!valid && lines[i].text.empty() && &model == &models.front() &&
+            constraints[i]->impossible()) {
+          targets[i]->type_note = "no sequence of " + model.name + "'s tokens makes a valid " +
+                                  specs[i]->type.name + " field";
+        }
         if (&model == &models.front()) {
           targets[i]->words = read[i].windows > 0
                                   ? page_words(lines[i], read[i].words, placements[i])
@@ -323,6 +386,7 @@ struct Pipeline::Impl {
     for (FieldResult* field : targets) {
       field->text = field->models.front().text;
       field->confidence = field->models.front().confidence;
+      field->valid = field->models.front().valid;
     }
   }
 };
@@ -399,7 +463,7 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
   }
   for (const std::string& dir : options.models) {
     const std::filesystem::path folder = resolve_model(dir);
-    Model model{dir.empty() ? folder.string() : dir, std::make_unique<Recognizer>(folder), {}};
+    Model model{dir.empty() ? folder.string() : dir, std::make_unique<Recognizer>(folder), {}, {}};
     if (!model.recognizer->resizes_images()) {
       // Regions come in every size; without resizing hardly any would fit the encoder.
       throw ConfigError(folder.string() +
@@ -424,7 +488,27 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
     if (impl_->template_boxes.empty()) {
       throw ImageError(no_boxes_message(options.template_file, impl_->template_bgra, t));
     }
-    impl_->field_names = load_field_names(options.fields_file, impl_->template_boxes);
+    impl_->field_specs = load_field_specs(options.fields_file, impl_->template_boxes);
+    for (size_t i = 0; i < impl_->field_specs.size(); ++i) {
+      const FieldSpec& spec = impl_->field_specs[i];
+      const Box& box = impl_->template_boxes[i];
+      impl_->field_names.push_back(spec.name);
+      impl_->checkbox_fields.push_back(
+          spec.type.name == "checkbox" ||
+          (spec.type.name.empty() && looks_like_checkbox(box.w, box.h, impl_->template_bgra.cols)));
+    }
+    for (Model& model : impl_->models) {
+      std::shared_ptr<const std::vector<std::string>> texts;
+      for (const FieldSpec& spec : impl_->field_specs) {
+        const std::string& pattern = spec.type.pattern;
+        if (pattern.empty() || model.constraints.count(pattern)) continue;
+        if (!texts) texts = token_texts(*model.recognizer);
+        model.constraints.emplace(pattern,
+                                  std::make_unique<TokenConstraint>(
+                                      TextAutomaton(pattern, options.fields_file), texts,
+                                      eos_tokens(model.options, model.recognizer->model().config)));
+      }
+    }
   }
 }
 

@@ -34,9 +34,10 @@ Recognizer::Recognizer(const fs::path& model_dir)
 
 void Recognizer::decode_batch(const std::vector<RgbImage>& images,
                               const std::vector<size_t>& indices, const GenerationConfig& options,
-                              RecognizedLine* lines) const {
+                              RecognizedLine* lines,
+                              const std::vector<TokenConstraint*>& constraints) const {
   const std::vector<std::uint64_t> streams(indices.begin(), indices.end());
-  const auto results = generate(model_, processor_.batch(images), options, streams);
+  const auto results = generate(model_, processor_.batch(images), options, streams, constraints);
   for (size_t i = 0; i < images.size(); ++i) {
     std::vector<LineHypothesis> hypotheses;
     for (const GeneratedSequence& seq : results[i]) {
@@ -76,9 +77,9 @@ std::string Recognizer::size_problem(const RgbImage& image) const {
          " high";
 }
 
-std::vector<RecognizedLine> Recognizer::recognize_images(const std::vector<RgbImage>& images,
-                                                         const GenerationConfig& options,
-                                                         int batch_size) const {
+std::vector<RecognizedLine> Recognizer::recognize_images(
+    const std::vector<RgbImage>& images, const GenerationConfig& options, int batch_size,
+    const std::vector<TokenConstraint*>& constraints) const {
   if (batch_size < 1) throw UsageError("--batch-size must be at least 1");
   std::vector<RecognizedLine> lines(images.size());
   for (size_t start = 0; start < images.size(); start += batch_size) {
@@ -87,7 +88,10 @@ std::vector<RecognizedLine> Recognizer::recognize_images(const std::vector<RgbIm
     std::vector<size_t> indices(end - start);
     for (size_t i = 0; i < indices.size(); ++i)
       indices[i] = start + i;
-    decode_batch(batch, indices, options, &lines[start]);
+    std::vector<TokenConstraint*> batch_constraints;
+    for (size_t i = start; i < end && i < constraints.size(); ++i)
+      batch_constraints.push_back(constraints[i]);
+    decode_batch(batch, indices, options, &lines[start], batch_constraints);
   }
   return lines;
 }

@@ -60,9 +60,10 @@ class Recognizer {
                                         const ImageLimits& limits = {}) const;
 
   // The same for images already in memory (crops of a page); `source` stays empty.
-  std::vector<RecognizedLine> recognize_images(const std::vector<RgbImage>& images,
-                                               const GenerationConfig& options,
-                                               int batch_size) const;
+  // `constraints[i]` (optional, null: none) keeps image i's text a valid prefix of its type.
+  std::vector<RecognizedLine> recognize_images(
+      const std::vector<RgbImage>& images, const GenerationConfig& options, int batch_size,
+      const std::vector<TokenConstraint*>& constraints = {}) const;
 
   // Why the encoder cannot read `image` as the processor leaves it, "" when it can. Only a
   // processor that does not resize (do_resize false) leaves a size to check: the image must then
@@ -82,7 +83,8 @@ class Recognizer {
   // images' positions in the caller's list (they seed sampling, so a batch's make-up does not
   // change an image's samples).
   void decode_batch(const std::vector<RgbImage>& images, const std::vector<size_t>& indices,
-                    const GenerationConfig& options, RecognizedLine* lines) const;
+                    const GenerationConfig& options, RecognizedLine* lines,
+                    const std::vector<TokenConstraint*>& constraints = {}) const;
 
   TrOCRModel model_;
   ImageProcessor processor_;

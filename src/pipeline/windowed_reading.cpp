@@ -24,7 +24,8 @@ RgbImage crop_columns(const RgbImage& image, int begin, int end) {
 std::vector<CropReading> read_crops(const Recognizer& recognizer, std::vector<RgbImage> crops,
                                     const std::vector<const LineInk*>& inks,
                                     const GenerationConfig& options, int batch_size,
-                                    const WindowSwitch& windows) {
+                                    const WindowSwitch& windows,
+                                    const std::vector<TokenConstraint*>& constraints) {
   const ImageProcessorConfig& processor = recognizer.processor_config();
   // The budget is the checkpoint's own: --max-new-tokens stays a cap on every reading (a
   // window's included), rather than a reason to cut lines into more windows.
@@ -35,20 +36,26 @@ std::vector<CropReading> read_crops(const Recognizer& recognizer, std::vector<Rg
   std::vector<WindowPlan> plans(crops.size());
   std::vector<size_t> first(crops.size());
   std::vector<RgbImage> images;
+  std::vector<TokenConstraint*> image_constraints;  // one per image when any crop has one
   for (size_t i = 0; i < crops.size(); ++i) {
     first[i] = images.size();
-    if (windows.enabled && inks[i] && !crops[i].pixels.empty()) {
+    TokenConstraint* constraint = i < constraints.size() ? constraints[i] : nullptr;
+    if (windows.enabled && inks[i] && !crops[i].pixels.empty() && constraint == nullptr) {
       plans[i] = plan_windows(*inks[i], rule);
     }
     if (plans[i].windows.empty()) {
       images.push_back(std::move(crops[i]));
+      image_constraints.push_back(constraint);
       continue;
     }
-    for (const InkSpan& w : plans[i].windows)
+    for (const InkSpan& w : plans[i].windows) {
       images.push_back(crop_columns(crops[i], w.begin, w.end));
+      image_constraints.push_back(nullptr);
+    }
     crops[i] = RgbImage{};  // its windows hold what is needed
   }
-  std::vector<RecognizedLine> lines = recognizer.recognize_images(images, options, batch_size);
+  std::vector<RecognizedLine> lines =
+      recognizer.recognize_images(images, options, batch_size, image_constraints);
   std::vector<CropReading> readings(crops.size());
   for (size_t i = 0; i < crops.size(); ++i) {
     if (plans[i].windows.empty()) {

@@ -24,11 +24,14 @@ struct CropReading {
 };
 
 // One reading per crop; `inks[i]` is crops[i]'s ink (measure_line_ink). A crop with no pixels
-// is read as recognize_images reads it.
+// is read as recognize_images reads it. `constraints[i]` (optional, null: none) is crop i's
+// typed-field constraint; a constrained crop is always read whole, since its type describes the
+// whole text and not each window's part of it.
 std::vector<CropReading> read_crops(const Recognizer& recognizer, std::vector<RgbImage> crops,
                                     const std::vector<const LineInk*>& inks,
                                     const GenerationConfig& options, int batch_size,
-                                    const WindowSwitch& windows);
+                                    const WindowSwitch& windows,
+                                    const std::vector<TokenConstraint*>& constraints = {});
 
 // Columns [begin, end) of `image`.
 RgbImage crop_columns(const RgbImage& image, int begin, int end);

@@ -115,6 +115,7 @@ nlohmann::json to_json(const PageResult& page) {
     nlohmann::json models = nlohmann::json::array();
     for (const ModelText& m : f.models) {
       models.push_back({{"model", m.model}, {"text", m.text}, {"confidence", m.confidence}});
+      if (!f.type.empty()) models.back()["valid"] = m.valid;
     }
     nlohmann::json field = {{"index", f.index},
                             {"name", f.name},
@@ -132,20 +133,30 @@ nlohmann::json to_json(const PageResult& page) {
       field["baseline"] = {f.baseline_start.x, f.baseline_start.y, f.baseline_end.x,
                            f.baseline_end.y};
     }
+    if (!f.type.empty()) {  // typed fields only, so that untyped output stays as it was
+      field["type"] = f.type;
+      field["valid"] = f.valid;
+      if (f.checked) field["checked"] = *f.checked;
+      if (!f.type_note.empty()) field["type_note"] = f.type_note;
+    }
     fields.push_back(field);
   }
   j["fields"] = fields;
   return j;
 }
 
+std::string table_cell(const std::string& value, char separator) {
+  return separator == ',' ? csv_cell(value) : tsv_cell(value);
+}
+
 std::string format_table(const std::vector<PageResult>& pages, char separator) {
-  const auto cell = [separator](const std::string& v) {
-    return separator == ',' ? csv_cell(v) : tsv_cell(v);
-  };
+  const auto cell = [separator](const std::string& v) { return table_cell(v, separator); };
   size_t extra_models = 0;
+  bool typed = false;  // type and valid columns only when some field has a type
   for (const auto& page : pages) {
     for (const auto& f : page.fields) {
       extra_models = std::max(extra_models, f.models.empty() ? 0 : f.models.size() - 1);
+      typed = typed || !f.type.empty();
     }
   }
   std::ostringstream out;
@@ -154,11 +165,12 @@ std::string format_table(const std::vector<PageResult>& pages, char separator) {
       << s << "h" << s << "text" << s << "confidence";
   for (size_t m = 0; m < extra_models; ++m)
     out << s << "model" << m + 2 << "_text";
+  if (typed) out << s << "type" << s << "valid";
   out << s << "error\n";
   for (const auto& page : pages) {
     if (!page.error.empty()) {
-      out << cell(page.source) << s << page.page << std::string(8 + extra_models, separator)
-          << cell(page.error) << "\n";
+      out << cell(page.source) << s << page.page
+          << std::string(8 + extra_models + (typed ? 2 : 0), separator) << cell(page.error) << "\n";
       continue;
     }
     for (const auto& f : page.fields) {
@@ -168,6 +180,7 @@ std::string format_table(const std::vector<PageResult>& pages, char separator) {
       for (size_t m = 0; m < extra_models; ++m) {
         out << s << (m + 1 < f.models.size() ? cell(f.models[m + 1].text) : "");
       }
+      if (typed) out << s << cell(f.type) << s << (f.type.empty() ? "" : f.valid ? "yes" : "no");
       out << s << "\n";
     }
   }

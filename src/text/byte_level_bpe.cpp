@@ -49,6 +49,18 @@ int char_to_byte(char32_t cp) {
   return cp <= kLastByteChar ? table[cp] : -1;
 }
 
+// A token made of alphabet characters stands for their bytes; any other token (an added token
+// such as "é") for its own UTF-8, as the ByteLevel decoder of tokenizers does.
+std::string raw_bytes(const std::string& token) {
+  std::string bytes;
+  for (size_t pos = 0; pos < token.size();) {
+    const int b = char_to_byte(unicode::next_codepoint(token, pos));
+    if (b < 0) return token;
+    bytes += static_cast<char>(b);
+  }
+  return bytes;
+}
+
 std::string byte_string(unsigned char byte) {
   std::string s;
   unicode::append_utf8(s, kByteChars[byte]);
@@ -157,6 +169,7 @@ class ByteLevelBpe final : public Tokenizer {
   int vocab_size() const override { return vocab_size_; }
   std::string kind() const override { return "byte-level BPE"; }
   std::string id_to_token(int id) const override;
+  std::string token_bytes(int id) const override;
 
  private:
   struct Merge {
@@ -386,21 +399,15 @@ std::vector<int> ByteLevelBpe::encode(std::string_view text, bool add_special_to
   return ids;
 }
 
+std::string ByteLevelBpe::token_bytes(int id) const {
+  return is_special_id(id) ? std::string() : raw_bytes(id_to_token(id));
+}
+
 std::string ByteLevelBpe::decode(const std::vector<int>& ids, bool skip_special_tokens) const {
   std::string bytes;
   for (int id : ids) {
-    const std::string token = id_to_token(id);
     if (skip_special_tokens && is_special_id(id)) continue;
-    // A token made of alphabet characters stands for their bytes; any other token (an added token
-    // such as "é") for its own UTF-8, as the ByteLevel decoder of tokenizers does.
-    std::string token_bytes;
-    bool alphabet = true;
-    for (size_t pos = 0; pos < token.size() && alphabet;) {
-      const int b = char_to_byte(unicode::next_codepoint(token, pos));
-      if (b < 0) alphabet = false;
-      token_bytes += static_cast<char>(b);
-    }
-    bytes += alphabet ? token_bytes : token;
+    bytes += raw_bytes(id_to_token(id));
   }
   std::string text = unicode::to_valid_utf8(bytes);
   return clean_up_tokenization_spaces_ ? clean_up_tokenization(std::move(text)) : text;

@@ -31,6 +31,7 @@ class XlmrSentencePiece final : public Tokenizer {
   int vocab_size() const override { return vocab_size_; }
   std::string kind() const override { return "SentencePiece (XLM-R)"; }
   std::string id_to_token(int id) const override;
+  std::string token_bytes(int id) const override;
 
  private:
   // XLMRobertaTokenizer._convert_token_to_id: the fairseq tokens, then SentencePiece id + 1, its
@@ -121,6 +122,21 @@ std::vector<int> XlmrSentencePiece::encode(std::string_view text, bool add_speci
   }
   if (add_special_tokens && special_.sep >= 0) ids.push_back(special_.sep);
   return ids;
+}
+
+std::string XlmrSentencePiece::token_bytes(int id) const {
+  const std::string token = id_to_token(id);
+  if (is_special_id(id) || special_strings_.count(token)) return {};
+  std::string text;
+  for (size_t pos = 0; pos < token.size();) {
+    if (token.compare(pos, kSpaceMarker.size(), kSpaceMarker) == 0) {
+      text += ' ';
+      pos += kSpaceMarker.size();
+    } else {
+      text += token[pos++];
+    }
+  }
+  return text;
 }
 
 std::string XlmrSentencePiece::decode(const std::vector<int>& ids, bool skip_special_tokens) const {

@@ -48,6 +48,11 @@ class Tokenizer {
   // vocabulary.
   virtual std::string id_to_token(int id) const = 0;
 
+  // The bytes token `id` adds to the text when it is not the first token decoded (a byte-level
+  // token may hold part of a UTF-8 character; SentencePiece's "▁" is a space): what constrained
+  // decoding appends to test a token. "" for the ids decode(skip_special_tokens=true) drops.
+  virtual std::string token_bytes(int id) const = 0;
+
   const SpecialTokenIds& special_token_ids() const { return special_; }
   int bos_token_id() const { return special_.bos; }
   int eos_token_id() const { return special_.eos; }
