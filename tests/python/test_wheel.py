@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -32,10 +33,15 @@ def clean_env() -> dict:
     # the project); the project venv's MLX keeps the compile lines identical to the main build's.
     mlx_cmake = subprocess.run([sys.executable, "-m", "mlx", "--cmake-dir"], capture_output=True,
                                text=True, check=True).stdout.strip()
-    env["CMAKE_ARGS"] = f"-DMLX_ROOT={mlx_cmake}"
+    nanobind_cmake = subprocess.run([sys.executable, "-m", "nanobind", "--cmake_dir"],
+                                    capture_output=True, text=True, check=True).stdout.strip()
+    env["CMAKE_ARGS"] = f"-DMLX_ROOT={mlx_cmake} -Dnanobind_ROOT={nanobind_cmake}"
     # Make, as dev.sh's build (the same compile lines for ccache), on the machine's two cores.
     env.setdefault("CMAKE_GENERATOR", "Unix Makefiles")
     env.setdefault("CMAKE_BUILD_PARALLEL_LEVEL", "2")
+    # CMake's own default compiler (c++), which scikit-build-core would replace by g++: ccache
+    # counts the compiler's name in its key.
+    env.setdefault("CXX", shutil.which("c++") or "c++")
     return env
 
 
