@@ -40,7 +40,7 @@ from mlxocr._core import (  # noqa: E402
     TrainingError,
     UsageError,
 )
-from mlxocr._cli import cli_path, convert  # noqa: E402
+from mlxocr._cli import cli_path, convert, evaluate, train  # noqa: E402
 from mlxocr._model import Line, Model, Word  # noqa: E402
 from mlxocr._pipeline import Pages, Pipeline  # noqa: E402
 
@@ -66,4 +66,6 @@ __all__ = [
     "Word",
     "cli_path",
     "convert",
+    "evaluate",
+    "train",
 ]

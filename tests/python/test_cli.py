@@ -32,3 +32,31 @@ def test_console_entry_point_runs_the_cli():
     )
     assert done.returncode == 0, done.stderr
     assert mlxocr.__version__ in done.stdout
+
+
+def test_evaluate_scores_what_the_model_reads(model, line_images, tmp_path):
+    # References: what the model reads for two images, and a wrong one for a third.
+    read = model.recognize(line_images[:2], max_new_tokens=12)
+    rows = [(p.name, line.text) for p, line in zip(line_images[:2], read)]
+    rows.append((line_images[2].name, read[0].text + "zz"))
+    for p in line_images[:3]:
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    data = tmp_path / "data.csv"
+    data.write_text("file_name,text\n" + "".join(f'{n},"{t}"\n' for n, t in rows))
+    report = mlxocr.evaluate(data, model.path, max_new_tokens=12)
+    assert report["evaluated"] == 3
+    assert report["exact"] == 2 and report["lines"][0]["prediction"] == read[0].text
+    with pytest.raises(mlxocr.Error, match="missing.csv"):
+        mlxocr.evaluate(tmp_path / "missing.csv")
+
+
+def test_train_takes_the_cli_options(line_images, tmp_path):
+    for p in line_images[:2]:
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    data = tmp_path / "data.csv"
+    data.write_text(f"file_name,text\n{line_images[0].name},ab\n{line_images[1].name},cd\n")
+    out = mlxocr.train(data, tmp_path / "run", model=FIXTURE_MODEL, max_steps=1, batch_size=2)
+    assert (out / "checkpoint-1" / "config.json").is_file()
+    mlxocr.Model.load(out / "checkpoint-1")
+    with pytest.raises(mlxocr.UsageError, match="batch-size"):
+        mlxocr.train(data, tmp_path / "run2", model=FIXTURE_MODEL, batch_size=0)
