@@ -1,6 +1,8 @@
 # Types of mlxocr._core, the C++ engine module (python/src). Use the mlxocr package's API instead.
+import os
 from enum import Enum
-from typing import List, Optional
+from pathlib import Path
+from typing import List, Optional, Union
 
 import numpy.typing
 
@@ -49,11 +51,11 @@ class RecognizedLine(LineHypothesis):
     @property
     def alternatives(self) -> List[LineHypothesis]: ...
 
-def resolve_model(spec: str) -> str: ...
+def resolve_model(spec: str) -> Path: ...
 def write_png(array: numpy.typing.ArrayLike, file: str) -> None: ...
 
 class Recognizer:
-    def __init__(self, model_dir: str) -> None: ...
+    def __init__(self, model_dir: Union[str, os.PathLike[str]]) -> None: ...
     def recognize_files(
         self, files: List[str], generate_kwargs: str, batch_size: int, min_confidence: float
     ) -> List[RecognizedLine]: ...
