@@ -15,7 +15,8 @@
 # BUILD_DIR overrides the build folder (default build), FUZZ_BUILD_DIR the clang ASan+UBSan+libFuzzer
 # one (default build-fuzz); FUZZ_OUT where fuzzing keeps its grown corpora and crash inputs
 # (default /tmp/mlxocr-fuzz, outside the tree); MLXOCR_TEST_FUZZ_SECONDS the seconds per target
-# `test` fuzzes (default 5).
+# `test` fuzzes (default 5). Compiles go through ccache, cache in .cache/ccache (CCACHE_DIR
+# overrides), so that the Python wheel test's build reuses the main build's objects.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -280,7 +281,7 @@ case "${1:-}" in
     exec scripts/demo.sh "$BUILD_DIR/mlxocr" "$@"
     ;;
   *)
-    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
