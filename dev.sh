@@ -15,7 +15,8 @@
 # BUILD_DIR overrides the build folder (default build), FUZZ_BUILD_DIR the clang ASan+UBSan+libFuzzer
 # one (default build-fuzz); FUZZ_OUT where fuzzing keeps its grown corpora and crash inputs
 # (default /tmp/mlxocr-fuzz, outside the tree); MLXOCR_TEST_FUZZ_SECONDS the seconds per target
-# `test` fuzzes (default 5).
+# `test` fuzzes (default 5). Compiles go through ccache, cache in .cache/ccache (CCACHE_DIR
+# overrides), so that the Python wheel test's build reuses the main build's objects.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -37,7 +38,9 @@ APT_PACKAGES=(build-essential cmake pkg-config python3 python3-venv clang-format
   libgtest-dev libopenblas0-pthread clang-14 libclang-rt-14-dev
   libtesseract-dev libleptonica-dev tesseract-ocr-osd libpoppler-cpp-dev libtiff-dev libxml2-utils
   zlib1g-dev poppler-utils fonts-dejavu-core libcpp-httplib-dev
-  chromium chromium-driver)
+  chromium chromium-driver python3-dev ccache)
+# python3-dev: Python.h for the Python module (python/); ccache: the wheel test's build reuses the
+# objects of the main build (cache in .cache/ccache unless CCACHE_DIR is set).
 
 say() { printf '\033[1m[dev.sh]\033[0m %s\n' "$*" >&2; }
 
@@ -74,6 +77,24 @@ setup_venv() {
     say "installing tests/serve/requirements.txt into .venv"
     "$py" -m pip install -q --disable-pip-version-check -r tests/serve/requirements.txt
   fi
+  # The Python package's build and test tools (python/requirements-dev.txt, pinned).
+  if ! cmp -s python/requirements-dev.txt .venv/.requirements-dev.txt; then
+    say "installing python/requirements-dev.txt into .venv"
+    "$py" -m pip install -q --disable-pip-version-check -r python/requirements-dev.txt
+    cp python/requirements-dev.txt .venv/.requirements-dev.txt
+  fi
+}
+
+# ccache for every compile, the wheel test's included: objects compiled with the same flags at the
+# same depth below the project are reused whatever the folder (paths relative to CCACHE_BASEDIR);
+# the precompiled headers need the two sloppiness settings to be cached at all.
+use_ccache() {
+  command -v ccache >/dev/null || return 0
+  export CMAKE_CXX_COMPILER_LAUNCHER=${CMAKE_CXX_COMPILER_LAUNCHER:-ccache}
+  export CMAKE_C_COMPILER_LAUNCHER=${CMAKE_C_COMPILER_LAUNCHER:-ccache}
+  export CCACHE_DIR=${CCACHE_DIR:-$PWD/.cache/ccache}
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+  export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
 }
 
 build() {
@@ -81,9 +102,12 @@ build() {
   setup_venv
   local mlx_root
   mlx_root=$(.venv/bin/python -m mlx --cmake-dir)
-  if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+  use_ccache
+  # MLXOCR_PYTHON: the Python module too (build/python/mlxocr), for tests/python.
+  if ! grep -qs '^MLXOCR_PYTHON:BOOL=ON' "$BUILD_DIR/CMakeCache.txt"; then
     say "configuring $BUILD_DIR (MLX from $mlx_root)"
-    cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DMLX_ROOT="$mlx_root" >/dev/null
+    cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DMLX_ROOT="$mlx_root" \
+      -DMLXOCR_PYTHON=ON -DPython_EXECUTABLE="$PWD/.venv/bin/python" >/dev/null
   fi
   say "building (make -j2)"
   cmake --build "$BUILD_DIR" -j2
@@ -153,7 +177,8 @@ run_fuzzers() {
 check_format() {
   local files
   files=$(git ls-files 'src/*.cpp' 'src/*.h' 'include/*.h' 'tests/*.cpp' 'tests/*.h' 'fuzz/*.cpp' \
-    'fuzz/*.h' 2>/dev/null || true)
+    'fuzz/*.h' \
+    'python/src/*.cpp' 'python/src/*.h' 2>/dev/null || true)
   [ -n "$files" ] || return 0
   say "checking formatting (clang-format)"
   # shellcheck disable=SC2086
@@ -265,7 +290,7 @@ case "${1:-}" in
     exec scripts/demo.sh "$BUILD_DIR/mlxocr" "$@"
     ;;
   *)
-    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
