@@ -51,6 +51,8 @@ def main():
     parser.add_argument("--flags", default="",
                         help="more `mlxocr ocr` flags, one string: --flags=\"--whole-boxes\"")
     parser.add_argument("--json", help="write every field's reading here")
+    parser.add_argument("--per-form", action="store_true",
+                        help="one mlxocr run per form (form drop-out then has one scan: no vote)")
     args = parser.parse_args()
 
     truths = sorted(pathlib.Path(args.forms).glob("form_*.json"))
@@ -61,9 +63,10 @@ def main():
                    "--quiet", "--no-images", "-o", out, *shlex.split(args.flags)]
         if args.model:
             command += ["--model", args.model]
-        command += [str(t.with_suffix(".png")) for t in truths]
+        images = [str(t.with_suffix(".png")) for t in truths]
         start = time.time()
-        subprocess.run(command, check=True)
+        for batch in ([[i] for i in images] if args.per_form else [images]):
+            subprocess.run(command + batch, check=True)
         seconds = time.time() - start
         forms = []
         for truth_path in truths:
