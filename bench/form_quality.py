@@ -2,10 +2,11 @@
 """Reading quality on whole forms: mlxocr's form pipeline against the generator's ground truth.
 
     python3 bench/form_quality.py --forms DIR [--model M] [--flags=--whole-boxes] [--json OUT]
+        [--per-form]
 
 DIR holds form_NNN.png + form_NNN.json as `tools/synth/synth.py --form --split test` writes them
-(fonts never seen in training). Every form goes through one `mlxocr ocr --template ... --align`
-run; the table gives fields read exactly and the CER (bench/quality.py's normalisation and
+(fonts never seen in training), or as `tools/synth/real_forms.py` does. All forms go through one
+`mlxocr ocr --template ... --align` run (--per-form: one run each); the table gives fields read exactly and the CER (bench/quality.py's normalisation and
 edit distance, docs/data.md) for all forms and per style (printed / handwriting-style forms).
 """
 import argparse
