@@ -2,10 +2,11 @@
 """Reading quality on whole forms: mlxocr's form pipeline against the generator's ground truth.
 
     python3 bench/form_quality.py --forms DIR [--model M] [--flags=--whole-boxes] [--json OUT]
+        [--per-form]
 
 DIR holds form_NNN.png + form_NNN.json as `tools/synth/synth.py --form --split test` writes them
-(fonts never seen in training). Every form goes through one `mlxocr ocr --template ... --align`
-run; the table gives fields read exactly and the CER (bench/quality.py's normalisation and
+(fonts never seen in training), or as `tools/synth/real_forms.py` does. All forms go through one
+`mlxocr ocr --template ... --align` run (--per-form: one run each); the table gives fields read exactly and the CER (bench/quality.py's normalisation and
 edit distance, docs/data.md) for all forms and per style (printed / handwriting-style forms).
 """
 import argparse
@@ -51,6 +52,8 @@ def main():
     parser.add_argument("--flags", default="",
                         help="more `mlxocr ocr` flags, one string: --flags=\"--whole-boxes\"")
     parser.add_argument("--json", help="write every field's reading here")
+    parser.add_argument("--per-form", action="store_true",
+                        help="one mlxocr run per form (form drop-out then has one scan: no vote)")
     args = parser.parse_args()
 
     truths = sorted(pathlib.Path(args.forms).glob("form_*.json"))
@@ -61,9 +64,10 @@ def main():
                    "--quiet", "--no-images", "-o", out, *shlex.split(args.flags)]
         if args.model:
             command += ["--model", args.model]
-        command += [str(t.with_suffix(".png")) for t in truths]
+        images = [str(t.with_suffix(".png")) for t in truths]
         start = time.time()
-        subprocess.run(command, check=True)
+        for batch in ([[i] for i in images] if args.per_form else [images]):
+            subprocess.run(command + batch, check=True)
         seconds = time.time() - start
         forms = []
         for truth_path in truths:

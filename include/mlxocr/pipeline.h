@@ -38,6 +38,10 @@ inline constexpr int kMaxNewTokens = 1 << 20;  // tokens per region (the model's
 // (an A3 page at 600 dpi is 70 Mpx); at most 2^30, where OpenCV refuses to decode.
 inline constexpr std::uint64_t kDefaultMaxImagePixels = 89478485;
 inline constexpr std::uint64_t kMaxImagePixels = std::uint64_t{1} << 30;
+// Drop-out by vote (no blank): only with this many pages of the form in one run; a pixel is the
+// form's when it is inked on at least kVoteShare of them (see docs/forms.md for why).
+inline constexpr int kMinVoteScans = 5;
+inline constexpr double kVoteShare = 0.75;
 
 // How page mode finds lines.
 enum class LayoutEngine {
@@ -76,6 +80,18 @@ struct PipelineOptions {
   int min_box_width = 12, min_box_height = 8;
   double max_box_width_fraction = 0.98;
   int inset = 4;  // crops are taken this many pixels inside the outline
+  // Form drop-out (docs/forms.md, "Drop-out and ink following"): what is printed on the form is
+  // removed from each aligned scan before its fields are cut. The printed ink comes from
+  // `blank_file` (an empty copy of the form, aligned to the template like the scans), else from
+  // a per-pixel vote over the run's scans (at least kMinVoteScans pages), else labels printed
+  // inside a box are found by their size and place and left out. false: none of this.
+  std::string blank_file;
+  bool dropout = true;
+  // Writing that starts inside a box and crosses its outline (descenders, a name sitting on the
+  // line) is followed across the outline and kept whole in the crop, up to half the box's height
+  // beyond it, unless most of it lies in another field's box. false: crops end `inset` pixels
+  // inside the outline.
+  bool follow_ink = true;
   // Each crop is cut down to the writing in it, with a margin, so that the model sees writing
   // that fills the line as in its training lines (image/ink_fit.h). false: whole boxes.
   bool fit_to_ink = true;
@@ -138,6 +154,11 @@ struct AlignmentReport {
   std::string note;
 };
 
+// A run of pixels on one row of a page: x .. x + length - 1 on row y.
+struct PixelRun {
+  int y = 0, x = 0, length = 0;
+};
+
 struct PageResult {
   std::string source;
   size_t input = 0;    // index of the file in run()'s list
@@ -151,6 +172,10 @@ struct PageResult {
   int rotation_degrees = 0;         // page mode: turned clockwise by this much to read it upright
   std::string layout_note;          // page mode: why orientation detection left the page as it was
   std::vector<Box> template_boxes;  // form mode: the boxes in template coordinates
+  // Form mode with drop-out: where the printed ink came from ("blank", "vote of N scans",
+  // "labels"; empty: none) and the page pixels left out as printed (the guides picture shows them).
+  std::string dropout;
+  std::vector<PixelRun> dropped;
 };
 
 class Pipeline {

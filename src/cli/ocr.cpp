@@ -44,6 +44,7 @@ struct OcrArgs {
   bool no_orientation = false;
   bool no_windows = false;
   double review_below = -1;  // --review-below; negative: no review files
+  bool no_dropout = false, no_follow_ink = false;
   PipelineOptions pipeline;
 };
 
@@ -172,6 +173,11 @@ int run(OcrArgs& args) {
   options.fields_file = args.fields_file;
   options.align = args.align;
   options.fit_to_ink = !args.whole_boxes;
+  options.dropout = !args.no_dropout;
+  options.follow_ink = !args.no_follow_ink;
+  if (!options.blank_file.empty() && args.template_file.empty()) {
+    throw UsageError("--blank needs --template");
+  }
   options.layout = args.layout == "simple" ? LayoutEngine::kSimple : LayoutEngine::kTesseract;
   options.detect_orientation = !args.no_orientation;
   options.window_long_lines = !args.no_windows;
@@ -387,6 +393,13 @@ Action add_ocr(CLI::App& app) {
   cmd->add_flag("--whole-boxes", args->whole_boxes,
                 "Form mode: read each box whole (default: cut down to the writing in it, see "
                 "\"Field crops\" below)");
+  cmd->add_option("--blank", p.blank_file,
+                  "Form mode: an empty copy of the form (aligned like the scans); what is printed "
+                  "on it is\nremoved from every scan before cropping (see \"Drop-out\" below)");
+  cmd->add_flag("--no-dropout", args->no_dropout,
+                "Form mode: keep the printed form in the crops (no blank, vote or label removal)");
+  cmd->add_flag("--no-follow-ink", args->no_follow_ink,
+                "Form mode: cut crops inside the outlines (writing across them is cut off)");
   cmd->add_option("--contrast", p.contrast, "Crop enhancement: pixel * contrast + brightness")
       ->capture_default_str();
   cmd->add_option("--brightness", p.brightness, "Crop enhancement (see --contrast)")
@@ -422,6 +435,15 @@ Action add_ocr(CLI::App& app) {
       "read\n"
       "exactly with whole boxes, 81 % cut down; bench/QUALITY.md).\n"
       "An empty box is read whole. --whole-boxes turns this off.\n\n"
+      "Drop-out (form mode): what is printed on the form (labels inside boxes, lines, the\n"
+      "outlines) is removed from each aligned scan before cropping, so only the filling is read:\n"
+      "with --blank, the blank's ink (widened by 0.12 % of the page's longer side, at least 2 px,\n"
+      "for alignment error); else, with 5 or more pages in the run, ink found at the same place\n"
+      "on 75 % of them; else small printed labels at a box's top edge or top-left corner, apart\n"
+      "from the writing. Strokes crossing a printed line are kept. Writing that crosses a box's\n"
+      "outline (descenders, a name on the line) is followed and kept whole, up to half a box's\n"
+      "height beyond it, unless most of it lies in another box. NAME.guides.png shows what was\n"
+      "dropped in light blue. --no-dropout and --no-follow-ink turn these off (docs/forms.md).\n\n"
       "Typed fields (form mode, --fields entries with \"type\"): text (anything), date\n"
       "(12.03.2024, 12/3/24, 2024-03-12), number (-12, 3.5), amount (1,234.50, $ 12, 12 EUR),\n"
       "email, phone (+41 44 123 45 67), pattern with \"pattern\": a regular expression (whole\n"

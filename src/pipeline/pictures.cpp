@@ -79,6 +79,12 @@ void draw_text_panel(cv::Mat& panel, const PageResult& page) {
 
 cv::Mat draw_guides(const cv::Mat& page_bgr, const PageResult& page) {
   cv::Mat out = page_bgr.clone();
+  // What drop-out left out, still visible but plainly not read.
+  const cv::Rect all(0, 0, out.cols, out.rows);
+  for (const PixelRun& run : page.dropped) {
+    const cv::Rect r = cv::Rect(run.x, run.y, run.length, 1) & all;
+    if (r.area() > 0) out(r).setTo(kPictureDroppedColour);
+  }
   const int thickness = std::max(1, page_bgr.rows / 600);
   for (const FieldResult& f : page.fields) {
     cv::rectangle(out, rect(f.box), kRed, thickness);

@@ -8,14 +8,16 @@
 
 namespace mlxocr {
 
-// The page with the field outlines (guides) drawn where they lie on it, numbered.
+// The page with the field outlines (guides) drawn where they lie on it, numbered, and the ink
+// drop-out left out (PageResult::dropped) in kPictureDroppedColour.
 cv::Mat draw_guides(const cv::Mat& page_bgr, const PageResult& page);
 // Colours (BGR) of the annotated picture.
-inline const cv::Scalar kPictureBlockColour(160, 40, 160);   // purple: Tesseract blocks
-inline const cv::Scalar kPictureLineColour(40, 150, 40);     // green: lines (fields), numbered
-inline const cv::Scalar kPictureWordColour(220, 120, 0);     // blue: words, thin
-inline const cv::Scalar kPictureTextColour(0, 0, 0);         // black: the text read
-inline const cv::Scalar kPictureWarningColour(0, 140, 255);  // orange: confidence below...
+inline const cv::Scalar kPictureBlockColour(160, 40, 160);     // purple: Tesseract blocks
+inline const cv::Scalar kPictureLineColour(40, 150, 40);       // green: lines (fields), numbered
+inline const cv::Scalar kPictureWordColour(220, 120, 0);       // blue: words, thin
+inline const cv::Scalar kPictureTextColour(0, 0, 0);           // black: the text read
+inline const cv::Scalar kPictureWarningColour(0, 140, 255);    // orange: confidence below...
+inline const cv::Scalar kPictureDroppedColour(250, 200, 140);  // light blue: printed, dropped
 // ...this (line confidence for lines and their text, word confidence for words). A mark to look
 // again at, not a measured cut-off: the models' confidences are not calibrated.
 inline constexpr double kPictureLowConfidence = 0.5;

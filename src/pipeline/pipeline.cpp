@@ -13,6 +13,7 @@
 #include "image/checkbox.h"
 #include "image/cv_convert.h"
 #include "image/document.h"
+#include "image/form_dropout.h"
 #include "image/ink_fit.h"
 #include "image/lines.h"
 #include "image/template_boxes.h"
@@ -23,6 +24,7 @@
 #include "mlxocr/limit_error.h"
 #include "pipeline/confidence.h"
 #include "pipeline/field_names.h"
+#include "pipeline/form_frame.h"
 #include "pipeline/recognizer.h"
 #include "pipeline/windowed_reading.h"
 
@@ -128,6 +130,10 @@ Box inset(const Box& box, int pixels) {
           std::max(0, box.h - 2 * pixels)};
 }
 
+cv::Rect rect_of(const Box& b) {
+  return {b.x, b.y, b.w, b.h};
+}
+
 Box scaled(const Box& box, double sx, double sy) {
   const int x = static_cast<int>(std::lround(box.x * sx));
   const int y = static_cast<int>(std::lround(box.y * sy));
@@ -147,15 +153,25 @@ struct Pipeline::Impl {
   std::vector<bool> checkbox_fields;   // form mode: read from their ink (image/checkbox.h)
   DocumentOptions document_options;
   std::unique_ptr<TesseractLayout> tesseract;  // page mode with the Tesseract layout
+  // Drop-out: the printed form's ink at the template's size (empty: not known), where it came
+  // from, and the alignments the vote found (file, page), so that pages are aligned once.
+  cv::Mat form_ink;
+  std::string form_source;
+  std::map<std::pair<std::string, int>, Alignment> alignments;
 
   Crop cut(const cv::Mat& bgr, const Box& box, bool fit = false) const {
     const Box b = clip(box, bgr.cols, bgr.rows);
     if (b.w < 2 || b.h < 2) return {};
+    return finish(bgr(cv::Rect(b.x, b.y, b.w, b.h)), {b.x, b.y}, fit);
+  }
+
+  // `part` of a frame, whose pixel (0, 0) lies at `origin`, enhanced and maybe cut down.
+  Crop finish(const cv::Mat& part, cv::Point origin, bool fit) const {
     cv::Mat crop;
-    bgr(cv::Rect(b.x, b.y, b.w, b.h)).convertTo(crop, -1, options.contrast, options.brightness);
+    part.convertTo(crop, -1, options.contrast, options.brightness);
     cv::Rect kept(0, 0, crop.cols, crop.rows);
     if (fit) crop = fit_to_ink(crop, InkFitOptions{}, &kept);
-    return {from_mat(crop), measure_line_ink(crop), {b.x + kept.x, b.y + kept.y}};
+    return {from_mat(crop), measure_line_ink(crop), origin + kept.tl()};
   }
 
   // `frame_to_page` maps boxes of the frame `crop` was cut from onto the page.
@@ -167,32 +183,58 @@ struct Pipeline::Impl {
                                }});
   }
 
+  // The template's outlines at a page's size.
+  cv::Mat outlines_at(const cv::Size& size) const {
+    if (size == template_mask.size()) return template_mask;
+    cv::Mat mask;
+    cv::resize(template_mask, mask, size, 0, 0, cv::INTER_NEAREST);
+    return mask;
+  }
+
+  // The page's alignment to the template (identity without --align), as the vote found it when
+  // it did.
+  Alignment align_page(const cv::Mat& gray, const cv::Mat& mask, const std::string& source,
+                       int page) const {
+    if (!options.align) return {};
+    // Phase correlation needs a few pixels to correlate (OpenCV asserts on a 1-pixel window);
+    // a page this small is not a scan of the form.
+    constexpr int kMinAlignSide = 32;
+    if (gray.cols < kMinAlignSide || gray.rows < kMinAlignSide) {
+      throw ImageError(source + ": " + std::to_string(gray.cols) + "x" + std::to_string(gray.rows) +
+                       " pixels is too small to align to the template (--align needs at least " +
+                       std::to_string(kMinAlignSide) + "x" + std::to_string(kMinAlignSide) +
+                       "; the template is " + std::to_string(template_bgra.cols) + "x" +
+                       std::to_string(template_bgra.rows) + ")");
+    }
+    const auto known = alignments.find({source, page});
+    if (known != alignments.end()) return known->second;
+    return align_to_template(gray, mask);
+  }
+
   void analyse_form(const cv::Mat& bgr, const cv::Mat& gray, PageWork& work) const {
     const double sx = 1.0 * bgr.cols / template_bgra.cols, sy = 1.0 * bgr.rows / template_bgra.rows;
-    cv::Mat mask = template_mask;
-    if (bgr.size() != template_mask.size()) {
-      cv::resize(template_mask, mask, bgr.size(), 0, 0, cv::INTER_NEAREST);
-    }
-    Alignment alignment;
+    const cv::Mat mask = outlines_at(bgr.size());
+    const Alignment alignment = align_page(gray, mask, work.result.source, work.result.page);
     if (options.align) {
-      // Phase correlation needs a few pixels to correlate (OpenCV asserts on a 1-pixel window);
-      // a page this small is not a scan of the form.
-      constexpr int kMinAlignSide = 32;
-      if (bgr.cols < kMinAlignSide || bgr.rows < kMinAlignSide) {
-        throw ImageError(work.result.source + ": " + std::to_string(bgr.cols) + "x" +
-                         std::to_string(bgr.rows) +
-                         " pixels is too small to align to the template (--align needs at least " +
-                         std::to_string(kMinAlignSide) + "x" + std::to_string(kMinAlignSide) +
-                         "; the template is " + std::to_string(template_bgra.cols) + "x" +
-                         std::to_string(template_bgra.rows) + ")");
-      }
-      alignment = align_to_template(gray, mask);
       work.result.alignment =
           AlignmentReport{alignment.applied,       alignment.dx,          alignment.dy,
                           alignment.angle_degrees, alignment.correlation, alignment.note};
     }
     const cv::Mat frame = page_in_template_frame(bgr, alignment);
     work.result.template_boxes = template_boxes;
+    std::vector<cv::Rect> boxes;
+    for (const Box& b : template_boxes)
+      boxes.push_back(rect_of(scaled(b, sx, sy)));
+    const bool clean = options.dropout || options.follow_ink;
+    FormFrame form;
+    if (clean) {
+      cv::Mat printed;
+      if (options.dropout && !form_ink.empty()) {
+        printed = resized_mask(form_ink, frame.size());
+      }
+      form = clean_form_frame(frame, mask, printed, boxes, options.follow_ink);
+    }
+    const bool labels = options.dropout && form_ink.empty();
     for (size_t i = 0; i < template_boxes.size(); ++i) {
       const Box box = scaled(template_boxes[i], sx, sy);
       FieldResult field;
@@ -200,9 +242,77 @@ struct Pipeline::Impl {
       field.name = field_names[i];
       field.box = map_box(box, alignment);
       work.result.fields.push_back(field);
-      add_crop(work, cut(frame, inset(box, options.inset), options.fit_to_ink),
-               [alignment](const Box& b) { return map_box(b, alignment); });
+      const auto to_page = [alignment](const Box& b) { return map_box(b, alignment); };
+      if (!clean) {
+        add_crop(work, cut(frame, inset(box, options.inset), options.fit_to_ink), to_page);
+        continue;
+      }
+      cv::Point origin;
+      const cv::Mat part =
+          form_field_crop(form, i, boxes[i], rect_of(inset(box, options.inset)), labels, &origin);
+      add_crop(work, part.empty() ? Crop{} : finish(part, origin, options.fit_to_ink), to_page);
     }
+    if (options.dropout) report_dropped(form.dropped, alignment, work.result, labels);
+  }
+
+  // What drop-out left out, in page pixels (the guides picture shows it).
+  void report_dropped(const cv::Mat& dropped, const Alignment& alignment, PageResult& result,
+                      bool labels) const {
+    result.dropout = labels ? "labels" : form_source;
+    if (dropped.empty()) return;
+    cv::Mat on_page = dropped;
+    if (alignment.applied) {
+      // The warp maps template -> page: forwards, as it is, from the frame to the page.
+      cv::warpAffine(dropped, on_page, alignment.warp, dropped.size(), cv::INTER_NEAREST);
+    }
+    result.dropped = pixel_runs(on_page);
+  }
+
+  // A page's ink in the template's frame, at the template's size (what drop-out compares), and
+  // its alignment.
+  cv::Mat template_frame_ink(const RgbImage& image, const std::string& source, int page,
+                             Alignment& alignment) const {
+    const cv::Mat bgr = to_bgr(image);
+    cv::Mat gray;
+    cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
+    alignment = align_page(gray, outlines_at(gray.size()), source, page);
+    return resized_mask(frame_ink(page_in_template_frame(gray, alignment)), template_mask.size());
+  }
+
+  void load_blank(const std::string& file) {
+    const std::unique_ptr<Document> doc = open_document(file, document_options);
+    Alignment alignment;
+    form_ink = template_frame_ink(doc->page(1), file, 1, alignment);
+    if (options.align && !alignment.applied) {
+      throw ImageError(file + ": the blank form does not match the template (" + alignment.note +
+                       "); give a blank copy of the same form");
+    }
+    form_source = "blank";
+  }
+
+  // Drop-out without a blank: the per-pixel vote over every page of `images`. Pages that cannot
+  // be read are left out here; the analysis reports them.
+  void vote(const std::vector<std::string>& images) {
+    form_ink.release();
+    form_source.clear();
+    alignments.clear();
+    FormVote votes(template_mask.size());
+    for (const std::string& file : images) {
+      try {
+        const std::unique_ptr<Document> doc = open_document(file, document_options);
+        const auto [first, last] = selected_pages(*doc, document_options, file);
+        for (int page = first; page <= last; ++page) {
+          Alignment alignment;
+          votes.add(template_frame_ink(doc->page(page), file, page, alignment));
+          alignments[{file, page}] = alignment;
+        }
+      } catch (const Error&) {
+      } catch (const cv::Exception&) {
+      }
+    }
+    if (votes.scans() < kMinVoteScans) return;
+    form_ink = votes.form(kVoteShare, template_mask.size());
+    form_source = "vote of " + std::to_string(votes.scans()) + " scans";
   }
 
   void analyse_page_simple(const cv::Mat& gray, PageWork& work) const {
@@ -510,6 +620,11 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
       }
     }
   }
+  if (!options.blank_file.empty()) {
+    if (options.mode != RegionMode::kForm) throw UsageError("--blank needs form mode (--template)");
+    if (!options.dropout) throw UsageError("--blank and --no-dropout exclude each other");
+    impl_->load_blank(options.blank_file);
+  }
 }
 
 Pipeline::~Pipeline() = default;
@@ -523,6 +638,8 @@ std::vector<PageResult> Pipeline::run(const std::vector<std::string>& images,
   std::vector<PageResult> results;
   std::vector<PageWork> pending;
   size_t pending_crops = 0, files_done = 0;
+  const PipelineOptions& o = impl_->options;
+  if (o.mode == RegionMode::kForm && o.dropout && o.blank_file.empty()) impl_->vote(images);
   const auto flush = [&] {
     impl_->recognize(pending);
     for (PageWork& page : pending)
