@@ -5,17 +5,11 @@
 #include <limits>
 
 #include "pipeline/confidence.h"
+#include "pipeline/placed_words.h"
 
 namespace mlxocr {
 
 namespace {
-
-int utf8_length(const std::string& text) {
-  int n = 0;
-  for (const char c : text)
-    n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
 
 // Everything plan_windows needs to measure a candidate window of segments [s, e].
 struct Planner {
@@ -84,20 +78,10 @@ namespace {
 // Window k's words placed on its ink, boxes in crop pixels.
 std::vector<WindowWord> place_window_words(const LineInk& ink, const InkSpan& window,
                                            const RecognizedLine& reading) {
-  const std::vector<std::string> texts = split_words(reading.text);
-  std::vector<int> chars;
-  for (const std::string& word : texts)
-    chars.push_back(utf8_length(word));
-  const std::vector<cv::Rect> boxes = place_words(slice_ink(ink, window.begin, window.end), chars);
-  if (boxes.size() != texts.size()) return {};
-  bool same = reading.words.size() == texts.size();
-  for (size_t i = 0; same && i < texts.size(); ++i)
-    same = reading.words[i].text == texts[i];
-  std::vector<WindowWord> words;
-  for (size_t i = 0; i < texts.size(); ++i) {
-    words.push_back({texts[i], boxes[i] + cv::Point(window.begin, 0),
-                     same ? reading.words[i].confidence : reading.confidence});
-  }
+  std::vector<WindowWord> words =
+      place_reading_words(reading, slice_ink(ink, window.begin, window.end));
+  for (WindowWord& word : words)
+    word.box += cv::Point(window.begin, 0);
   return words;
 }
 

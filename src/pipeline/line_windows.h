@@ -41,6 +41,7 @@
 #include <opencv2/core.hpp>
 
 #include "image/word_boxes.h"
+#include "pipeline/placed_words.h"
 #include "pipeline/recognizer.h"
 
 namespace mlxocr {
@@ -73,11 +74,7 @@ struct WindowPlan {
 WindowPlan plan_windows(const LineInk& ink, const WindowRule& rule);
 
 // One word of a merged line: its box in crop pixels.
-struct WindowWord {
-  std::string text;
-  cv::Rect box;
-  double confidence = 0;
-};
+using WindowWord = PlacedWord;
 
 struct MergedLine {
   RecognizedLine line;  // text, confidence and words (WordConfidence) of the kept words

@@ -25,6 +25,7 @@
 #include "pipeline/confidence.h"
 #include "pipeline/field_names.h"
 #include "pipeline/form_frame.h"
+#include "pipeline/placed_words.h"
 #include "pipeline/recognizer.h"
 #include "pipeline/windowed_reading.h"
 
@@ -82,32 +83,13 @@ Box shifted(const Box& box, cv::Point by) {
   return {box.x + by.x, box.y + by.y, box.w, box.h};
 }
 
-int utf8_length(const std::string& text) {
-  int n = 0;
-  for (const char c : text)
-    n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
-
-// The first model's words of `line` placed on the crop's ink, in page pixels. The words are
-// the text's whitespace-separated pieces; their confidences are the recognizer's when its words
-// are the same pieces (else the line's). No words when the text is empty or the crop held no
-// ink.
+// The first model's words of `line` placed on the crop's ink (place_reading_words), in page
+// pixels.
 std::vector<WordResult> place_line_words(const RecognizedLine& line, const WordPlacement& at) {
-  const std::vector<std::string> texts = split_words(line.text);
-  std::vector<int> chars;
-  for (const std::string& word : texts)
-    chars.push_back(utf8_length(word));
-  const std::vector<cv::Rect> boxes = place_words(at.ink, chars);
-  if (boxes.size() != texts.size()) return {};
-  bool same = line.words.size() == texts.size();
-  for (size_t i = 0; same && i < texts.size(); ++i)
-    same = line.words[i].text == texts[i];
   std::vector<WordResult> words;
-  for (size_t i = 0; i < texts.size(); ++i) {
-    const cv::Rect& r = boxes[i];
-    words.push_back({texts[i], at.to_page({r.x, r.y, r.width, r.height}),
-                     same ? line.words[i].confidence : line.confidence});
+  for (const PlacedWord& w : place_reading_words(line, at.ink)) {
+    words.push_back(
+        {w.text, at.to_page({w.box.x, w.box.y, w.box.width, w.box.height}), w.confidence});
   }
   return words;
 }
