@@ -9,7 +9,27 @@
 #include <sstream>
 #include <string>
 
+#include "test_support.h"
+
 namespace mlxocr::testing {
+
+// A path as one shell word for run_cli (single-quoted; the fixtures' paths hold no quote).
+inline std::string quoted(const std::filesystem::path& path) {
+  return "'" + path.string() + "'";
+}
+
+// The tiny reference checkpoint the CLI tests read with, as one shell word.
+inline std::string quoted_model(const std::string& variant = "deit-trocr") {
+  return quoted(model_fixture(variant));
+}
+
+// An empty folder of this name under the temp directory; what an earlier run left there is gone.
+inline std::filesystem::path fresh_dir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
 
 struct CliResult {
   int exit_code = -1;

@@ -24,9 +24,7 @@ using testing::fixtures;
 using testing::run_cli;
 using testing::TempDir;
 
-std::string quoted(const std::filesystem::path& p) {
-  return "'" + p.string() + "'";
-}
+using testing::quoted;
 
 // run_cli with one variable set in the environment the binary inherits, restored after.
 testing::CliResult run_with(const std::string& name, const std::string& value,

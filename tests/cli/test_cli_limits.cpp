@@ -17,13 +17,7 @@ namespace fs = std::filesystem;
 using testing::fixtures;
 using testing::run_cli;
 
-std::string quoted(const fs::path& p) {
-  return "'" + p.string() + "'";
-}
-
-std::string model() {
-  return quoted(testing::model_fixture("deit-trocr"));
-}
+using testing::quoted;
 
 std::string image(const std::string& name) {
   return quoted(fixtures() / "images" / name);
@@ -56,31 +50,32 @@ TEST(CliLimits, OcrOptionsOutOfRangeAreRefused) {
   };
   for (const auto& [flags, reason] : cases) {
     SCOPED_TRACE(flags);
-    expect_refusal(run_cli("ocr -q -m " + model() + " " + flags + " " + image("photo_rgb.jpg")),
+    expect_refusal(run_cli("ocr -q -m " + testing::quoted_model() + " " + flags + " " +
+                           image("photo_rgb.jpg")),
                    {reason});
   }
 }
 
 TEST(CliLimits, RecognizeMinConfidenceMustBeAConfidence) {
-  expect_refusal(
-      run_cli("recognize --model " + model() + " --min-confidence nan " + image("photo_rgb.jpg")),
-      {"--min-confidence: nan is not a confidence (limit: 0..1)"});
+  expect_refusal(run_cli("recognize --model " + testing::quoted_model() + " --min-confidence nan " +
+                         image("photo_rgb.jpg")),
+                 {"--min-confidence: nan is not a confidence (limit: 0..1)"});
 }
 
 TEST(CliLimits, AnImageAboveTheBudgetIsRefusedFromItsHeader) {
   testing::TempDir dir("cli-pixels");
   const auto bomb = fixtures() / "images" / "bad" / "huge_sof.jpg";
-  expect_refusal(run_cli("preprocess --model " + model() + " " + quoted(bomb) + " -o " +
-                         quoted(dir / "x.npy")),
+  expect_refusal(run_cli("preprocess --model " + testing::quoted_model() + " " + quoted(bomb) +
+                         " -o " + quoted(dir / "x.npy")),
                  {bomb.string() + ": JPEG header: declares 65000x60000", "limit: 89478485 pixels"});
   EXPECT_FALSE(fs::exists(dir / "x.npy"));
   // --max-pixels lowers (or raises) the budget for the run.
   const auto table = fixtures() / "images" / "table_rgb.png";  // 800x300
-  expect_refusal(run_cli("preprocess --max-pixels 1000 --model " + model() + " " + quoted(table) +
-                         " -o " + quoted(dir / "x.npy")),
+  expect_refusal(run_cli("preprocess --max-pixels 1000 --model " + testing::quoted_model() + " " +
+                         quoted(table) + " -o " + quoted(dir / "x.npy")),
                  {"800x300", "limit: 1000 pixels"});
-  const auto ok = run_cli("preprocess --max-pixels 240000 --model " + model() + " " +
-                          quoted(table) + " -o " + quoted(dir / "x.npy"));
+  const auto ok = run_cli("preprocess --max-pixels 240000 --model " + testing::quoted_model() +
+                          " " + quoted(table) + " -o " + quoted(dir / "x.npy"));
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
 }
 
@@ -109,8 +104,8 @@ TEST(CliLimits, FieldNamesAndIndicesAreChecked) {
   const auto scan = quoted(fixtures() / "forms" / "sample_scan.png");
   const auto run_with = [&](const nlohmann::json& fields) {
     write_file_atomic(dir / "fields.json", fields.dump());
-    return run_cli("ocr -q -m " + model() + " --template " + template_file() + " --fields " +
-                   quoted(dir / "fields.json") + " " + scan);
+    return run_cli("ocr -q -m " + testing::quoted_model() + " --template " + template_file() +
+                   " --fields " + quoted(dir / "fields.json") + " " + scan);
   };
   // 2^32 + 1 used to wrap to box 1.
   expect_refusal(run_with(nlohmann::json::array({{{"index", 4294967297ULL}, {"name", "x"}}})),
@@ -123,8 +118,8 @@ TEST(CliLimits, FieldNamesAndIndicesAreChecked) {
 
 TEST(CliLimits, TemplateMessagesSayWhichFilterDroppedTheBoxes) {
   const auto result =
-      run_cli("ocr -q -m " + model() + " --template " + template_file() + " --max-box-width 0.01 " +
-              quoted(fixtures() / "forms" / "sample_scan.png"));
+      run_cli("ocr -q -m " + testing::quoted_model() + " --template " + template_file() +
+              " --max-box-width 0.01 " + quoted(fixtures() / "forms" / "sample_scan.png"));
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.err.find("red outline(s) found, but the size filters dropped every one"),
             std::string::npos)
@@ -138,8 +133,8 @@ TEST(CliLimits, ATinyScanWithAlignIsNamedNotAnOpenCvAssertion) {
   testing::TempDir dir("cli-align");
   const fs::path tiny = dir / "tiny.png";
   cv::imwrite(tiny.string(), cv::Mat(1, 1, CV_8UC3, cv::Scalar(255, 255, 255)));
-  const auto result = run_cli("ocr -q -m " + model() + " --template " + template_file() +
-                              " --align " + quoted(tiny));
+  const auto result = run_cli("ocr -q -m " + testing::quoted_model() + " --template " +
+                              template_file() + " --align " + quoted(tiny));
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_NE(result.err.find(tiny.string() + ": 1x1 pixels is too small to align"),
             std::string::npos)
@@ -174,8 +169,8 @@ TEST(CliLimits, TrainOptionsOutOfRangeAreRefusedBeforeAnythingIsRead) {
   for (const auto& [flags, reason] : cases) {
     SCOPED_TRACE(flags);
     expect_refusal(
-        run_cli("train --no-progress -m " + model() + " --train " + quoted(dir / "missing.csv") +
-                " -o " + quoted(dir / "out") + " " + flags),
+        run_cli("train --no-progress -m " + testing::quoted_model() + " --train " +
+                quoted(dir / "missing.csv") + " -o " + quoted(dir / "out") + " " + flags),
         {reason});
     EXPECT_FALSE(fs::exists(dir / "out"));
   }
@@ -192,9 +187,9 @@ TEST(CliLimits, EvalAndBenchOptionsOutOfRangeAreRefused) {
   };
   for (const auto& [flags, reason] : eval_cases) {
     SCOPED_TRACE(flags);
-    expect_refusal(
-        run_cli("eval -m " + model() + " --data " + quoted(dir / "missing.csv") + " " + flags),
-        {reason});
+    expect_refusal(run_cli("eval -m " + testing::quoted_model() + " --data " +
+                           quoted(dir / "missing.csv") + " " + flags),
+                   {reason});
   }
   const std::vector<std::pair<std::string, std::string>> bench_cases = {
       {"--runs 0", "--runs: 0 is outside the supported range (limit: 1..1000)"},
@@ -250,13 +245,14 @@ TEST(CliLimits, AProcessorSizeTheEncoderCannotReadIsRefusedAtLoad) {
 // validator's range, an unknown option) is a user's error too: exit 2, naming the option.
 TEST(CliLimits, OptionsCli11RefusesExitTwo) {
   testing::TempDir dir("cli-parse");
-  const std::string train = "train -m " + model() + " --train " + quoted(dir / "missing.csv") +
-                            " -o " + quoted(dir / "out") + " ";
+  const std::string train = "train -m " + testing::quoted_model() + " --train " +
+                            quoted(dir / "missing.csv") + " -o " + quoted(dir / "out") + " ";
   for (const auto& [command, option] : std::vector<std::pair<std::string, std::string>>{
            {train + "--batch-size 99999999999", "--batch-size"},
            {train + "--token-dropout 5", "--token-dropout"},
-           {"ocr -m " + model() + " --dpi 5 " + image("photo_rgb.jpg"), "--dpi"},
-           {"ocr -m " + model() + " --batch-size abc " + image("photo_rgb.jpg"), "--batch-size"},
+           {"ocr -m " + testing::quoted_model() + " --dpi 5 " + image("photo_rgb.jpg"), "--dpi"},
+           {"ocr -m " + testing::quoted_model() + " --batch-size abc " + image("photo_rgb.jpg"),
+            "--batch-size"},
            {"recognize --no-such-option " + image("photo_rgb.jpg"), "--no-such-option"}}) {
     SCOPED_TRACE(command);
     const auto result = run_cli(command);

@@ -15,9 +15,7 @@ namespace {
 using testing::fixtures;
 using testing::run_cli;
 
-std::string quoted(const std::filesystem::path& p) {
-  return "'" + p.string() + "'";
-}
+using testing::quoted;
 
 std::string model_arg(const std::string& variant = "deit-trocr") {
   return "--model " + quoted(testing::model_fixture(variant)) + " ";

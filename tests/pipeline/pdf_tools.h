@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "cli_support.h"
+
 namespace mlxocr::testing {
 
 struct PdfWord {
@@ -31,10 +33,6 @@ inline std::string command_output(const std::string& command, int* status = null
   const int code = ::pclose(pipe);
   if (status) *status = code;
   return out;
-}
-
-inline std::string quoted_path(const std::filesystem::path& path) {
-  return "'" + path.string() + "'";
 }
 
 // Asserts that poppler-utils is installed (dev.sh installs it), so that a machine without it
@@ -58,7 +56,7 @@ inline std::vector<PdfWord> pdf_words(const std::filesystem::path& pdf, int page
   const std::string range =
       page > 0 ? " -f " + std::to_string(page) + " -l " + std::to_string(page) : "";
   const std::string html =
-      command_output("pdftotext -bbox" + range + " " + quoted_path(pdf) + " -");
+      command_output("pdftotext -bbox" + range + " " + quoted(pdf) + " -");
   static const std::regex word(
       "<word xMin=\"([0-9.]+)\" yMin=\"([0-9.]+)\" xMax=\"([0-9.]+)\" yMax=\"([0-9.]+)\">([^<]*)"
       "</word>");
@@ -74,7 +72,7 @@ inline std::vector<PdfWord> pdf_words(const std::filesystem::path& pdf, int page
 
 // pdfinfo's "Key: value" for one key (trimmed), "" when absent.
 inline std::string pdf_info(const std::filesystem::path& pdf, const std::string& key) {
-  const std::string info = command_output("pdfinfo " + quoted_path(pdf));
+  const std::string info = command_output("pdfinfo " + quoted(pdf));
   const std::regex line("(^|\n)" + key + ":\\s*([^\n]*)");
   std::smatch m;
   return std::regex_search(info, m, line) ? std::string(m[2]) : "";

@@ -17,18 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string model() {
-  return "'" + testing::model_fixture("deit-trocr").string() + "'";
-}
-
-// This fixture's untrained decoder writes a few words on most lines (deit-trocr's writes none).
-std::string wordy_model() {
-  return "'" + testing::model_fixture("vit-trocr").string() + "'";
-}
-
-std::string quoted(const fs::path& path) {
-  return "'" + path.string() + "'";
-}
+using testing::quoted;
 
 TEST(DocumentsCli, EveryPageOfPdfsAndTiffsIsReadAndBadPdfsAreNamed) {
   testing::TempDir dir;
@@ -41,8 +30,8 @@ TEST(DocumentsCli, EveryPageOfPdfsAndTiffsIsReadAndBadPdfsAreNamed) {
   testing::write_bytes(encrypted, testing::make_pdf({.pages = {text}, .encrypted = true}));
 
   const auto run = testing::run_cli("ocr -q --lines --max-new-tokens 3 --format json -m " +
-                                    model() + " " + quoted(truncated) + " " + quoted(pdf) + " " +
-                                    quoted(encrypted) + " " + quoted(tiff));
+                                    testing::quoted_model() + " " + quoted(truncated) + " " +
+                                    quoted(pdf) + " " + quoted(encrypted) + " " + quoted(tiff));
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_NE(run.err.find("truncated.pdf: not a readable PDF"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("encrypted.pdf: the PDF is encrypted"), std::string::npos) << run.err;
@@ -63,8 +52,8 @@ TEST(DocumentsCli, EveryPageOfPdfsAndTiffsIsReadAndBadPdfsAreNamed) {
     }
   }
   // TSV carries the page.
-  const auto tsv = testing::run_cli("ocr -q --lines --max-new-tokens 2 --format tsv -m " + model() +
-                                    " --pages 2- " + quoted(tiff));
+  const auto tsv = testing::run_cli("ocr -q --lines --max-new-tokens 2 --format tsv -m " +
+                                    testing::quoted_model() + " --pages 2- " + quoted(tiff));
   EXPECT_EQ(tsv.exit_code, 0) << tsv.err;
   EXPECT_EQ(tsv.out.rfind("file\tpage\tindex", 0), 0u) << tsv.out;
   EXPECT_EQ(tsv.out.find(tiff.string() + "\t1\t"), std::string::npos) << "--pages 2- read page 1";
@@ -90,7 +79,7 @@ TEST(DocumentsCli, TesseractTsvHasOneHeaderAndEveryPagesRows) {
       // (aspect 15, over its 32x32 input's window aspect of 8) only when it reads it whole.
       "ocr -q --lines --no-images --no-windows --max-new-tokens 4 --format tesseract-tsv "
       "-m " +
-      model() + " " + quoted(tiff);
+      testing::quoted_model() + " " + quoted(tiff);
   const auto run = testing::run_cli(args);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::string header =
@@ -119,10 +108,11 @@ TEST(DocumentsCli, AltoAndPageOutputsAreValidAgainstTheOfficialSchemas) {
   testing::TempDir dir;
   const fs::path page = dir / "columns.png", out = dir / "out";
   cv::imwrite(page.string(), testing::two_column_page());
+  // vit-trocr's untrained decoder writes a few words on most lines (deit-trocr's writes none).
   for (const std::string format : {"alto", "page"}) {
-    const auto run =
-        testing::run_cli("ocr -q --lines --no-images --max-new-tokens 3 --format " + format +
-                         " -m " + wordy_model() + " " + quoted(page) + " -o " + quoted(out));
+    const auto run = testing::run_cli("ocr -q --lines --no-images --max-new-tokens 3 --format " +
+                                      format + " -m " + testing::quoted_model("vit-trocr") + " " +
+                                      quoted(page) + " -o " + quoted(out));
     ASSERT_EQ(run.exit_code, 0) << run.err;
     const fs::path xml = out / ("columns." + format + ".xml");
     ASSERT_TRUE(fs::exists(xml));

@@ -16,17 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string model() {
-  return "'" + testing::model_fixture("deit-trocr").string() + "'";
-}
-
 fs::path template_file() {
   return testing::fixtures() / "forms" / "00_template.png";
 }
@@ -42,7 +31,8 @@ cv::Mat blank_form() {
 }
 
 TEST(OcrCli, FolderWithBadFilesReadsTheRestAndListsFailures) {
-  const fs::path in = fresh_dir("mlxocr_ocr_in"), out = fresh_dir("mlxocr_ocr_out");
+  const fs::path in = testing::fresh_dir("mlxocr_ocr_in"),
+                 out = testing::fresh_dir("mlxocr_ocr_out");
   const fs::path images = testing::fixtures() / "images";
   fs::copy_file(images / "photo_rgb.jpg", in / "a_good.jpg");
   fs::copy_file(images / "table_rgb.png", in / "b_good.png");
@@ -52,8 +42,8 @@ TEST(OcrCli, FolderWithBadFilesReadsTheRestAndListsFailures) {
   fs::copy_file(images / "bad" / "bomb_100000x100000.png", in / "f_huge.png");
   std::ofstream(in / "notes.txt") << "not matched by --pattern";
 
-  const auto result = testing::run_cli("ocr -q --max-new-tokens 6 -m " + model() + " '" +
-                                       in.string() + "' -o '" + out.string() + "'");
+  const auto result = testing::run_cli("ocr -q --max-new-tokens 6 -m " + testing::quoted_model() +
+                                       " '" + in.string() + "' -o '" + out.string() + "'");
   EXPECT_EQ(result.exit_code, 1) << result.err;
   for (const char* bad : {"c_broken.png", "d_empty.png", "e_not_an_image.png", "f_huge.png"}) {
     EXPECT_NE(result.err.find(bad), std::string::npos) << bad << "\n" << result.err;
@@ -75,7 +65,7 @@ TEST(OcrCli, FolderWithBadFilesReadsTheRestAndListsFailures) {
 }
 
 TEST(OcrCli, FormModeWritesFieldsCropsAndPictures) {
-  const fs::path out = fresh_dir("mlxocr_ocr_form");
+  const fs::path out = testing::fresh_dir("mlxocr_ocr_form");
   // A scan of the form, shifted by a few pixels.
   cv::Mat page = blank_form();
   const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, 5, 0, 1, 4);
@@ -85,10 +75,10 @@ TEST(OcrCli, FormModeWritesFieldsCropsAndPictures) {
   const fs::path fields = out / "fields.json";
   std::ofstream(fields) << R"(["surname", {"index": 3, "name": "date"}])";
 
-  const auto result =
-      testing::run_cli("ocr -q --format json --max-new-tokens 4 -m " + model() + " --template '" +
-                       template_file().string() + "' --align --fields '" + fields.string() + "' '" +
-                       scan.string() + "' -o '" + (out / "results").string() + "'");
+  const auto result = testing::run_cli(
+      "ocr -q --format json --max-new-tokens 4 -m " + testing::quoted_model() + " --template '" +
+      template_file().string() + "' --align --fields '" + fields.string() + "' '" + scan.string() +
+      "' -o '" + (out / "results").string() + "'");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   std::ifstream in(out / "results" / "scan.json");
   const auto j = nlohmann::json::parse(in);
@@ -106,7 +96,7 @@ TEST(OcrCli, FormModeWritesFieldsCropsAndPictures) {
 
 // Field crops are cut down to the writing in them; --whole-boxes reads the box inside its inset.
 TEST(OcrCli, FormCropsAreCutDownToTheWritingUnlessWholeBoxes) {
-  const fs::path out = fresh_dir("mlxocr_ocr_fit");
+  const fs::path out = testing::fresh_dir("mlxocr_ocr_fit");
   cv::Mat page = blank_form();             // not shifted
   const cv::Rect box(1034, 198, 339, 75);  // field 1 of template_boxes.json
   cv::putText(page, "12.5", {box.x + 40, box.y + 50}, cv::FONT_HERSHEY_SIMPLEX, 0.8, cv::Scalar(0),
@@ -116,9 +106,9 @@ TEST(OcrCli, FormCropsAreCutDownToTheWritingUnlessWholeBoxes) {
 
   auto crop_of_field_1 = [&](const std::string& flags, const std::string& name) {
     const auto result =
-        testing::run_cli("ocr -q --format json --max-new-tokens 2 -m " + model() + " --template '" +
-                         template_file().string() + "' " + flags + " '" + scan.string() + "' -o '" +
-                         (out / name).string() + "'");
+        testing::run_cli("ocr -q --format json --max-new-tokens 2 -m " + testing::quoted_model() +
+                         " --template '" + template_file().string() + "' " + flags + " '" +
+                         scan.string() + "' -o '" + (out / name).string() + "'");
     EXPECT_EQ(result.exit_code, 0) << result.err;
     return cv::imread((out / name / "scan.crops" / "001.png").string(), cv::IMREAD_GRAYSCALE);
   };
@@ -136,10 +126,12 @@ TEST(OcrCli, FormCropsAreCutDownToTheWritingUnlessWholeBoxes) {
 }
 
 TEST(OcrCli, ContradictoryFlagsAreOneClearLine) {
-  const auto result = testing::run_cli("ocr -m " + model() + " --lines --template t.png x.png");
+  const auto result =
+      testing::run_cli("ocr -m " + testing::quoted_model() + " --lines --template t.png x.png");
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.err.find("exclude each other"), std::string::npos) << result.err;
-  const auto no_input = testing::run_cli("ocr -m " + model() + " /nonexistent/folder/*.png");
+  const auto no_input =
+      testing::run_cli("ocr -m " + testing::quoted_model() + " /nonexistent/folder/*.png");
   EXPECT_EQ(no_input.exit_code, 1);
   EXPECT_NE(no_input.err.find("/nonexistent/folder/*.png"), std::string::npos) << no_input.err;
 }
@@ -148,7 +140,7 @@ TEST(OcrCli, ContradictoryFlagsAreOneClearLine) {
 // give the same text; --min-confidence empties the text and keeps the confidence.
 TEST(OcrCli, DecodingFlagsActAsInRecognize) {
   const std::string image = "'" + (testing::fixtures() / "images" / "photo_rgb.jpg").string() + "'";
-  const std::string flags = " -m " + model() + " --num-beams 3 --max-new-tokens 8 ";
+  const std::string flags = " -m " + testing::quoted_model() + " --num-beams 3 --max-new-tokens 8 ";
   const auto ocr = testing::run_cli("ocr -q --format json" + flags + image);
   const auto rec = testing::run_cli("recognize --format json" + flags + image);
   ASSERT_EQ(ocr.exit_code, 0) << ocr.err;
@@ -174,7 +166,8 @@ TEST(OcrCli, DecodingFlagsActAsInRecognize) {
 // Two inputs named x.png in two folders: two results, named after their folders, the same
 // names whatever the order of the inputs.
 TEST(OcrCli, SameFileNameInTwoFoldersNeverOverwrite) {
-  const fs::path in = fresh_dir("mlxocr_ocr_same_in"), out = fresh_dir("mlxocr_ocr_same_out");
+  const fs::path in = testing::fresh_dir("mlxocr_ocr_same_in"),
+                 out = testing::fresh_dir("mlxocr_ocr_same_out");
   fs::create_directories(in / "a");
   fs::create_directories(in / "b");
   const fs::path images = testing::fixtures() / "images";
@@ -184,8 +177,9 @@ TEST(OcrCli, SameFileNameInTwoFoldersNeverOverwrite) {
   const std::string b = "'" + (in / "b" / "x.png").string() + "'";
   for (const std::string& inputs : {a + " " + b, b + " " + a}) {
     fs::remove_all(out);
-    const auto result = testing::run_cli("ocr -q --no-images --format json --max-new-tokens 2 -m " +
-                                         model() + " " + inputs + " -o '" + out.string() + "'");
+    const auto result =
+        testing::run_cli("ocr -q --no-images --format json --max-new-tokens 2 -m " +
+                         testing::quoted_model() + " " + inputs + " -o '" + out.string() + "'");
     ASSERT_EQ(result.exit_code, 0) << result.err;
     for (const char* folder : {"a", "b"}) {
       std::ifstream file(out / folder / "x.json");
@@ -199,10 +193,11 @@ TEST(OcrCli, SameFileNameInTwoFoldersNeverOverwrite) {
 
 // A second ocr into a folder another one is writing fails at once, naming both.
 TEST(OcrCli, ConcurrentWritersOfOneFolderFailClearly) {
-  const fs::path out = fresh_dir("mlxocr_ocr_locked");
+  const fs::path out = testing::fresh_dir("mlxocr_ocr_locked");
   const fs::path image = testing::fixtures() / "images" / "small_96x32.png";
-  const std::string command = "ocr -q --no-images --max-new-tokens 2 -m " + model() + " '" +
-                              image.string() + "' -o '" + out.string() + "'";
+  const std::string command = "ocr -q --no-images --max-new-tokens 2 -m " +
+                              testing::quoted_model() + " '" + image.string() + "' -o '" +
+                              out.string() + "'";
   {
     const OutputLock running(OutputLock::inside(out), out, "ocr");
     const auto refused = testing::run_cli(command);
@@ -229,7 +224,7 @@ TEST(OcrCli, ARefusedInputAmongOthersKeepsEveryOtherResultAndExitsOne) {
   const fs::path over = images / "table_rgb.png";  // 800x300: over --max-pixels 100000
   const std::string inputs =
       " '" + good.string() + "' '" + corrupt.string() + "' '" + over.string() + "'";
-  const std::string flags = " --max-pixels 100000 --max-new-tokens 4 -m " + model();
+  const std::string flags = " --max-pixels 100000 --max-new-tokens 4 -m " + testing::quoted_model();
   const auto expect_reported = [&](const testing::CliResult& result) {
     EXPECT_EQ(result.exit_code, 1) << result.err;
     EXPECT_NE(result.err.find("mlxocr: error: " + corrupt.string() + ": "), std::string::npos)
@@ -251,7 +246,7 @@ TEST(OcrCli, ARefusedInputAmongOthersKeepsEveryOtherResultAndExitsOne) {
   EXPECT_TRUE(pages[1].contains("error"));
   EXPECT_TRUE(pages[2].contains("error"));
 
-  const fs::path out = fresh_dir("mlxocr_ocr_refused_out");
+  const fs::path out = testing::fresh_dir("mlxocr_ocr_refused_out");
   const auto to_folder =
       testing::run_cli("ocr -q --no-images" + flags + inputs + " -o '" + out.string() + "'");
   expect_reported(to_folder);

@@ -15,10 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string model() {
-  return "'" + testing::model_fixture("deit-trocr").string() + "'";
-}
-
 // Runs of whitespace as one space, none at the ends: pdftotext lays lines out its own way.
 std::string squeeze(const std::string& text) {
   std::string out;
@@ -34,9 +30,9 @@ std::string squeeze(const std::string& text) {
 
 // Every field's text of `page` (JSON), in order, in pdftotext's text of that PDF page.
 void expect_page_text(const fs::path& pdf, int page_number, const nlohmann::json& page) {
-  const std::string text = squeeze(testing::command_output(
-      "pdftotext -f " + std::to_string(page_number) + " -l " + std::to_string(page_number) + " " +
-      testing::quoted_path(pdf) + " -"));
+  const std::string text = squeeze(
+      testing::command_output("pdftotext -f " + std::to_string(page_number) + " -l " +
+                              std::to_string(page_number) + " " + testing::quoted(pdf) + " -"));
   size_t at = 0, found = 0;
   for (const auto& field : page["fields"]) {
     const std::string expected = squeeze(field["text"].get<std::string>());
@@ -58,14 +54,14 @@ TEST(PdfCli, OnePdfPerFileWithTheTextOfEveryPage) {
   ASSERT_TRUE(cv::imwritemulti(tiff.string(), std::vector<cv::Mat>{text, text, text}));
   // The bundled model: it reads these printed lines (the random-weight fixtures read nothing).
   const std::string common =
-      "ocr -q --lines " + testing::quoted_path(page) + " " + testing::quoted_path(tiff);
+      "ocr -q --lines " + testing::quoted(page) + " " + testing::quoted(tiff);
   const auto json = testing::run_cli(common + " --format json");
   ASSERT_EQ(json.exit_code, 0) << json.err;
   const auto results = nlohmann::json::parse(json.out);
   ASSERT_EQ(results.size(), 4u);
 
   const auto run =
-      testing::run_cli(common + " --format pdf --no-images -o " + testing::quoted_path(out));
+      testing::run_cli(common + " --format pdf --no-images -o " + testing::quoted(out));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   ASSERT_TRUE(fs::exists(out / "page.pdf"));
   ASSERT_TRUE(fs::exists(out / "three.pdf"));
@@ -102,8 +98,8 @@ TEST(PdfCli, PdfToStdoutIsAUsageError) {
   testing::TempDir dir;
   const fs::path page = dir / "page.png";
   ASSERT_TRUE(cv::imwrite(page.string(), testing::sample_text()));
-  const auto run = testing::run_cli("ocr -q --lines --format pdf -m " + model() + " " +
-                                    testing::quoted_path(page));
+  const auto run = testing::run_cli("ocr -q --lines --format pdf -m " + testing::quoted_model() +
+                                    " " + testing::quoted(page));
   EXPECT_EQ(run.exit_code, 2) << run.err;
   EXPECT_NE(run.err.find("--output-dir"), std::string::npos) << run.err;
   EXPECT_TRUE(run.out.empty());
@@ -115,9 +111,9 @@ TEST(PdfCli, TheInputIsNeverOverwritten) {
   const fs::path pdf = dir / "scan.pdf";
   testing::write_bytes(pdf, testing::make_pdf({.pages = {testing::sample_text()}}));
   const auto before = fs::file_size(pdf);
-  const auto run =
-      testing::run_cli("ocr -q --lines --max-new-tokens 2 --no-images --format pdf -m " + model() +
-                       " " + testing::quoted_path(pdf) + " -o " + testing::quoted_path(dir.path()));
+  const auto run = testing::run_cli(
+      "ocr -q --lines --max-new-tokens 2 --no-images --format pdf -m " + testing::quoted_model() +
+      " " + testing::quoted(pdf) + " -o " + testing::quoted(dir.path()));
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("is the input itself"), std::string::npos) << run.err;
   EXPECT_EQ(fs::file_size(pdf), before);

@@ -17,17 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string model() {
-  return "'" + testing::model_fixture("deit-trocr").string() + "'";
-}
-
 const cv::Rect kNumber(50, 50, 300, 60), kDeclared(420, 60, 24, 24), kSquare(520, 60, 22, 22),
     kText(50, 160, 400, 60);
 
@@ -54,7 +43,7 @@ const nlohmann::json* field_named(const nlohmann::json& page, const std::string&
 }
 
 TEST(TypedFieldsCli, TypesCheckBoxesAndReview) {
-  const fs::path dir = fresh_dir("mlxocr_typed_fields");
+  const fs::path dir = testing::fresh_dir("mlxocr_typed_fields");
   write_form(dir);
   std::ofstream(dir / "fields.json") << R"([
     {"x": 60, "y": 60, "name": "amount due", "type": "pattern", "pattern": "[0-9]+"},
@@ -65,9 +54,9 @@ TEST(TypedFieldsCli, TypesCheckBoxesAndReview) {
     const fs::path out = dir / (std::string("out") + beams);
     const auto result = testing::run_cli(
         "ocr --format json --max-new-tokens 6 --num-beams " + std::string(beams) + " -m " +
-        model() + " --template '" + (dir / "template.png").string() + "' --fields '" +
-        (dir / "fields.json").string() + "' --review-below 0.99 '" + (dir / "scan.png").string() +
-        "' -o '" + out.string() + "'");
+        testing::quoted_model() + " --template '" + (dir / "template.png").string() +
+        "' --fields '" + (dir / "fields.json").string() + "' --review-below 0.99 '" +
+        (dir / "scan.png").string() + "' -o '" + out.string() + "'");
     ASSERT_EQ(result.exit_code, 0) << result.err;
     std::ifstream in(out / "scan.json");
     const auto page = nlohmann::json::parse(in);
@@ -118,17 +107,17 @@ TEST(TypedFieldsCli, TypesCheckBoxesAndReview) {
 }
 
 TEST(TypedFieldsCli, UnknownTypeAndReviewWithoutOutputAreOneClearLine) {
-  const fs::path dir = fresh_dir("mlxocr_typed_fields_bad");
+  const fs::path dir = testing::fresh_dir("mlxocr_typed_fields_bad");
   write_form(dir);
   std::ofstream(dir / "fields.json") << R"([{"x": 60, "y": 60, "name": "n", "type": "numbr"}])";
   const auto bad = testing::run_cli(
-      "ocr -m " + model() + " --template '" + (dir / "template.png").string() + "' --fields '" +
-      (dir / "fields.json").string() + "' '" + (dir / "scan.png").string() + "'");
+      "ocr -m " + testing::quoted_model() + " --template '" + (dir / "template.png").string() +
+      "' --fields '" + (dir / "fields.json").string() + "' '" + (dir / "scan.png").string() + "'");
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("fields.json: entry 0: unknown type \"numbr\""), std::string::npos)
       << bad.err;
-  const auto no_dir = testing::run_cli("ocr -m " + model() + " --review-below 0.5 '" +
-                                       (dir / "scan.png").string() + "'");
+  const auto no_dir = testing::run_cli("ocr -m " + testing::quoted_model() +
+                                       " --review-below 0.5 '" + (dir / "scan.png").string() + "'");
   EXPECT_EQ(no_dir.exit_code, 2);
   EXPECT_NE(no_dir.err.find("--review-below"), std::string::npos) << no_dir.err;
 }

@@ -73,6 +73,35 @@ TEST(ServeConcurrency, EightClientsEachGetTheirOwnAnswer) {
   EXPECT_LT(runs, files.size() * kRounds) << metrics->body;
 }
 
+// Copies of one filled scan read in one run: as many as mlxocr ocr's drop-out vote needs. The
+// CLI would take the writing they share for the printed form; a request's answer must not
+// depend on the requests read with it, so each equals the file read alone.
+TEST(ServeConcurrency, RequestsReadTogetherDoNotVoteOnEachOthersInk) {
+  serve::ServerOptions options;
+  options.batcher.max_wait = std::chrono::milliseconds(1500);
+  LocalServer server(options);
+  const nlohmann::json expected = testing::cli_json(testing::form_scan(), true);
+  std::vector<std::future<void>> clients;
+  for (int i = 0; i < kMinVoteScans + 1; ++i) {
+    clients.push_back(std::async(std::launch::async, [&] {
+      const auto res = server.client().Post(
+          "/v1/ocr", httplib::MultipartFormDataItems{
+                         {"file", testing::file_bytes(testing::form_scan()), "scan.png", ""},
+                         {"template", "form", "", ""}});
+      ASSERT_TRUE(res);
+      ASSERT_EQ(res->status, 200) << res->body;
+      nlohmann::json got = nlohmann::json::parse(res->body);
+      got.erase("image");
+      testing::expect_same_answer(got, expected, "scan.png");
+    }));
+  }
+  for (auto& c : clients)
+    c.get();
+  const auto metrics = server.client().Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_LT(metric(metrics->body, "mlxocr_batches_total"), kMinVoteScans + 1) << metrics->body;
+}
+
 TEST(ServeConcurrency, FullQueueAnswers503AndSlowRequest504) {
   serve::ServerOptions options;
   options.batcher.max_queue = 1;
