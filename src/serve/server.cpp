@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -182,6 +183,10 @@ Server::~Server() {
 int Server::bind() {
   const int threads = options_.threads;
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http_->set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_socket_ = sock;
+  });
   const int port = options_.port == 0
                        ? http_->bind_to_any_port(options_.host)
                        : (http_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
@@ -189,6 +194,10 @@ int Server::bind() {
     throw UsageError("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
                      " (in use, or not an address of this machine)");
   }
+  // Debian's compiled httplib listens with a backlog of 5: more clients connecting at once than
+  // that overflow it, and the kernel resets some of them. Linux raises the backlog of a socket
+  // that already listens when listen() is called again.
+  if (listen_socket_ >= 0) ::listen(listen_socket_, SOMAXCONN);
   // The usual pipelines: each model alone and all together in line mode, and every template.
   std::vector<PipelineOptions> preload{config_.base};
   for (const auto& [name, file] : config_.templates) {

@@ -73,7 +73,8 @@ class Server {
   std::filesystem::path upload_dir_;
   std::atomic<std::uint64_t> uploads_{0};
   std::atomic<bool> ready_{false};
-  std::atomic<bool> run_over_{false};  // run() returned, or never will
+  std::atomic<int> listen_socket_{-1};  // set by httplib's socket-options hook in bind()
+  std::atomic<bool> run_over_{false};   // run() returned, or never will
   std::mutex load_mutex_;
   std::exception_ptr load_error_;
 };
