@@ -87,6 +87,9 @@ struct PipelineOptions {
   // inside a box are found by their size and place and left out. false: none of this.
   std::string blank_file;
   bool dropout = true;
+  // The vote pools the pages of one run(). false where a run mixes unrelated uploads (mlxocr
+  // serve reads requests together, and one request's answer must not depend on another's).
+  bool dropout_vote = true;
   // Writing that starts inside a box and crosses its outline (descenders, a name sitting on the
   // line) is followed across the outline and kept whole in the crop, up to half the box's height
   // beyond it, unless most of it lies in another field's box. false: crops end `inset` pixels

@@ -621,7 +621,9 @@ std::vector<PageResult> Pipeline::run(const std::vector<std::string>& images,
   std::vector<PageWork> pending;
   size_t pending_crops = 0, files_done = 0;
   const PipelineOptions& o = impl_->options;
-  if (o.mode == RegionMode::kForm && o.dropout && o.blank_file.empty()) impl_->vote(images);
+  if (o.mode == RegionMode::kForm && o.dropout && o.dropout_vote && o.blank_file.empty()) {
+    impl_->vote(images);
+  }
   const auto flush = [&] {
     impl_->recognize(pending);
     for (PageWork& page : pending)

@@ -147,7 +147,10 @@ Pipeline& Batcher::pipeline_for(const Job& job) {
       return *pipelines_.front().second;
     }
   }
-  auto pipeline = std::make_unique<Pipeline>(job.options);
+  // A run reads the files of many requests: none may vote on the printed ink of another's form.
+  PipelineOptions options = job.options;
+  options.dropout_vote = false;
+  auto pipeline = std::make_unique<Pipeline>(options);
   pipelines_.emplace_front(job.key, std::move(pipeline));
   while (pipelines_.size() > options_.max_pipelines)
     pipelines_.pop_back();
