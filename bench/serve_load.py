@@ -42,6 +42,23 @@ def same(a, b):
     return a == b
 
 
+def first_difference(a, b, path="$"):
+    """Where two answers first differ (a JSON path and both values), for the mismatch log."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return f"{path}: keys {sorted(a)} != {sorted(b)}"
+        for k in b:
+            if not same(a[k], b[k]):
+                return first_difference(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} items != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            if not same(x, y):
+                return first_difference(x, y, f"{path}[{i}]")
+    return f"{path}: {a!r} != {b!r}"
+
+
 def rss_mib(pid):
     if not pid:
         return None
@@ -71,6 +88,7 @@ def client(args, files, stop, results, index):
             answer.pop("image", None)
             if expected is not None and not same(answer, expected):
                 results.append(("mismatch", latency, 0))
+                print(f"mismatch in {name}: {first_difference(answer, expected)}", flush=True)
             else:
                 results.append(("ok", latency, len(answer.get("fields", []))))
         except urllib.error.HTTPError as e:
