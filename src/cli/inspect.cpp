@@ -1,7 +1,9 @@
 // mlxocr inspect MODEL [--json]: what a checkpoint is, without running it.
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/commands.h"
 #include "image/processor.h"
@@ -9,6 +11,7 @@
 #include "io/model_resolver.h"
 #include "mlxocr/error.h"
 #include "model/model.h"
+#include "pipeline/calibration.h"
 
 namespace mlxocr::cli {
 
@@ -36,6 +39,40 @@ nlohmann::json image_processor_json(const fs::path& dir) {
   } catch (const Error& e) {
     return {{"error", e.what()}};
   }
+}
+
+// The folder's calibration.json (method, levels, what it was fitted on), null without one, or
+// why it cannot be used (inspect reports rather than fails; reading with the model fails).
+nlohmann::json calibration_json(const fs::path& dir) {
+  try {
+    const std::optional<Calibration> c = load_calibration(dir);
+    if (!c) return nullptr;
+    nlohmann::json levels = {"line"};
+    if (c->word) levels.push_back("word");
+    return {{"file", (dir / kCalibrationFile).string()},
+            {"method", c->method},
+            {"levels", levels},
+            {"fit", c->fit}};
+  } catch (const Error& e) {
+    return {{"error", e.what()}};
+  }
+}
+
+// One line on the calibration: raw, its method and fit, or its error.
+std::string calibration_text(const nlohmann::json& c) {
+  if (c.is_null()) return "none: confidences are raw, exp(mean token log-prob)";
+  if (c.contains("error")) return "unusable: " + c["error"].get<std::string>();
+  std::string text = c["method"].get<std::string>() + " (" +
+                     (c["levels"].size() > 1 ? "line and word" : "line") + " confidences)";
+  const auto& fit = c["fit"];
+  if (fit.is_object() && fit.value("ece_before", nlohmann::json()).is_number() &&
+      fit.value("ece_after", nlohmann::json()).is_number()) {
+    char ece[64];
+    std::snprintf(ece, sizeof ece, ", ECE %.3f -> %.3f", fit["ece_before"].get<double>(),
+                  fit["ece_after"].get<double>());
+    text += ece;
+  }
+  return text;
 }
 
 std::string weights_file(const fs::path& dir) {
@@ -117,6 +154,7 @@ nlohmann::json describe(const std::string& spec, const fs::path& dir, const TrOC
   j["weights_file"] = weights_file(dir);
   j["tokenizer"] = tokenizer_files_kind(dir);
   j["image_processor"] = image_processor_json(dir);
+  j["calibration"] = calibration_json(dir);
   j["special_tokens"] = {{"decoder_start_token_id", model.config.decoder_start_token_id},
                          {"pad_token_id", model.config.pad_token_id},
                          {"eos_token_id", model.config.eos_token_id}};
@@ -188,6 +226,7 @@ void print_text(const nlohmann::json& j) {
               << p["resample"].get<std::string>() << ", resize passes in Pillow "
               << p["pillow_resize_order"].get<std::string>() << "'s order\n";
   }
+  std::cout << "calibration    " << calibration_text(j["calibration"]) << "\n";
   for (const auto& w : j["warnings"])
     std::cout << "warning        " << w.get<std::string>() << "\n";
 }

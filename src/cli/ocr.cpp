@@ -369,8 +369,10 @@ Action add_ocr(CLI::App& app) {
   cmd->add_option("--num-beams", p.num_beams,
                   "Beam search with N beams, 1 = greedy (default: the model's setting)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--min-confidence", p.min_confidence,
-                  "Fields read with a confidence below X get an empty text (the confidence stays)")
+  cmd->add_option(
+         "--min-confidence", p.min_confidence,
+         "Fields read with a confidence (calibrated when the model is: the estimated chance "
+         "the text is exact) below X get an empty text (the confidence stays)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--format", args->format,
                   "text | json | csv | tsv | hocr | alto | page | tesseract-tsv | pdf (see below)")

@@ -189,10 +189,13 @@ SCORES.
   token_logprobs  log-softmax of the model's raw logits at each generated token, EOS included
                   (before any penalty or temperature).
   confidence      exp(mean of token_logprobs), in (0, 1]: the geometric mean of the token
-                  probabilities; one doubtful character pulls it down visibly.
+                  probabilities; one doubtful character pulls it down visibly. A model folder
+                  with a calibration.json (the bundled model has one; `mlxocr inspect` says)
+                  maps it to the estimated chance that the line is exact: 0.9 means about 9
+                  in 10 such lines are read exactly (on synthetic lines like its training).
   words           the whitespace-separated words of the text, each with exp(mean log-prob of
                   the tokens that make it up; a token holding a space and the start of a word
-                  belongs to that word; EOS to none).
+                  belongs to that word; EOS to none), calibrated likewise when the model is.
   sequence_score  beam search only: transformers' sequences_scores (sum of the processed
                   log-probs / length^length_penalty); null otherwise.
   --min-confidence X: a line whose confidence is below X gets an empty text (and no words); its
@@ -257,7 +260,8 @@ Action add_recognize(CLI::App& app) {
   cmd->add_option("--batch-size", args->batch_size, "Images decoded together")
       ->capture_default_str();
   cmd->add_option("--min-confidence", args->min_confidence,
-                  "Empty text for lines whose confidence is below X (default 0)");
+                  "Empty text for lines whose confidence (calibrated when the model is) is below X "
+                  "(default 0)");
   cmd->add_option("--format", args->format,
                   "text: one line per image; json: text, tokens, scores, words")
       ->check(CLI::IsMember({"text", "json"}))

@@ -30,6 +30,8 @@ const std::vector<std::string> kTokenizerFiles = {
 const std::vector<std::vector<std::string>> kTokenizerModels = {
     {"sentencepiece.bpe.model"}, {"vocab.json", "merges.txt"}, {"tokenizer.json"}};
 const std::vector<std::string> kOtherFiles = {"generation_config.json"};
+// Copied when the source has it, without a warning when not (few models are calibrated).
+const std::vector<std::string> kOptionalFiles = {"calibration.json"};
 
 bool is_file(const fs::path& path) {
   std::error_code ec;
@@ -451,6 +453,12 @@ ConvertResult convert_model(const ConvertOptions& options) {
     } else {
       result.warnings.push_back(name + " is missing from the source");
     }
+  }
+  for (const std::string& name : kOptionalFiles) {
+    const auto from = first_folder(folders, [&](const fs::path& f) { return is_file(f / name); });
+    if (!from) continue;
+    copy_into(*from / name, temporary.path() / name);
+    result.copied_files.push_back(name);
   }
   nlohmann::json config = model.config.raw;
   config["mlxocr"] = converted_format_json(result.format);

@@ -91,7 +91,7 @@ std::vector<WordConfidence> word_confidences(const Tokenizer& tokenizer,
   std::vector<WordConfidence> out;
   for (size_t w = 0; w < words.size(); ++w) {
     out.push_back({text.substr(words[w].begin, words[w].end - words[w].begin),
-                   count[w] ? std::exp(sum[w] / count[w]) : 0.0});
+                   count[w] ? std::exp(sum[w] / count[w]) : 0.0, static_cast<size_t>(count[w])});
   }
   return out;
 }

@@ -12,6 +12,7 @@ namespace mlxocr {
 struct WordConfidence {
   std::string text;
   double confidence = 0.0;
+  size_t tokens = 0;  // how many tokens make it up (calibration, pipeline/calibration.h)
 };
 
 // The whitespace-separated words of `text`, as Python's str.split() cuts them.

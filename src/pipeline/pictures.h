@@ -19,7 +19,8 @@ inline const cv::Scalar kPictureTextColour(0, 0, 0);           // black: the tex
 inline const cv::Scalar kPictureWarningColour(0, 140, 255);    // orange: confidence below...
 inline const cv::Scalar kPictureDroppedColour(250, 200, 140);  // light blue: printed, dropped
 // ...this (line confidence for lines and their text, word confidence for words). A mark to look
-// again at, not a measured cut-off: the models' confidences are not calibrated.
+// again at: with a calibrated model (calibration.json, as the bundled one) below 0.5 means more
+// likely wrong than exact; with a raw one it is only a mark.
 inline constexpr double kPictureLowConfidence = 0.5;
 
 // Two panels side by side, each the page's size: left, the page with block outlines (the union

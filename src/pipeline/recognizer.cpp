@@ -1,6 +1,7 @@
 #include "pipeline/recognizer.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "image/image.h"
 #include "image/processor_fit.h"
@@ -26,11 +27,24 @@ void apply_min_confidence(std::vector<RecognizedLine>& lines, double threshold) 
   }
 }
 
+void calibrate_confidences(const Calibration& calibration, LineHypothesis& h) {
+  if (h.confidence > 0) {
+    h.confidence =
+        calibration.apply(calibration.line, std::log(h.confidence), h.token_logprobs.size());
+  }
+  if (!calibration.word) return;
+  for (WordConfidence& w : h.words) {
+    if (w.confidence > 0)
+      w.confidence = calibration.apply(*calibration.word, std::log(w.confidence), w.tokens);
+  }
+}
+
 Recognizer::Recognizer(const fs::path& model_dir)
     : model_(load_model(model_dir)),
       processor_(load_image_processor_for(model_dir, model_.config.encoder)),
       tokenizer_(load_tokenizer(model_dir)),
-      default_config_(load_generation_config(model_dir, model_.config)) {}
+      default_config_(load_generation_config(model_dir, model_.config)),
+      calibration_(load_calibration(model_dir)) {}
 
 void Recognizer::decode_batch(const std::vector<RgbImage>& images,
                               const std::vector<size_t>& indices, const GenerationConfig& options,
@@ -48,6 +62,7 @@ void Recognizer::decode_batch(const std::vector<RgbImage>& images,
       h.text = tokenizer_->decode(h.token_ids, true);
       h.confidence = line_confidence(h.token_logprobs);
       h.words = word_confidences(*tokenizer_, h.token_ids, h.token_logprobs);
+      if (calibration_) calibrate_confidences(*calibration_, h);
       if (seq.sequence_score) h.sequence_score = *seq.sequence_score;
       hypotheses.push_back(std::move(h));
     }

@@ -12,6 +12,7 @@
 #include "image/image.h"
 #include "image/processor.h"
 #include "model/model.h"
+#include "pipeline/calibration.h"
 #include "pipeline/confidence.h"
 #include "text/tokenizer.h"
 
@@ -22,7 +23,9 @@ struct LineHypothesis {
   std::string text;
   std::vector<int> token_ids;  // generated tokens (no start token), EOS included when finished
   std::vector<float> token_logprobs;
-  double confidence = 0.0;  // line_confidence(token_logprobs): exp(mean log-prob, EOS included)
+  // line_confidence(token_logprobs): exp(mean log-prob, EOS included), mapped by the model's
+  // calibration when its folder has one (calibrate_confidences)
+  double confidence = 0.0;
   std::vector<WordConfidence> words;
   std::optional<double> sequence_score;  // beam search: transformers' sequences_scores
   bool finished = false;                 // false: stopped by max_new_tokens, the text may be cut
@@ -32,7 +35,9 @@ struct RecognizedLine {
   std::string source;  // the image file
   std::string text;
   // exp(mean log-probability of the generated tokens, EOS included): 1 means the model was sure
-  // of every token; a geometric mean, so one doubtful character pulls it down visibly.
+  // of every token; a geometric mean, so one doubtful character pulls it down visibly. With a
+  // calibrated model (calibration.json) the calibrated value: the estimated chance the text is
+  // exact. Word confidences likewise.
   double confidence = 0.0;
   std::vector<int> token_ids;  // generated tokens (no start token)
   std::vector<float> token_logprobs;
@@ -47,6 +52,10 @@ struct RecognizedLine {
 // --min-confidence: lines (and alternatives) whose confidence is below `threshold` get an empty
 // text and no words; their tokens and scores stay.
 void apply_min_confidence(std::vector<RecognizedLine>& lines, double threshold);
+
+// `h`'s line and word confidences mapped by `calibration` (words only when it has a word map).
+// The one place calibration is applied: every reading (recognize, ocr, serve, python) passes here.
+void calibrate_confidences(const Calibration& calibration, LineHypothesis& h);
 
 class Recognizer {
  public:
@@ -77,6 +86,8 @@ class Recognizer {
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   // The checkpoint's generation settings (load_generation_config), for callers to start from.
   const GenerationConfig& default_config() const { return default_config_; }
+  // The folder's calibration.json, nullopt without one (confidences are then raw).
+  const std::optional<Calibration>& calibration() const { return calibration_; }
 
  private:
   // Decodes `images` (one batch) into `lines`, which must have the same size; `indices` are the
@@ -90,6 +101,7 @@ class Recognizer {
   ImageProcessor processor_;
   std::unique_ptr<Tokenizer> tokenizer_;
   GenerationConfig default_config_;
+  std::optional<Calibration> calibration_;
 };
 
 }  // namespace mlxocr

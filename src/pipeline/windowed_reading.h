@@ -23,10 +23,12 @@ struct CropReading {
   std::vector<WindowWord> words;  // read in windows: the merged words, boxes in crop pixels
 };
 
-// One reading per crop; `inks[i]` is crops[i]'s ink (measure_line_ink). A crop with no pixels
-// is read as recognize_images reads it. `constraints[i]` (optional, null: none) is crop i's
-// typed-field constraint; a constrained crop is always read whole, since its type describes the
-// whole text and not each window's part of it.
+// One reading per crop; `inks[i]` is crops[i]'s ink (measure_line_ink). A crop whose ink is
+// empty (no ink darker than the paper by kWordInkContrast once rules, box edges and specks are
+// cleared) is not given to the model: its reading is the empty text, confidence 1, finished. A
+// crop with no pixels is read as recognize_images reads it. `constraints[i]` (optional, null: none)
+// is crop i's typed-field constraint; a constrained crop is always read whole, since its type
+// describes the whole text and not each window's part of it.
 std::vector<CropReading> read_crops(const Recognizer& recognizer, std::vector<RgbImage> crops,
                                     const std::vector<const LineInk*>& inks,
                                     const GenerationConfig& options, int batch_size,

@@ -6,7 +6,9 @@
 #   tools/default_model/bundle.sh RUN/checkpoint-N
 #
 # The model card (models/mlxocr-fields-tiny/README.md) is kept; update its figures by hand from
-# bench/quality.py. Written into a temporary folder first, then swapped in.
+# bench/quality.py. Written into a temporary folder first, then swapped in. calibration.json is
+# not kept: it was fitted on the old weights; fit it again for the new ones (fit_calibration.py,
+# README.md "Calibration").
 #
 # The bundled generation_config.json asks for beam search with 4 beams (the checkpoint's says
 # greedy): on 12 generated test forms (bench/form_quality.py) it reads 161 of 216 fields exactly
