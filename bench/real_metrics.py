@@ -108,6 +108,16 @@ def outside_zones(detected, zones, share=0.5):
     return bool(a) and sum(intersection(detected, z) for z in zones) < share * a
 
 
+def in_annotated_area(detected, truth, regions, share=0.5):
+    """True when the detected box covers half or more of a truth line, or lies half or more in
+    the annotated regions: pages whose ground truth covers only part of the page (marginal notes,
+    a column left out) are judged only where they were annotated."""
+    if any(area(t) and intersection(detected, t) >= share * area(t) for t in truth):
+        return True
+    a = area(detected)
+    return bool(a) and sum(intersection(detected, r) for r in regions) >= share * a
+
+
 def words(text):
     """Words of a text for word recall: split at spaces, punctuation stripped at both ends."""
     out = []

@@ -92,6 +92,14 @@ class BoxTest(unittest.TestCase):
         self.assertFalse(m.outside_zones((30, 0, 70, 10), zones))  # exactly half inside
         self.assertTrue(m.outside_zones((40, 0, 60, 10), zones))
 
+    def test_in_annotated_area(self):
+        truth = [(0, 0, 40, 10)]
+        regions = [(0, 0, 40, 100)]
+        self.assertTrue(m.in_annotated_area((0, 0, 100, 10), truth, regions))  # covers a line
+        self.assertTrue(m.in_annotated_area((0, 50, 40, 60), truth, regions))  # in the region
+        self.assertFalse(m.in_annotated_area((60, 50, 100, 60), truth, regions))  # a margin note
+        self.assertFalse(m.in_annotated_area((30, 50, 100, 60), truth, regions))  # 10 of 70 in
+
 
 if __name__ == "__main__":
     unittest.main()
