@@ -24,7 +24,8 @@ Not committed (local/, in .gitignore: their repositories state no licence, or on
                                   research and education, not for redistribution here), and
   local/lines/handwritten/        those of them written by hand (funsd_handwritten.tsv)
 
-Needs Python 3 with Pillow (the project's .venv has it) and git.
+Needs Python 3 with Pillow and NumPy (the project's .venv has both: python/requirements-dev.txt)
+and git.
 """
 import argparse
 import json
