@@ -160,13 +160,13 @@ void check(const BenchOptions& o) {
   check_option_range("BenchOptions::new_tokens", o.new_tokens, 1, ConfigLimits::kMaxPositions);
   check_option_range("BenchOptions::threads", o.threads, 0, 1024);
   for (int b : o.batch_sizes)
-    check_option_range("--batch-sizes", b, 1, kMaxBatchSize);
+    check_option_range("BenchOptions::batch_sizes", b, 1, kMaxBatchSize);
   for (int b : o.num_beams)
-    check_option_range("--num-beams", b, 1, kMaxNumBeams);
+    check_option_range("BenchOptions::num_beams", b, 1, kMaxNumBeams);
   if (o.quantize_bits != 0 && o.quantize_bits != 4 && o.quantize_bits != 8)
-    throw UsageError("--quantize must be 4 or 8");
+    throw UsageError("BenchOptions::quantize_bits must be 4 or 8");
   if (o.quantize_encoder && o.quantize_bits == 0)
-    throw UsageError("--quantize-encoder needs --quantize 8 or 4");
+    throw UsageError("BenchOptions::quantize_encoder needs BenchOptions::quantize_bits 8 or 4");
 }
 
 // The workload of one run, timed piece by piece; samples[metric] gets one value per run.
