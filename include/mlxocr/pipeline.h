@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "mlxocr/box.h"
+#include "mlxocr/limits.h"
 
 namespace mlxocr {
 
@@ -28,16 +29,10 @@ enum class RegionMode {
   kForm,  // fields outlined in red on a template image
 };
 
-// Ranges of PipelineOptions (checked by the Pipeline's constructor; LimitError outside them).
-inline constexpr int kMaxBatchSize = 256;  // regions decoded at once (memory: ~2 MB each at 384^2)
-inline constexpr int kMaxInset = 1024;     // pixels inside an outline; more leaves no crop
-inline constexpr int kMaxNumBeams = 64;    // beams per region (generation settings allow as many)
+// Ranges of PipelineOptions (checked by the Pipeline's constructor; LimitError outside them);
+// those the recognizer shares are in mlxocr/limits.h.
+inline constexpr int kMaxInset = 1024;            // pixels inside an outline; more leaves no crop
 inline constexpr double kMaxWindowAspect = 1000;  // PipelineOptions::window_aspect
-inline constexpr int kMaxNewTokens = 1 << 20;  // tokens per region (the model's positions bound it)
-// The image pixel budget (PipelineOptions::max_pixels): PIL's Image.MAX_IMAGE_PIXELS by default
-// (an A3 page at 600 dpi is 70 Mpx); at most 2^30, where OpenCV refuses to decode.
-inline constexpr std::uint64_t kDefaultMaxImagePixels = 89478485;
-inline constexpr std::uint64_t kMaxImagePixels = std::uint64_t{1} << 30;
 // Drop-out by vote (no blank): only with this many pages of the form in one run; a pixel is the
 // form's when it is inked on at least kVoteShare of them (see docs/forms.md for why).
 inline constexpr int kMinVoteScans = 5;

@@ -74,7 +74,7 @@ std::vector<RgbImage> rendered_lines(int count) {
 std::vector<RgbImage> folder_images(const std::filesystem::path& folder) {
   std::error_code ec;
   if (!std::filesystem::is_directory(folder, ec))
-    throw UsageError(folder.string() + ": --images must be a folder of line images");
+    throw UsageError(folder.string() + ": BenchOptions::images must be a folder of line images");
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(folder)) {
     std::string ext = entry.path().extension().string();
@@ -132,7 +132,7 @@ LoadedModel load(const BenchOptions& options) {
   const Clock::time_point start = Clock::now();
   if (!options.arch.empty()) {
     const ModelConfig config =
-        parse_model_config(builtin_arch_config(options.arch), "--arch " + options.arch);
+        parse_model_config(builtin_arch_config(options.arch), "BenchOptions::arch " + options.arch);
     out.model = build_model(config, random_checkpoint(config, options.seed),
                             "random " + options.arch, options.dtype.value_or(mx::float32));
     out.source = "random weights (seed " + std::to_string(options.seed) + ")";
@@ -152,20 +152,21 @@ LoadedModel load(const BenchOptions& options) {
 }
 
 void check(const BenchOptions& o) {
-  if (o.model.empty() == o.arch.empty()) throw UsageError("give either --model or --arch");
+  if (o.model.empty() == o.arch.empty())
+    throw UsageError("give either BenchOptions::model or BenchOptions::arch");
   // Ranges as ocr's (batches, beams); runs and threads far beyond any measurement.
-  check_option_range("--runs", o.runs, 1, 1000);
-  check_option_range("--warmup", o.warmup, 0, 1000);
-  check_option_range("--new-tokens", o.new_tokens, 1, ConfigLimits::kMaxPositions);
-  check_option_range("--threads", o.threads, 0, 1024);
+  check_option_range("BenchOptions::runs", o.runs, 1, 1000);
+  check_option_range("BenchOptions::warmup", o.warmup, 0, 1000);
+  check_option_range("BenchOptions::new_tokens", o.new_tokens, 1, ConfigLimits::kMaxPositions);
+  check_option_range("BenchOptions::threads", o.threads, 0, 1024);
   for (int b : o.batch_sizes)
-    check_option_range("--batch-sizes", b, 1, kMaxBatchSize);
+    check_option_range("BenchOptions::batch_sizes", b, 1, kMaxBatchSize);
   for (int b : o.num_beams)
-    check_option_range("--num-beams", b, 1, kMaxNumBeams);
+    check_option_range("BenchOptions::num_beams", b, 1, kMaxNumBeams);
   if (o.quantize_bits != 0 && o.quantize_bits != 4 && o.quantize_bits != 8)
-    throw UsageError("--quantize must be 4 or 8");
+    throw UsageError("BenchOptions::quantize_bits must be 4 or 8");
   if (o.quantize_encoder && o.quantize_bits == 0)
-    throw UsageError("--quantize-encoder needs --quantize 8 or 4");
+    throw UsageError("BenchOptions::quantize_encoder needs BenchOptions::quantize_bits 8 or 4");
 }
 
 // The workload of one run, timed piece by piece; samples[metric] gets one value per run.

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/option_flags.h"
 #include "mlxocr/error.h"
 #include "model/int8_path.h"
 
@@ -35,10 +36,10 @@ int main(int argc, char** argv) {
     // validation, 109 unknown option, ...): every one of them is a user's error, exit 2.
     return app.exit(e) == 0 ? 0 : 2;
   } catch (const mlxocr::UsageError& e) {
-    std::cerr << "mlxocr: error: " << e.what() << "\n";
+    std::cerr << "mlxocr: error: " << mlxocr::cli::with_flag_names(e.what()) << "\n";
     return 2;
   } catch (const mlxocr::Error& e) {
-    std::cerr << "mlxocr: error: " << e.what() << "\n";
+    std::cerr << "mlxocr: error: " << mlxocr::cli::with_flag_names(e.what()) << "\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "mlxocr: internal error: " << e.what() << "\n";

@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "cli/commands.h"
+#include "cli/option_flags.h"
 #include "core/file_util.h"
 #include "core/output_lock.h"
 #include "core/progress.h"
@@ -239,7 +240,7 @@ int run(OcrArgs& args) {
                                        std::max(page.page_count, pages_of_input[page.input]));
     if (!page.error.empty()) {
       ++failures;
-      std::cerr << "mlxocr: error: " << page.error << "\n";
+      std::cerr << "mlxocr: error: " << with_flag_names(page.error) << "\n";
     }
     regions += page.fields.size();
     if (!page.layout_note.empty() && !args.quiet) {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "io/default_model.h"
 #include "io/model_resolver.h"
 #include "mlxocr/error.h"
 #include "mlxocr/limit_error.h"
@@ -225,7 +226,8 @@ Action add_recognize(CLI::App& app) {
   auto given = std::make_shared<GivenOptions>();
   cmd->add_option("--model,-m", args->model,
                   "Model folder (Hugging Face layout or mlxocr convert output), or a hub id "
-                  "org/name[@revision] (default: the bundled model, models/mlxocr-fields-tiny)");
+                  "org/name[@revision] (default: the bundled model, " +
+                      bundled_model_dir().string() + ")");
   cmd->add_option("IMAGE", args->images, "Image files; each is one text line")->required();
   given->max_new_tokens =
       cmd->add_option("--max-new-tokens", args->max_new_tokens,

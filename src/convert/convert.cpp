@@ -160,9 +160,10 @@ Sources locate_sources(const ConvertOptions& options) {
   if (fs::is_regular_file(options.input, ec)) {
     s.weights = fs::path(options.input);
     if (!s.base) {
-      throw UsageError(options.input +
-                       " is a weights file: give --base MODEL, the model it was fine-tuned from, "
-                       "for config.json and the tokenizer");
+      throw UsageError(
+          options.input +
+          " is a weights file: give ConvertOptions::base MODEL, the model it was fine-tuned from, "
+          "for config.json and the tokenizer");
     }
   } else {
     s.folder = resolve_model(options.input);
@@ -170,11 +171,11 @@ Sources locate_sources(const ConvertOptions& options) {
   const auto config = first_folder({s.folder, s.base},
                                    [](const fs::path& f) { return is_file(f / "config.json"); });
   if (!config) {
-    throw ConfigError(options.input + ": no config.json in " +
-                      (s.folder ? s.folder->string() : options.input) +
-                      (s.base ? " nor in " + s.base->string()
-                              : std::string(" (give --base MODEL to take it from the model it "
-                                            "was fine-tuned from)")));
+    throw ConfigError(
+        options.input + ": no config.json in " + (s.folder ? s.folder->string() : options.input) +
+        (s.base ? " nor in " + s.base->string()
+                : std::string(" (give ConvertOptions::base MODEL to take it from the model it "
+                              "was fine-tuned from)")));
   }
   s.config_folder = *config;
   return s;
@@ -221,13 +222,14 @@ TrOCRModel load_source(const Sources& s) {
 void check_options(const ConvertOptions& options) {
   if (options.bits != 0 && options.bits != 4 && options.bits != 8) {
     throw UsageError("unsupported quantization: " + std::to_string(options.bits) +
-                     " bits (use --quantize 4 or --quantize 8)");
+                     " bits (use ConvertOptions::bits 4 or ConvertOptions::bits 8)");
   }
   if (options.group_size != 32 && options.group_size != 64 && options.group_size != 128) {
     throw UsageError("unsupported group size " + std::to_string(options.group_size) +
                      " (use 32, 64 or 128)");
   }
-  if (options.output.empty()) throw UsageError("give the output folder (--output DIR)");
+  if (options.output.empty())
+    throw UsageError("give the output folder (ConvertOptions::output DIR)");
 }
 
 // Refuses an existing output unless --force (checked before anything is downloaded or loaded).
@@ -238,8 +240,9 @@ void check_output_exists(const ConvertOptions& options) {
     throw UsageError(options.output.string() + " exists and is not a folder");
   }
   if (!options.force) {
-    throw UsageError(options.output.string() +
-                     " already exists; pass --force to replace it with the converted model");
+    throw UsageError(
+        options.output.string() +
+        " already exists; pass ConvertOptions::force to replace it with the converted model");
   }
 }
 
@@ -254,7 +257,7 @@ void check_output_spares_sources(const ConvertOptions& options, const Sources& s
     if (out_end == out.end()) {
       throw UsageError("the output folder " + options.output.string() +
                        " is (or holds) the source " + folder->string() +
-                       "; choose another --output");
+                       "; choose another ConvertOptions::output");
     }
   }
 }
@@ -416,9 +419,10 @@ ConvertResult convert_model(const ConvertOptions& options) {
         options.input +
         ": no tokenizer files (looked for sentencepiece.bpe.model, vocab.json + merges.txt, "
         "tokenizer.json)" +
-        (sources.base ? " there or in " + sources.base->string()
-                      : std::string("; give --base MODEL to take them from the model it was "
-                                    "fine-tuned from")));
+        (sources.base
+             ? " there or in " + sources.base->string()
+             : std::string("; give ConvertOptions::base MODEL to take them from the model it was "
+                           "fine-tuned from")));
   }
 
   // Write everything into a temporary folder beside the output, then rename it into place.

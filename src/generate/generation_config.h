@@ -8,12 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "mlxocr/generation.h"
+
 namespace mlxocr {
 
 struct ModelConfig;
 
-// transformers' early_stopping: true, false or "never" (see docs/generation.md).
-enum class EarlyStopping { kFalse, kTrue, kNever };
+// transformers' early_stopping (true, false or "never", docs/generation.md) is the public
+// mlxocr::EarlyStopping of mlxocr/generation.h.
 
 std::string to_string(EarlyStopping value);
 // "true" / "false" / "never"; throws UsageError naming `what` otherwise.

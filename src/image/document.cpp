@@ -164,7 +164,8 @@ int parse_number(const std::string& text, const std::string& range) {
   int value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < 1) {
-    throw UsageError("--pages " + range + ": expected N, N-M, N- or -M with page numbers >= 1");
+    throw UsageError("PipelineOptions::pages " + range +
+                     ": expected N, N-M, N- or -M with page numbers >= 1");
   }
   return value;
 }
@@ -182,7 +183,7 @@ void parse_page_range(const std::string& text, DocumentOptions& options) {
   options.first_page = first.empty() ? 1 : parse_number(first, text);
   options.last_page = last.empty() ? 0 : parse_number(last, text);
   if (options.last_page && options.last_page < options.first_page) {
-    throw UsageError("--pages " + text + ": the last page comes before the first");
+    throw UsageError("PipelineOptions::pages " + text + ": the last page comes before the first");
   }
 }
 
@@ -208,7 +209,8 @@ std::pair<int, int> selected_pages(const Document& doc, const DocumentOptions& o
   if (!doc.paged()) return {1, count};
   const int last = options.last_page ? std::min(options.last_page, count) : count;
   if (options.first_page > last) {
-    throw ImageError(file + ": --pages selects no page of its " + std::to_string(count));
+    throw ImageError(file + ": PipelineOptions::pages selects no page of its " +
+                     std::to_string(count));
   }
   return {options.first_page, last};
 }

@@ -182,11 +182,12 @@ struct Pipeline::Impl {
     // a page this small is not a scan of the form.
     constexpr int kMinAlignSide = 32;
     if (gray.cols < kMinAlignSide || gray.rows < kMinAlignSide) {
-      throw ImageError(source + ": " + std::to_string(gray.cols) + "x" + std::to_string(gray.rows) +
-                       " pixels is too small to align to the template (--align needs at least " +
-                       std::to_string(kMinAlignSide) + "x" + std::to_string(kMinAlignSide) +
-                       "; the template is " + std::to_string(template_bgra.cols) + "x" +
-                       std::to_string(template_bgra.rows) + ")");
+      throw ImageError(
+          source + ": " + std::to_string(gray.cols) + "x" + std::to_string(gray.rows) +
+          " pixels is too small to align to the template (PipelineOptions::align needs at least " +
+          std::to_string(kMinAlignSide) + "x" + std::to_string(kMinAlignSide) +
+          "; the template is " + std::to_string(template_bgra.cols) + "x" +
+          std::to_string(template_bgra.rows) + ")");
     }
     const auto known = alignments.find({source, page});
     if (known != alignments.end()) return known->second;
@@ -489,21 +490,26 @@ namespace {
 // comparison below, so it is refused too.
 void validate_options(const PipelineOptions& o) {
   const auto in_range = check_option_range;
-  in_range("--batch-size", o.batch_size, 1, kMaxBatchSize, "the supported range");
-  in_range("--max-pixels", static_cast<double>(o.max_pixels), 1,
+  in_range("PipelineOptions::batch_size", o.batch_size, 1, kMaxBatchSize, "the supported range");
+  in_range("PipelineOptions::max_pixels", static_cast<double>(o.max_pixels), 1,
            static_cast<double>(kMaxImagePixels), "the supported range");
-  in_range("--max-new-tokens", o.max_new_tokens, 0, kMaxNewTokens, "the supported range");
-  in_range("--num-beams", o.num_beams, 0, kMaxNumBeams, "the supported range");
-  in_range("--min-confidence", o.min_confidence, 0, 1, "the confidences a model gives");
-  in_range("--red-min", o.red_min, 0, 255, "the 8-bit colour range");
-  in_range("--green-max", o.green_max, 0, 255, "the 8-bit colour range");
-  in_range("--blue-max", o.blue_max, 0, 255, "the 8-bit colour range");
-  in_range("--min-box-width", o.min_box_width, 1, INT_MAX / 2, "the supported range");
-  in_range("--min-box-height", o.min_box_height, 1, INT_MAX / 2, "the supported range");
-  in_range("--max-box-width", o.max_box_width_fraction, 0, 1, "a fraction of the template width");
-  in_range("--inset", o.inset, 0, kMaxInset, "the supported range");
-  in_range("--contrast", o.contrast, 0, 100, "the supported range");
-  in_range("--brightness", o.brightness, -255, 255, "the 8-bit colour range");
+  in_range("PipelineOptions::max_new_tokens", o.max_new_tokens, 0, kMaxNewTokens,
+           "the supported range");
+  in_range("PipelineOptions::num_beams", o.num_beams, 0, kMaxNumBeams, "the supported range");
+  in_range("PipelineOptions::min_confidence", o.min_confidence, 0, 1,
+           "the confidences a model gives");
+  in_range("PipelineOptions::red_min", o.red_min, 0, 255, "the 8-bit colour range");
+  in_range("PipelineOptions::green_max", o.green_max, 0, 255, "the 8-bit colour range");
+  in_range("PipelineOptions::blue_max", o.blue_max, 0, 255, "the 8-bit colour range");
+  in_range("PipelineOptions::min_box_width", o.min_box_width, 1, INT_MAX / 2,
+           "the supported range");
+  in_range("PipelineOptions::min_box_height", o.min_box_height, 1, INT_MAX / 2,
+           "the supported range");
+  in_range("PipelineOptions::max_box_width_fraction", o.max_box_width_fraction, 0, 1,
+           "a fraction of the template width");
+  in_range("PipelineOptions::inset", o.inset, 0, kMaxInset, "the supported range");
+  in_range("PipelineOptions::contrast", o.contrast, 0, 100, "the supported range");
+  in_range("PipelineOptions::brightness", o.brightness, -255, 255, "the 8-bit colour range");
   in_range("window_aspect", o.window_aspect, 0, kMaxWindowAspect, "the supported range");
 }
 
@@ -516,7 +522,9 @@ std::string no_boxes_message(const std::string& file, const cv::Mat& bgra,
   any.max_width_fraction = 1.0;
   const std::vector<Box> outlines = find_template_boxes(bgra, any);
   if (outlines.empty()) {
-    return file + ": no red field outlines found (see --red-min/--green-max/--blue-max)";
+    return file +
+           ": no red field outlines found (see "
+           "PipelineOptions::red_min/PipelineOptions::green_max/PipelineOptions::blue_max)";
   }
   int small = 0, wide = 0;
   for (const Box& b : outlines) {
@@ -530,23 +538,26 @@ std::string no_boxes_message(const std::string& file, const cv::Mat& bgra,
   std::snprintf(fraction, sizeof fraction, "%g", t.max_width_fraction);
   return file + ": " + std::to_string(outlines.size()) +
          " red outline(s) found, but the size filters dropped every one: " + std::to_string(small) +
-         " smaller than --min-box-width " + std::to_string(t.min_width) + " / --min-box-height " +
-         std::to_string(t.min_height) + ", " + std::to_string(wide) +
-         " wider than --max-box-width " + fraction + " of the template";
+         " smaller than PipelineOptions::min_box_width " + std::to_string(t.min_width) +
+         " / PipelineOptions::min_box_height " + std::to_string(t.min_height) + ", " +
+         std::to_string(wide) + " wider than PipelineOptions::max_box_width_fraction " + fraction +
+         " of the template";
 }
 
 }  // namespace
 
 Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
-  if (options.models.empty()) throw UsageError("give at least one --model");
+  if (options.models.empty())
+    throw UsageError("PipelineOptions::models is empty: give at least one model");
   validate_options(options);
   if (options.mode == RegionMode::kForm && options.template_file.empty()) {
-    throw UsageError("form mode needs --template");
+    throw UsageError("form mode needs PipelineOptions::template_file");
   }
   impl_->options = options;
   impl_->document_options.dpi = options.dpi;
   impl_->document_options.limits.max_pixels = options.max_pixels;
-  if (options.dpi < 10 || options.dpi > 2400) throw UsageError("--dpi must be within 10..2400");
+  if (options.dpi < 10 || options.dpi > 2400)
+    throw UsageError("PipelineOptions::dpi must be within 10..2400");
   if (!options.pages.empty()) parse_page_range(options.pages, impl_->document_options);
   if (options.mode == RegionMode::kPage && options.layout == LayoutEngine::kTesseract) {
     TesseractLayoutOptions t;
@@ -603,8 +614,12 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
     }
   }
   if (!options.blank_file.empty()) {
-    if (options.mode != RegionMode::kForm) throw UsageError("--blank needs form mode (--template)");
-    if (!options.dropout) throw UsageError("--blank and --no-dropout exclude each other");
+    if (options.mode != RegionMode::kForm)
+      throw UsageError(
+          "PipelineOptions::blank_file needs form mode (PipelineOptions::template_file)");
+    if (!options.dropout)
+      throw UsageError(
+          "PipelineOptions::blank_file and PipelineOptions::dropout = false exclude each other");
     impl_->load_blank(options.blank_file);
   }
 }

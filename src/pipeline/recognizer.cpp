@@ -39,8 +39,8 @@ void calibrate_confidences(const Calibration& calibration, LineHypothesis& h) {
   }
 }
 
-Recognizer::Recognizer(const fs::path& model_dir)
-    : model_(load_model(model_dir)),
+Recognizer::Recognizer(const fs::path& model_dir, std::optional<mx::Dtype> dtype)
+    : model_(load_model(model_dir, dtype)),
       processor_(load_image_processor_for(model_dir, model_.config.encoder)),
       tokenizer_(load_tokenizer(model_dir)),
       default_config_(load_generation_config(model_dir, model_.config)),
@@ -95,7 +95,7 @@ std::string Recognizer::size_problem(const RgbImage& image) const {
 std::vector<RecognizedLine> Recognizer::recognize_images(
     const std::vector<RgbImage>& images, const GenerationConfig& options, int batch_size,
     const std::vector<TokenConstraint*>& constraints) const {
-  if (batch_size < 1) throw UsageError("--batch-size must be at least 1");
+  if (batch_size < 1) throw UsageError("Recognizer: batch_size must be at least 1");
   std::vector<RecognizedLine> lines(images.size());
   for (size_t start = 0; start < images.size(); start += batch_size) {
     const size_t end = std::min(images.size(), start + static_cast<size_t>(batch_size));
@@ -114,7 +114,7 @@ std::vector<RecognizedLine> Recognizer::recognize_images(
 std::vector<RecognizedLine> Recognizer::recognize(const std::vector<fs::path>& images,
                                                   const GenerationConfig& options, int batch_size,
                                                   const ImageLimits& limits) const {
-  if (batch_size < 1) throw UsageError("--batch-size must be at least 1");
+  if (batch_size < 1) throw UsageError("Recognizer: batch_size must be at least 1");
   validate_generation_config(options, model_.config);  // before any image is read
   std::vector<RecognizedLine> lines(images.size());
   std::vector<size_t> pending;  // lines whose image loaded, waiting for a full batch

@@ -59,7 +59,9 @@ void calibrate_confidences(const Calibration& calibration, LineHypothesis& h);
 
 class Recognizer {
  public:
-  explicit Recognizer(const std::filesystem::path& model_dir);
+  // `dtype`: as load_model's (the folder's own by default).
+  explicit Recognizer(const std::filesystem::path& model_dir,
+                      std::optional<mx::Dtype> dtype = std::nullopt);
 
   // Reads every image, `batch_size` at a time; an unreadable image, or one whose header declares
   // more than `limits.max_pixels` (default: the process's budget, image/image.h), gives a line

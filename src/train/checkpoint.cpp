@@ -234,8 +234,9 @@ void load_optimizer_state(const fs::path& dir, const std::vector<std::string>& n
   auto moment = [&](const std::string& kind, size_t i) {
     auto found = moments.find(kind + names[i]);
     if (found == moments.end())
-      throw CheckpointError(file.string() + ": no " + kind + names[i] +
-                            " (corrupted, or saved with another --freeze-encoder setting)");
+      throw CheckpointError(
+          file.string() + ": no " + kind + names[i] +
+          " (corrupted, or saved with another TrainOptions::freeze_encoder setting)");
     if (found->second.shape() != params[i].shape() || found->second.dtype() != mx::float32)
       throw CheckpointError(file.string() + ": " + kind + names[i] +
                             " does not have the parameter's shape and float32 dtype");

@@ -62,7 +62,8 @@ void add_ctc_head(NamedParameters& params, const ModelConfig& config, unsigned l
     const TensorMap saved = load_training_only_tensors(resume);
     const auto w = saved.find("ctc_head.weight"), b = saved.find("ctc_head.bias");
     if (w == saved.end() || b == saved.end())
-      throw UsageError(resume.string() + " was trained without --ctc-weight; resume without it");
+      throw UsageError(resume.string() +
+                       " was trained without TrainOptions::ctc_weight; resume without it");
     if (w->second.shape() != weight.shape() || b->second.shape() != bias.shape())
       throw CheckpointError(resume.string() + ": the saved CTC head does not fit this model");
     weight = w->second;
@@ -79,20 +80,22 @@ void add_ctc_head(NamedParameters& params, const ModelConfig& config, unsigned l
 void check_option_ranges(const TrainOptions& o) {
   using L = TrainLimits;
   const double steps = static_cast<double>(kMaxTrainingSteps);
-  check_option_range("--batch-size", o.batch_size, 1, L::kMaxBatchSize);
-  check_option_range("--eval-batch-size", o.eval_batch_size, 1, L::kMaxBatchSize);
-  check_option_range("--grad-accum", o.grad_accum, 1, L::kMaxGradAccum);
-  check_option_range("--epochs", o.epochs, 0, L::kMaxEpochs);
-  check_option_range("--max-steps", static_cast<double>(o.max_steps), 0, steps);
-  check_option_range("--warmup-steps", static_cast<double>(o.warmup_steps), 0, steps);
-  check_option_range("--save-every", static_cast<double>(o.save_every), 0, steps);
-  check_option_range("--eval-every", static_cast<double>(o.eval_every), 0, steps);
-  check_option_range("--keep-last", o.keep_last, 0, L::kMaxKeepLast);
-  check_option_range("--max-target-length", o.max_target_length, 0, ConfigLimits::kMaxPositions);
-  check_option_range("--weight-decay", o.adamw.weight_decay, 0, L::kMaxWeightDecay);
-  check_option_range("--grad-clip", o.grad_clip, 0, L::kMaxGradClip);
-  check_option_range("--token-dropout", o.token_dropout, 0, 0.9);
-  check_option_range("--ctc-weight", o.ctc_weight, 0, 10);
+  check_option_range("TrainOptions::batch_size", o.batch_size, 1, L::kMaxBatchSize);
+  check_option_range("TrainOptions::eval_batch_size", o.eval_batch_size, 1, L::kMaxBatchSize);
+  check_option_range("TrainOptions::grad_accum", o.grad_accum, 1, L::kMaxGradAccum);
+  check_option_range("TrainOptions::epochs", o.epochs, 0, L::kMaxEpochs);
+  check_option_range("TrainOptions::max_steps", static_cast<double>(o.max_steps), 0, steps);
+  check_option_range("TrainOptions::warmup_steps", static_cast<double>(o.warmup_steps), 0, steps);
+  check_option_range("TrainOptions::save_every", static_cast<double>(o.save_every), 0, steps);
+  check_option_range("TrainOptions::eval_every", static_cast<double>(o.eval_every), 0, steps);
+  check_option_range("TrainOptions::keep_last", o.keep_last, 0, L::kMaxKeepLast);
+  check_option_range("TrainOptions::max_target_length", o.max_target_length, 0,
+                     ConfigLimits::kMaxPositions);
+  check_option_range("TrainOptions::adamw.weight_decay", o.adamw.weight_decay, 0,
+                     L::kMaxWeightDecay);
+  check_option_range("TrainOptions::grad_clip", o.grad_clip, 0, L::kMaxGradClip);
+  check_option_range("TrainOptions::token_dropout", o.token_dropout, 0, 0.9);
+  check_option_range("TrainOptions::ctc_weight", o.ctc_weight, 0, 10);
 }
 
 void check_options(const TrainOptions& o) {
@@ -102,13 +105,17 @@ void check_options(const TrainOptions& o) {
   check_option_ranges(o);
   // No upper bound: a rate that makes the loss non-finite stops the run with a message (and
   // the tests use one to check that).
-  need(o.adamw.lr > 0 && std::isfinite(o.adamw.lr), "--lr must be a positive number");
-  need(o.label_smoothing >= 0 && o.label_smoothing < 1, "--label-smoothing must be in [0, 1)");
+  need(o.adamw.lr > 0 && std::isfinite(o.adamw.lr),
+       "TrainOptions::adamw.lr must be a positive number");
+  need(o.label_smoothing >= 0 && o.label_smoothing < 1,
+       "TrainOptions::label_smoothing must be in [0, 1)");
   need(o.max_target_length == 0 || o.max_target_length >= 2,
-       "--max-target-length must be at least 2 (start and end tokens)");
-  need(o.max_steps > 0 || o.epochs > 0, "--epochs must be positive (or give --max-steps)");
+       "TrainOptions::max_target_length must be at least 2 (start and end tokens)");
+  need(o.max_steps > 0 || o.epochs > 0,
+       "TrainOptions::epochs must be positive (or give TrainOptions::max_steps)");
   need(!o.overwrite || o.resume.empty(),
-       "--resume and --overwrite exclude each other (one continues the run in the output "
+       "TrainOptions::resume and TrainOptions::overwrite exclude each other (one continues the run "
+       "in the output "
        "folder, the other removes it)");
 }
 
@@ -141,8 +148,9 @@ void handle_earlier_run(const TrainOptions& o) {
       names += (i ? ", " : "") + earlier[i].filename().string();
     if (earlier.size() > 3) names += ", ...";
     throw UsageError(o.output.string() + " holds checkpoints of an earlier run (" + names +
-                     "); pass --resume " + earlier.back().string() +
-                     " to continue it, --overwrite to replace it, or choose another -o folder");
+                     "); set TrainOptions::resume to " + earlier.back().string() +
+                     " to continue it, TrainOptions::overwrite to replace it, or choose another "
+                     "TrainOptions::output folder");
   }
   std::vector<fs::path> doomed = earlier;
   for (const char* file : {"metrics.jsonl", "training.png"})
@@ -150,7 +158,9 @@ void handle_earlier_run(const TrainOptions& o) {
   for (const fs::path& path : doomed) {
     std::error_code ec;
     fs::remove_all(path, ec);
-    if (ec) throw FileError(path.string() + ": cannot remove it (--overwrite): " + ec.message());
+    if (ec)
+      throw FileError(path.string() +
+                      ": cannot remove it (TrainOptions::overwrite): " + ec.message());
   }
 }
 
@@ -326,7 +336,8 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
   const bool main_process = parallel.is_main();
   const bool resuming = !o.resume.empty();
   const fs::path source = resuming ? o.resume : o.model;
-  if (source.empty()) throw UsageError("--model is required (or --resume CHECKPOINT)");
+  if (source.empty())
+    throw UsageError("TrainOptions::model is required (or TrainOptions::resume CHECKPOINT)");
 
   TrainerState state;
   if (resuming) state = load_trainer_state(o.resume);
@@ -346,7 +357,7 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
   const int max_target_length =
       o.max_target_length > 0 ? o.max_target_length : std::min(128, max_positions);
   if (max_target_length > max_positions)
-    throw UsageError("--max-target-length " + std::to_string(o.max_target_length) +
+    throw UsageError("TrainOptions::max_target_length " + std::to_string(o.max_target_length) +
                      " exceeds the decoder's max_position_embeddings " +
                      std::to_string(max_positions));
 
@@ -362,7 +373,7 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
       o.max_steps > 0 ? o.max_steps
                       : static_cast<long long>(std::ceil(o.epochs * train_set.size() / per_step));
   if (total_steps > kMaxTrainingSteps) {
-    throw LimitError("", "--epochs",
+    throw LimitError("", "TrainOptions::epochs",
                      std::to_string(o.epochs) + " epochs of " + std::to_string(train_set.size()) +
                          " samples in steps of " + std::to_string(per_step) + " are " +
                          std::to_string(total_steps) + " steps",
@@ -383,15 +394,16 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
     if (state.freeze_encoder != o.freeze_encoder)
       throw UsageError(o.resume.string() + " was trained with" +
                        (state.freeze_encoder ? "" : "out") +
-                       " --freeze-encoder; resume with the same setting");
+                       " TrainOptions::freeze_encoder; resume with the same setting");
     load_optimizer_state(o.resume, params.names, params.values, state.step, optimizer);
     step = state.step;
     position = state.samples_seen;
     if (step >= total_steps) {
-      throw UsageError(o.resume.string() + " is at step " + std::to_string(step) +
-                       "; this run asks for " + std::to_string(total_steps) +
-                       " steps in all, so nothing would be trained (raise --max-steps or "
-                       "--epochs)");
+      throw UsageError(
+          o.resume.string() + " is at step " + std::to_string(step) + "; this run asks for " +
+          std::to_string(total_steps) +
+          " steps in all, so nothing would be trained (raise TrainOptions::max_steps or "
+          "TrainOptions::epochs)");
     }
     if (main_process) log << "resuming from " << o.resume.string() << " at step " << step << "\n";
   }
@@ -417,8 +429,9 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
   if (o.ctc_weight > 0.0f) labels.ctc_frames = model.config.encoder.num_patches();
   const int unk_id = tokenizer->special_token_ids().unk;
   if (o.token_dropout > 0.0f && unk_id < 0)
-    throw UsageError("--token-dropout replaces decoder inputs by the unknown token, and " +
-                     source.string() + "'s tokenizer has none");
+    throw UsageError(
+        "TrainOptions::token_dropout replaces decoder inputs by the unknown token, and " +
+        source.string() + "'s tokenizer has none");
   AugmentOptions augment_options;
   augment_options.enabled = o.augment;
 
@@ -541,7 +554,8 @@ TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ost
           "; training stopped" +
           (last_checkpoint.empty() ? " before any checkpoint was written"
                                    : ", the last good checkpoint is " + last_checkpoint.string()) +
-          " (try a lower --lr, more --warmup-steps or --grad-clip)");
+          " (try a lower TrainOptions::adamw.lr, more TrainOptions::warmup_steps or "
+          "TrainOptions::grad_clip)");
     }
     const double lr = o.adamw.lr * linear_schedule_factor(step, o.warmup_steps, total_steps);
     params.values = optimizer.step(params.values, grads, lr, clipped.scale);

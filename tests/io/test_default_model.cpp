@@ -28,7 +28,7 @@ TEST(DefaultModel, AMissingOneIsNamedWithWhatToDo) {
   const std::string message = testing::error_of<UsageError>([] { resolve_model(""); });
   EXPECT_NE(message.find("/no/such/model"), std::string::npos) << message;
   EXPECT_NE(message.find("MLXOCR_DEFAULT_MODEL"), std::string::npos) << message;
-  EXPECT_NE(message.find("--model"), std::string::npos) << message;
+  EXPECT_NE(message.find("give a model folder or a hub id"), std::string::npos) << message;
 }
 
 }  // namespace

@@ -78,7 +78,7 @@ TEST(PipelineImageBudget, ABudgetOutsideItsRangeIsRefused) {
     PipelineOptions options = line_mode();
     options.max_pixels = pixels;
     const std::string message = testing::error_of<LimitError>([&] { Pipeline pipeline(options); });
-    EXPECT_NE(message.find("--max-pixels: " + std::to_string(pixels) +
+    EXPECT_NE(message.find("PipelineOptions::max_pixels: " + std::to_string(pixels) +
                            " is outside the supported range (limit: 1..1073741824)"),
               std::string::npos)
         << message;
