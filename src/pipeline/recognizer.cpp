@@ -26,8 +26,8 @@ void apply_min_confidence(std::vector<RecognizedLine>& lines, double threshold) 
   }
 }
 
-Recognizer::Recognizer(const fs::path& model_dir)
-    : model_(load_model(model_dir)),
+Recognizer::Recognizer(const fs::path& model_dir, std::optional<mx::Dtype> dtype)
+    : model_(load_model(model_dir, dtype)),
       processor_(load_image_processor_for(model_dir, model_.config.encoder)),
       tokenizer_(load_tokenizer(model_dir)),
       default_config_(load_generation_config(model_dir, model_.config)) {}

@@ -50,7 +50,10 @@ void apply_min_confidence(std::vector<RecognizedLine>& lines, double threshold);
 
 class Recognizer {
  public:
-  explicit Recognizer(const std::filesystem::path& model_dir);
+  // `dtype`: the dtype to compute in (load_model's): by default float32 for a Hugging Face
+  // folder and the stored dtype for a converted one.
+  explicit Recognizer(const std::filesystem::path& model_dir,
+                      std::optional<mx::Dtype> dtype = std::nullopt);
 
   // Reads every image, `batch_size` at a time; an unreadable image, or one whose header declares
   // more than `limits.max_pixels` (default: the process's budget, image/image.h), gives a line
