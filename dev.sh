@@ -83,6 +83,12 @@ setup_venv() {
     "$py" -m pip install -q --disable-pip-version-check -r python/requirements-dev.txt
     cp python/requirements-dev.txt .venv/.requirements-dev.txt
   fi
+  # Ray Data for mlxocr.ray's test (python/requirements-ray.txt, pinned).
+  if ! cmp -s python/requirements-ray.txt .venv/.requirements-ray.txt; then
+    say "installing python/requirements-ray.txt into .venv"
+    "$py" -m pip install -q --disable-pip-version-check -r python/requirements-ray.txt
+    cp python/requirements-ray.txt .venv/.requirements-ray.txt
+  fi
 }
 
 # ccache for every compile, the wheel test's included: objects compiled with the same flags at the

@@ -64,11 +64,23 @@ class Model:
         self.path = path
 
     @classmethod
-    def load(cls, path_or_hub_id: Union[str, "os.PathLike[str]"] = "") -> "Model":
+    def load(
+        cls, path_or_hub_id: Union[str, "os.PathLike[str]"] = "", *, dtype: Optional[str] = None
+    ) -> "Model":
         """Loads a model folder, a hub id "org/name[@revision]" (from the local hub cache,
-        downloaded into it when absent) or, with no argument, the bundled default model."""
+        downloaded into it when absent) or, with no argument, the bundled default model.
+
+        dtype: "float32", "float16" or "bfloat16", the dtype the model computes in (as `mlxocr
+        convert --dtype` would store it); None: float32 for a Hugging Face folder, the stored
+        dtype for a converted one. Quantized layers stay quantized whatever the dtype.
+        """
         folder = _core.resolve_model(os.fspath(path_or_hub_id))
-        return cls(_core.Recognizer(folder), str(folder))
+        return cls(_core.Recognizer(folder, dtype or ""), str(folder))
+
+    @property
+    def dtype(self) -> str:
+        """The dtype the model computes in: "float32", "float16" or "bfloat16"."""
+        return self._recognizer.dtype
 
     def recognize(
         self,

@@ -177,8 +177,17 @@ void add_recognizer(nb::module_& m) {
       "bundled default).");
   m.def("write_png", &write_png, nb::arg("array"), nb::arg("file"));
   nb::class_<Recognizer>(m, "Recognizer")
-      .def(nb::init<const std::filesystem::path&>(), nb::arg("model_dir"),
-           nb::call_guard<nb::gil_scoped_release>())
+      // dtype: "float32", "float16" or "bfloat16" (mlxocr convert's --dtype); "": load_model's
+      // default.
+      .def(
+          "__init__",
+          [](Recognizer* self, const std::filesystem::path& model_dir, const std::string& dtype) {
+            std::optional<mx::Dtype> compute;
+            if (!dtype.empty()) compute = parse_float_dtype(dtype);
+            new (self) Recognizer(model_dir, compute);
+          },
+          nb::arg("model_dir"), nb::arg("dtype") = "", nb::call_guard<nb::gil_scoped_release>())
+      .def_prop_ro("dtype", [](const Recognizer& r) { return dtype_name(r.model().dtype); })
       .def("recognize_files", &recognize_files, nb::arg("files"), nb::arg("generate_kwargs"),
            nb::arg("batch_size"), nb::arg("min_confidence"),
            nb::call_guard<nb::gil_scoped_release>())

@@ -59,7 +59,8 @@ void calibrate_confidences(const Calibration& calibration, LineHypothesis& h);
 
 class Recognizer {
  public:
-  // `dtype`: as load_model's (the folder's own by default).
+  // `dtype`: the dtype to compute in (load_model's): by default float32 for a Hugging Face
+  // folder and the stored dtype for a converted one.
   explicit Recognizer(const std::filesystem::path& model_dir,
                       std::optional<mx::Dtype> dtype = std::nullopt);
 
