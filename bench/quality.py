@@ -24,19 +24,11 @@ import sys
 import time
 from collections import defaultdict
 
+from real_metrics import levenshtein  # bench/, beside this script
+
 
 def normalize(text):
     return " ".join(text.split())
-
-
-def levenshtein(a, b):
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 def read_rows(path, limit):
