@@ -55,8 +55,7 @@ inline std::string xml_unescape(std::string text) {
 inline std::vector<PdfWord> pdf_words(const std::filesystem::path& pdf, int page = 0) {
   const std::string range =
       page > 0 ? " -f " + std::to_string(page) + " -l " + std::to_string(page) : "";
-  const std::string html =
-      command_output("pdftotext -bbox" + range + " " + quoted(pdf) + " -");
+  const std::string html = command_output("pdftotext -bbox" + range + " " + quoted(pdf) + " -");
   static const std::regex word(
       "<word xMin=\"([0-9.]+)\" yMin=\"([0-9.]+)\" xMax=\"([0-9.]+)\" yMax=\"([0-9.]+)\">([^<]*)"
       "</word>");
