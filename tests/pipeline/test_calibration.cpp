@@ -78,7 +78,9 @@ TEST(Calibration, MalformedFilesNameTheFileAndTheField) {
       {R"({"method": "temperature", "line": {"temperature": 0}})", "line.temperature: 0 is"},
       {R"({"method": "platt", "line": {"a": 1, "b": 0}, "fit": 3})", "fit: must be an object"},
   };
-  for (const auto& [text, expected] : cases) {
+  for (const auto& test_case : cases) {
+    // Named copies, not structured bindings: clang before 16 cannot capture those in a lambda.
+    const std::string text = test_case.first, expected = test_case.second;
     const std::string message =
         error_of<LimitError>([&] { parse_calibration(text, "m/calibration.json"); });
     EXPECT_EQ(message.rfind("m/calibration.json: ", 0), 0u) << text << ": " << message;
