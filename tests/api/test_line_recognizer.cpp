@@ -237,6 +237,7 @@ TEST_F(LineRecognizerApi, MinConfidenceEmptiesTheTextAndKeepsTheTokens) {
             reference("vit-trocr", "greedy", "images/small_96x32.png").sequences[0]);
 }
 
+// tests/test_support.h has this helper, but it includes MLX and engine headers this file must not.
 template <typename E, typename F>
 std::string error_of(F&& f) {
   try {
