@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,13 +20,20 @@ inline std::filesystem::path tokenizer_fixture(const std::string& name) {
 
 // expected.json as transformers loads the tokenizer by default. The xlmr-spm fixture records the
 // slow XLMRobertaTokenizer as `reference` and the fast one (what AutoTokenizer and
-// TrOCRProcessor load, in transformers 4 and 5 alike) under `other_implementation`, whose
-// `differences` list the lines the two decode differently (a skipped <unk> between two "▁").
-// mlxocr follows the fast one (docs/tokenizers.md), so its decodings replace the slow ones. The
-// cut-prefix and random-id decodes were recorded from the slow tokenizer only (the fast one keeps
-// a trailing "▁" as a space where the slow one strips it), so they are left out here; the fast
-// tokenizer's decodes of both stacks are checked by
-// ReferenceStacks.SentencePieceAsEachStackLoadsIt.
+// TrOCRProcessor load, in transformers 4 and 5 alike) under `other_implementation`: `differences`
+// lists the lines the two decode differently (a skipped <unk> between two "▁"), and
+// `decode_prefixes` / `decode_random` hold the fast one's decodes of the same cut prefixes and
+// random id lists, index by index. mlxocr follows the fast one (docs/tokenizers.md), so its
+// decodings replace the slow ones everywhere.
+inline void take_decodes(nlohmann::json& record, const nlohmann::json& fast) {
+  record["decoded"] = fast["decoded"];
+  if (fast.contains("decoded_other_cleanup")) {
+    record["decoded_other_cleanup"] = fast["decoded_other_cleanup"];
+  } else {
+    record.erase("decoded_other_cleanup");
+  }
+}
+
 inline nlohmann::json read_expected(const std::string& name) {
   std::ifstream in(tokenizer_fixture(name) / "expected.json", std::ios::binary);
   std::stringstream buffer;
@@ -37,14 +45,20 @@ inline nlohmann::json read_expected(const std::string& name) {
   }
   for (const nlohmann::json& difference : other["differences"]) {
     for (nlohmann::json& line : expected["lines"]) {
-      if (line["text"] != difference["text"] || !difference["decoded"].contains("decoded"))
-        continue;
-      line["decoded"] = difference["decoded"]["decoded"];
-      line.erase("decoded_other_cleanup");
+      if (line["text"] != difference["text"] || !difference["decoded"].is_object()) continue;
+      take_decodes(line, difference["decoded"]);
     }
   }
-  expected["decode_prefixes"] = nlohmann::json::array();
-  expected["decode_random"] = nlohmann::json::array();
+  for (const char* list : {"decode_prefixes", "decode_random"}) {
+    nlohmann::json& records = expected[list];
+    const nlohmann::json& fast = other.at(list);
+    if (fast.size() != records.size()) {
+      throw std::runtime_error(std::string("xlmr-spm expected.json: other_implementation.") + list +
+                               " does not pair with " + list);
+    }
+    for (size_t i = 0; i < records.size(); ++i)
+      take_decodes(records[i], fast[i]);
+  }
   expected["reference"] = other["name"];
   return expected;
 }

@@ -28,7 +28,8 @@ expected.json (one list element per line, to keep diffs readable):
   decode_prefixes: prefixes of the lines' ids that end inside a multi-byte character (byte-level
          BPE; plain prefixes for SentencePiece), decoded the same way;
   decode_random: random id sequences (many lone UTF-8 continuation/lead bytes), decoded;
-  other_implementation: agreement counts of the other implementation and its differences;
+  other_implementation: agreement counts of the other implementation and its differences, and
+         its decodes of decode_prefixes and decode_random (index by index);
   add_prefix_space_variant (roberta-bpe): ids of every line with add_prefix_space switched on.
 
 The SentencePiece model's normaliser is nmt_nfkc restricted to the characters the text can hold
@@ -38,6 +39,10 @@ Run with the reference venv (transformers, tokenizers, sentencepiece; the fast X
 needs protobuf as well and is skipped, with a note in expected.json, when it is missing):
 
     tools/reference/.venv/bin/python tools/reference/make_tokenizer_fixtures.py
+
+`--fast-decodes-only` adds the fast XLM-R tokenizer's decodes of the recorded prefixes and random
+ids (other_implementation.decode_prefixes / decode_random) to the committed xlmr-spm/expected.json
+without training the fixture tokenizers again.
 """
 import glob
 import json
@@ -433,6 +438,7 @@ def record(name, ref, other, other_name, lines, byte_level, rng, extra=None):
         ids = [rng.choice(high_bytes) if high_bytes and rng.random() < 0.5 else rng.randrange(vocab_n)
                for _ in range(n)]
         randoms.append(dict(ids=ids, **decodings(ref, ids)))
+    other_decodes = other_implementation_decodes(other, prefixes, randoms)
 
     result = {
         "generated_by": "tools/reference/make_tokenizer_fixtures.py",
@@ -455,6 +461,7 @@ def record(name, ref, other, other_name, lines, byte_level, rng, extra=None):
             "encode_identical": f"{same_encode}/{len(entries)}" if other is not None else None,
             "decode_identical": f"{same_decode}/{len(entries)}" if other is not None else None,
             "differences": diffs,
+            **other_decodes,
         },
     }
     if extra:
@@ -464,6 +471,39 @@ def record(name, ref, other, other_name, lines, byte_level, rng, extra=None):
     print(f"{name}: {len(entries)} lines, {len(prefixes)} prefixes, {len(randoms)} random; "
           f"{other_name}: encode {result['other_implementation']['encode_identical']}, "
           f"decode {result['other_implementation']['decode_identical']}", file=sys.stderr)
+
+
+def other_implementation_decodes(other, prefixes, randoms):
+    """The other implementation's decodes of the same prefix and random id lists, index by index.
+
+    For SentencePiece the other implementation is the fast tokenizer, the one AutoTokenizer loads
+    in transformers 4 and the only one in 5, so these are what a user's decode gives on them."""
+    if other is None:
+        return {}
+    return {"decode_prefixes": [decodings(other, p["ids"]) for p in prefixes],
+            "decode_random": [decodings(other, r["ids"]) for r in randoms]}
+
+
+def add_fast_decodes(name="xlmr-spm"):
+    """Records the fast XLM-R tokenizer's decodes of the committed prefix and random id lists into
+    the committed expected.json, without training anything again (the fixture tokenizers are
+    trained on this machine's text files, which differ from machine to machine)."""
+    from transformers import XLMRobertaTokenizerFast
+    folder = OUT / name
+    path = folder / "expected.json"
+    expected = json.loads(path.read_text(encoding="utf-8"))
+    fast = XLMRobertaTokenizerFast.from_pretrained(str(folder), from_slow=True)
+    other = expected["other_implementation"]
+    assert other["name"].startswith("XLMRobertaTokenizerFast"), other["name"]
+    other.update(other_implementation_decodes(fast, expected["decode_prefixes"], expected["decode_random"]))
+    expected["versions_fast_decodes"] = {"transformers": transformers.__version__,
+                                         "tokenizers": tokenizers.__version__}
+    path.write_text(compact_json(expected), encoding="utf-8")
+    differ = sum(d != {k: p[k] for k in d} for d, p in zip(other["decode_prefixes"], expected["decode_prefixes"]))
+    differ_r = sum(d != {k: r[k] for k in d} for d, r in zip(other["decode_random"], expected["decode_random"]))
+    print(f"{name}: fast decodes recorded; they differ from the slow tokenizer's on {differ} of "
+          f"{len(other['decode_prefixes'])} prefixes and {differ_r} of {len(other['decode_random'])} "
+          "random id lists", file=sys.stderr)
 
 
 def prefix_space_variant(folder, lines):
@@ -524,4 +564,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--fast-decodes-only"]:
+        add_fast_decodes()
+    else:
+        main()
