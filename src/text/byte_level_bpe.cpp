@@ -527,7 +527,8 @@ bool known_class_defaults_to_no_prefix_space(const std::string& cls) {
 
 }  // namespace
 
-std::unique_ptr<Tokenizer> load_bpe_tokenizer_json(const TokenizerFiles& files) {
+std::unique_ptr<Tokenizer> load_bpe_tokenizer_json(const TokenizerFiles& files,
+                                                   TransformersVersion target) {
   const fs::path path = files.folder / "tokenizer.json";
   const std::string file = path.string();
   const json doc = read_json_file(path, kMaxVocabularyBytes);
@@ -615,13 +616,14 @@ std::unique_ptr<Tokenizer> load_bpe_tokenizer_json(const TokenizerFiles& files) 
       }
     }
 
-    // transformers' RoBERTa/GPT-2 classes impose their add_prefix_space (default false) on the
-    // pre-tokeniser; a plain PreTrainedTokenizerFast keeps tokenizer.json's.
+    // Whose add_prefix_space counts (tests/fixtures/stacks/*/prefix_space.json): transformers
+    // 4's PreTrainedTokenizerFast.__init__ imposes tokenizer_config.json's (default false) on the
+    // pre-tokeniser in every fast class; transformers 5 does so only in the RoBERTa/GPT-2 family,
+    // and a plain TokenizersBackend keeps tokenizer.json's whatever the config says.
     bool add_prefix_space = byte_level->value("add_prefix_space", false);
-    if (files.add_prefix_space) {
-      add_prefix_space = *files.add_prefix_space;
-    } else if (known_class_defaults_to_no_prefix_space(files.tokenizer_class)) {
-      add_prefix_space = false;
+    if (target == TransformersVersion::k4 ||
+        known_class_defaults_to_no_prefix_space(files.tokenizer_class)) {
+      add_prefix_space = files.add_prefix_space.value_or(false);
     }
     const bool use_regex = byte_level->value("use_regex", true);
     std::optional<Template> post;

@@ -12,8 +12,12 @@
 
 namespace mlxocr::text {
 
-// From tokenizer.json (model.type "BPE" with a ByteLevel pre-tokeniser).
-std::unique_ptr<Tokenizer> load_bpe_tokenizer_json(const TokenizerFiles& files);
+// From tokenizer.json (model.type "BPE" with a ByteLevel pre-tokeniser). `target` decides whose
+// add_prefix_space counts: transformers 4 imposes tokenizer_config.json's (default false) on
+// tokenizer.json's pre-tokeniser in every fast class; transformers 5 only in the RoBERTa / GPT-2
+// family, a plain PreTrainedTokenizerFast (TokenizersBackend) keeping tokenizer.json's.
+std::unique_ptr<Tokenizer> load_bpe_tokenizer_json(const TokenizerFiles& files,
+                                                   TransformersVersion target);
 
 // From vocab.json + merges.txt, as the slow tokenizer's files (converted to the fast tokenizer the
 // way transformers converts them).

@@ -98,7 +98,7 @@ std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& model_dir, Transformer
     if (tokenizer_json_model_type(model_dir / "tokenizer.json") == "Unigram") {
       return text::load_xlmr_unigram_json(files);
     }
-    return text::load_bpe_tokenizer_json(files);
+    return text::load_bpe_tokenizer_json(files, target);
   }
   if (has("vocab.json") && has("merges.txt")) return text::load_bpe_vocab_merges(files);
   if (has("vocab.json") || has("merges.txt")) {

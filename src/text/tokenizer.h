@@ -79,7 +79,8 @@ std::string clean_up_tokenization(std::string text);
 // Whose default tokenizer to follow where transformers' versions part: a SentencePiece model
 // trained as BPE and saved without tokenizer.json is converted to a BPE tokenizer by transformers
 // 4 and read as a Unigram model over the same pieces and scores by transformers 5 ("000", "ated"
-// then split differently).
+// then split differently); and a plain PreTrainedTokenizerFast's add_prefix_space (4 imposes
+// tokenizer_config.json's or false on tokenizer.json's, 5 keeps tokenizer.json's).
 enum class TransformersVersion { k4 = 4, k5 = 5 };
 // The MLXOCR_TRANSFORMERS environment variable ("4" or "5"); 5, the current release, when unset.
 // Throws UsageError for another value.
@@ -90,7 +91,9 @@ TransformersVersion transformers_target();
 // special_tokens_map.json, tokenizer_config.json and the added tokens (tokenizer.json's
 // "added_tokens", tokenizer_config.json's "added_tokens_decoder", added_tokens.json). Throws
 // TokenizerError naming the folder and the files looked for when there are none, and naming the
-// file when one is malformed. `target` matters only for a SentencePiece model (see above).
+// file when one is malformed. `target` matters for a SentencePiece model (see above) and for a
+// byte-level BPE's add_prefix_space when tokenizer_config.json does not set it
+// (byte_level_bpe.h).
 std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& model_dir,
                                           TransformersVersion target = transformers_target());
 

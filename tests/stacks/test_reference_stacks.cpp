@@ -1,11 +1,14 @@
 // The two reference stacks (transformers 4.53 + Pillow 10.4, transformers 5 + Pillow 13) where they
 // part: Pillow's resize order on portrait images, the SentencePiece tokenizer transformers loads by
-// default, and a checkpoint each stack's save_pretrained wrote. Fixtures:
+// default, a checkpoint each stack's save_pretrained wrote, and where a byte-level BPE's
+// add_prefix_space is read from. Fixtures:
 // tools/reference/make_stack_fixtures.py, run once with each stack's venv.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -229,6 +232,55 @@ TEST(ReferenceStacks, SavedCheckpointGivesTheStacksIds) {
                 stack_index(stack)["versions"]["transformers"].get<std::string>().c_str(),
                 m["files"].dump().c_str(), same, m["generate"].size());
   }
+}
+
+// The byte-level BPE fixture with add_prefix_space switched in tokenizer_config.json (set or
+// absent), in tokenizer.json's pre-tokeniser and post-processor, and with the class the config
+// names: each stack's AutoTokenizer ids (prefix_space.json), with MLXOCR_TRANSFORMERS naming the
+// stack. The folder edits are make_stack_fixtures.py's prefix_space_folder().
+fs::path prefix_space_folder(const json& variant, const fs::path& target) {
+  const fs::path source = testing::fixtures() / "tokenizers" / "roberta-bpe";
+  fs::remove_all(target);
+  fs::create_directories(target);
+  for (const auto& entry : fs::directory_iterator(source)) {
+    if (entry.path().filename() != "expected.json")
+      fs::copy_file(entry.path(), target / entry.path().filename());
+  }
+  json config = testing::read_json(target / "tokenizer_config.json");
+  config.erase("add_prefix_space");
+  if (!variant["config"].is_null()) config["add_prefix_space"] = variant["config"];
+  if (variant.contains("tokenizer_class")) config["tokenizer_class"] = variant["tokenizer_class"];
+  std::ofstream(target / "tokenizer_config.json") << config.dump();
+  json tj = testing::read_json(target / "tokenizer.json");
+  tj["pre_tokenizer"]["add_prefix_space"] = variant["tokenizer_json"];
+  tj["post_processor"]["add_prefix_space"] = variant["tokenizer_json"];
+  std::ofstream(target / "tokenizer.json") << tj.dump();
+  return target;
+}
+
+TEST(ReferenceStacks, ByteLevelPrefixSpaceAsEachStackReadsIt) {
+  const fs::path scratch =
+      fs::temp_directory_path() / ("mlxocr_prefix_space_" + std::to_string(::getpid()));
+  for (const std::string stack : kStacks) {
+    const json record = testing::read_json(stack_dir(stack) /
+                                           stack_index(stack)["prefix_space"].get<std::string>());
+    ScopedEnv env("MLXOCR_TRANSFORMERS", stack.substr(1));
+    const auto& texts = record["texts"];
+    for (const json& variant : record["variants"]) {
+      const auto tokenizer = load_tokenizer(prefix_space_folder(variant, scratch));
+      size_t same = 0;
+      for (size_t i = 0; i < texts.size(); ++i) {
+        const auto want = variant["ids"][i].get<std::vector<int>>();
+        const auto got = tokenizer->encode(texts[i].get<std::string>(), true);
+        EXPECT_EQ(got, want) << stack << ", " << variant["name"] << ": " << texts[i];
+        same += got == want;
+      }
+      std::printf("[stacks] %s %s, %s: ids identical %zu/%zu\n", stack.c_str(),
+                  variant["class"].get<std::string>().c_str(),
+                  variant["name"].get<std::string>().c_str(), same, texts.size());
+    }
+  }
+  fs::remove_all(scratch);
 }
 
 }  // namespace

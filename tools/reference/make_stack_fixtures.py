@@ -12,7 +12,10 @@ Written to tests/fixtures/stacks/<stack>/:
                   and its ids / decoded text (skip_special_tokens true and false) for every line of
                   that fixture's expected.json plus the SentencePiece edge cases below, and decoded
                   text for hand-made id lists (a "▁", a skipped <unk>, another "▁", ...);
-                  model: the files save_pretrained wrote and the ids generate() gives.
+                  model: the files save_pretrained wrote and the ids generate() gives;
+                  prefix_space: "prefix_space.json".
+  prefix_space.json  the ids AutoTokenizer gives for tokenizers/roberta-bpe with add_prefix_space
+                  switched in tokenizer_config.json and/or tokenizer.json (PREFIX_SPACE_VARIANTS).
   resize/*.npy    Image.resize bytes (uint8 [h, w, 3]) of portrait and landscape images, to sizes
                   where Pillow 13 runs the vertical pass first and where it does not.
   ../../images/portrait_crop.png   the portrait image (made once): a rotated crop of
@@ -108,6 +111,69 @@ def record_tokenizer():
             "decodes": decodes}
 
 
+# The byte-level BPE fixture's add_prefix_space, switched where a user's files can switch it: the
+# tokenizer_config.json key (set, or absent), tokenizer.json's pre_tokenizer/post_processor, and
+# the class named in tokenizer_config.json.
+PREFIX_SPACE_VARIANTS = [
+    {"name": "config absent, tokenizer.json true", "config": None, "tokenizer_json": True},
+    {"name": "config true, tokenizer.json false", "config": True, "tokenizer_json": False},
+    {"name": "config true, tokenizer.json true", "config": True, "tokenizer_json": True},
+    {"name": "config false, tokenizer.json true", "config": False, "tokenizer_json": True},
+    {"name": "PreTrainedTokenizerFast, config absent, tokenizer.json true", "config": None,
+     "tokenizer_json": True, "tokenizer_class": "PreTrainedTokenizerFast"},
+    {"name": "PreTrainedTokenizerFast, config true, tokenizer.json false", "config": True,
+     "tokenizer_json": False, "tokenizer_class": "PreTrainedTokenizerFast"},
+]
+PREFIX_SPACE_TEXTS = ["Hello world", " leading space", "no", "  two spaces", "<s>inside",
+                      "Ünïcödé 123", "tab\tand\nnewline", "end space "]
+
+
+def prefix_space_folder(variant, target):
+    """The roberta-bpe fixture with one variant's edits (the C++ test makes the same edits)."""
+    shutil.copytree(FIXTURES / "tokenizers" / "roberta-bpe", target)
+    target.joinpath("expected.json").unlink()
+    config_path = target / "tokenizer_config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config.pop("add_prefix_space", None)
+    if variant["config"] is not None:
+        config["add_prefix_space"] = variant["config"]
+    if "tokenizer_class" in variant:
+        config["tokenizer_class"] = variant["tokenizer_class"]
+    config_path.write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
+    tj_path = target / "tokenizer.json"
+    tj = json.loads(tj_path.read_text(encoding="utf-8"))
+    tj["pre_tokenizer"]["add_prefix_space"] = variant["tokenizer_json"]
+    tj["post_processor"]["add_prefix_space"] = variant["tokenizer_json"]
+    tj_path.write_text(json.dumps(tj, ensure_ascii=False), encoding="utf-8")
+
+
+def record_prefix_space():
+    import tempfile
+    expected = json.loads((FIXTURES / "tokenizers" / "roberta-bpe" / "expected.json")
+                          .read_text(encoding="utf-8"))
+    texts = [line["text"] for line in expected["lines"][:60]] + PREFIX_SPACE_TEXTS
+    records = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, variant in enumerate(PREFIX_SPACE_VARIANTS):
+            folder = pathlib.Path(tmp) / f"v{k}"
+            prefix_space_folder(variant, folder)
+            tok = AutoTokenizer.from_pretrained(str(folder))
+            records.append(dict(variant, **{"class": type(tok).__name__,
+                                           "ids": [tok(t)["input_ids"] for t in texts]}))
+    return {"folder": "tokenizers/roberta-bpe", "texts": texts, "variants": records}
+
+
+def write_prefix_space(out):
+    """prefix_space.json, one id list per line (indented, it would be thousands of lines)."""
+    record = record_prefix_space()
+    dump = lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+    variants = ",\n".join(dump(v) for v in record["variants"])
+    text = (f'{{"folder":{dump(record["folder"])},\n"texts":{dump(record["texts"])},\n'
+            f'"variants":[\n{variants}\n]}}\n')
+    (out / "prefix_space.json").write_text(text, encoding="utf-8")
+    return "prefix_space.json"
+
+
 def record_model(out):
     source = FIXTURES / "models" / "deit-trocr"
     target = out / "model"
@@ -151,7 +217,8 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     index = {"generator": "tools/reference/make_stack_fixtures.py " + stack, "stack": stack,
              "versions": versions(), "resize": record_resize(out),
-             "tokenizer": record_tokenizer(), "model": record_model(out)}
+             "tokenizer": record_tokenizer(), "model": record_model(out),
+             "prefix_space": write_prefix_space(out)}
     (out / "index.json").write_text(json.dumps(index, ensure_ascii=False, indent=1) + "\n",
                                     encoding="utf-8")
     print(f"{out}: {index['versions']}", file=sys.stderr)
