@@ -17,9 +17,12 @@ void silence(tesseract::TessBaseAPI& api) {
   api.SetVariable("debug_file", "/dev/null");
 }
 
+// A raw image carries no resolution; without one Tesseract estimates it from the text's size
+// (pagesegmain.cpp, line size x kResolutionEstimationFactor), exactly what the `tesseract`
+// command does for a file without one. Only a resolution it would believe is passed on.
 void set_page(tesseract::TessBaseAPI& api, const cv::Mat& gray, int dpi) {
   api.SetImage(gray.data, gray.cols, gray.rows, 1, static_cast<int>(gray.step));
-  api.SetSourceResolution(dpi);
+  if (dpi >= kMinTesseractDpi && dpi <= kMaxTesseractDpi) api.SetSourceResolution(dpi);
 }
 
 Box box_of(const tesseract::PageIterator& it) {

@@ -31,11 +31,18 @@ struct PageLayout {
   std::vector<LayoutLine> lines;      // in reading order
 };
 
+// The resolutions Tesseract believes (its kMinCredibleResolution, kMaxCredibleResolution);
+// outside them it assumes 70 dpi and estimates the resolution from the text's size.
+inline constexpr int kMinTesseractDpi = 70, kMaxTesseractDpi = 2400;
+
 struct TesseractLayoutOptions {
   bool detect_orientation = true;
-  // The page's resolution as Tesseract's heuristics want it (they assume 70 dpi without it);
-  // images carry none we trust, PDF pages are rendered at a known one.
-  int dpi = 300;
+  // The page's resolution when nothing better is known: 0 lets Tesseract estimate it from the
+  // text's size, as `tesseract` does for files that carry none. Its column and line finding
+  // scale with the resolution, and a wrong one breaks them: avicanon-006 (bench/PAGES.md),
+  // whose text is small for 300 dpi, lost half of its lines and had 13 merged across the
+  // columns when 300 dpi was assumed.
+  int dpi = 0;
   // OSD's orientation confidence below which the page is left as it is. OCRmyPDF's default
   // (--rotate-pages-threshold 14) for the same Tesseract value.
   double min_orientation_confidence = 14.0;
@@ -50,7 +57,9 @@ class TesseractLayout {
   TesseractLayout(const TesseractLayout&) = delete;
   TesseractLayout& operator=(const TesseractLayout&) = delete;
 
-  // `gray` is an 8-bit one-channel page. `name` names it in errors.
+  // `gray` is an 8-bit one-channel page. `name` names it in errors. `dpi`: the page's known
+  // resolution (a PDF's rendering, the file's own); 0 for options' dpi. Values Tesseract does
+  // not believe (outside kMinTesseractDpi..kMaxTesseractDpi) count as unknown.
   PageLayout analyse(const cv::Mat& gray, const std::string& name, int dpi = 0);
 
  private:

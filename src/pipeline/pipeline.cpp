@@ -25,6 +25,7 @@
 #include "pipeline/confidence.h"
 #include "pipeline/field_names.h"
 #include "pipeline/form_frame.h"
+#include "pipeline/page_resolution.h"
 #include "pipeline/placed_words.h"
 #include "pipeline/recognizer.h"
 #include "pipeline/windowed_reading.h"
@@ -376,7 +377,8 @@ struct Pipeline::Impl {
         analyse_form(bgr, gray, work);
         apply_field_types(gray, work);
       } else if (tesseract) {
-        analyse_page_tesseract(gray, doc.dpi(), work);
+        analyse_page_tesseract(
+            gray, page_dpi(doc, file, page_number, document_options.limits.max_file_bytes), work);
       } else {
         analyse_page_simple(gray, work);
       }
