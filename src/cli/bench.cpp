@@ -74,9 +74,9 @@ PyTorch's loader does (MLXOCR_MAP_WEIGHTS=0 reads every tensor during the load i
 --quantize 8|4 quantizes the decoder's linear layers after loading (group size 64), as
 mlxocr convert -q does; --quantize-encoder the encoder's too (convert --quantize-encoder).
 "quantized_bits" and "quantized_encoder" report what the model holds (a converted model's, or
---quantize's). On a CPU with AVX-512 VNNI or AVX2, 8-bit layers run as int8 products with the
-activations quantized on the fly ("int8_linear" and "int8_path" in the report);
-MLXOCR_INT8_PATH=avx512vnni|avx2|portable forces a path, MLXOCR_INT8_PATH=off dequantizes the
+--quantize's). On a CPU with AVX-512 VNNI, AVX-VNNI or AVX2, 8-bit layers run as int8 products
+with the activations quantized on the fly ("int8_linear" and "int8_path" in the report);
+MLXOCR_INT8_PATH=avx512vnni|avxvnni|avx2|portable forces a path, MLXOCR_INT8_PATH=off dequantizes the
 weights for sgemm instead, for comparisons.
 
 MACHINE. Unless --no-limits: the sgemm peak (a large float32 mx::matmul, the BLAS MLX calls)

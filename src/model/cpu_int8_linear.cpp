@@ -6,7 +6,7 @@
 // Why: on many rows such a layer used to dequantize its weight to float32 and call sgemm, so an
 // 8-bit encoder ran at float32 speed; on few rows each weight was converted to float and
 // multiplied in float32. Integer products do more multiply-adds per instruction than float32
-// FMAs (vpdpbusd four times, vpmaddwd twice) and read a byte per weight.
+// FMAs (vpdpbusd four times, on 512 or 256 bits, vpmaddwd twice) and read a byte per weight.
 //
 // The weight stays as mx::quantize stores it (uint8 codes c, a scale s and a bias b per group of
 // `group` inputs: w = s c + b). The activations are quantized on the fly, per row and weight
@@ -75,6 +75,8 @@ void block_rows(Int8Path path, const int8::TileRows& x, std::int64_t rows,
                 std::int64_t y_stride) {
   if (path == Int8Path::kAvx512Vnni)
     int8::block_rows_avx512(x, rows, w, group, bias, y, y_stride);
+  else if (path == Int8Path::kAvxVnni)
+    int8::block_rows_avxvnni(x, rows, w, group, bias, y, y_stride);
   else if (path == Int8Path::kAvx2)
     int8::block_rows_avx2(x, rows, w, group, bias, y, y_stride);
   else
@@ -169,6 +171,7 @@ void int8_linear_rows_shared(const RowWeights& w, const float* x, const float* b
   const int8::FewRowsWeights weights{
       reinterpret_cast<const std::uint8_t*>(w.codes), w.scales, w.biases, b, out, w.group};
   const auto run = path == Int8Path::kAvx512Vnni ? int8::few_rows_avx512
+                   : path == Int8Path::kAvxVnni  ? int8::few_rows_avxvnni
                    : path == Int8Path::kAvx2     ? int8::few_rows_avx2
                                                  : int8::few_rows_portable;
   for_rows(

@@ -83,6 +83,8 @@ struct TileRows {
 // block's first output, y's rows `y_stride` apart.
 void block_rows_avx512(const TileRows& x, std::int64_t rows, const PackedBlock& w,
                        std::int64_t group, const float* bias, float* y, std::int64_t y_stride);
+void block_rows_avxvnni(const TileRows& x, std::int64_t rows, const PackedBlock& w,
+                        std::int64_t group, const float* bias, float* y, std::int64_t y_stride);
 void block_rows_avx2(const TileRows& x, std::int64_t rows, const PackedBlock& w, std::int64_t group,
                      const float* bias, float* y, std::int64_t y_stride);
 void block_rows_portable(const TileRows& x, std::int64_t rows, const PackedBlock& w,
@@ -97,6 +99,8 @@ struct FewRowsWeights {
 };
 void few_rows_avx512(std::int64_t rows, const TileRows& x, const FewRowsWeights& w, float* y,
                      std::int64_t from, std::int64_t to);
+void few_rows_avxvnni(std::int64_t rows, const TileRows& x, const FewRowsWeights& w, float* y,
+                      std::int64_t from, std::int64_t to);
 void few_rows_avx2(std::int64_t rows, const TileRows& x, const FewRowsWeights& w, float* y,
                    std::int64_t from, std::int64_t to);
 void few_rows_portable(std::int64_t rows, const TileRows& x, const FewRowsWeights& w, float* y,

@@ -8,8 +8,9 @@ namespace mlxocr::kernel {
 
 namespace {
 
-constexpr Int8Path kAll[] = {Int8Path::kAvx512Vnni, Int8Path::kAvx2, Int8Path::kPortable,
-                             Int8Path::kOff};
+// Fastest first: the order in which an unset MLXOCR_INT8_PATH is resolved.
+constexpr Int8Path kAll[] = {Int8Path::kAvx512Vnni, Int8Path::kAvxVnni, Int8Path::kAvx2,
+                             Int8Path::kPortable, Int8Path::kOff};
 
 std::string names() {
   std::string out;
@@ -33,7 +34,7 @@ Int8Path choose() {
         names() + ")");
   const char* env = std::getenv("MLXOCR_INT8_PATH");
   if (env != nullptr && *env != '\0') return parse_int8_path(env);
-  for (Int8Path p : {Int8Path::kAvx512Vnni, Int8Path::kAvx2})
+  for (Int8Path p : {Int8Path::kAvx512Vnni, Int8Path::kAvxVnni, Int8Path::kAvx2})
     if (int8_path_available(p)) return p;
   return Int8Path::kOff;
 }
@@ -44,6 +45,8 @@ const char* int8_path_name(Int8Path path) {
   switch (path) {
     case Int8Path::kAvx512Vnni:
       return "avx512vnni";
+    case Int8Path::kAvxVnni:
+      return "avxvnni";
     case Int8Path::kAvx2:
       return "avx2";
     case Int8Path::kPortable:
@@ -60,12 +63,15 @@ bool int8_path_available(Int8Path path) {
                            __builtin_cpu_supports("avx512bw") &&
                            __builtin_cpu_supports("avx512vnni");
   static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool avx_vnni = avx2 && __builtin_cpu_supports("avxvnni");
 #else
-  constexpr bool vnni = false, avx2 = false;
+  constexpr bool vnni = false, avx_vnni = false, avx2 = false;
 #endif
   switch (path) {
     case Int8Path::kAvx512Vnni:
       return vnni;
+    case Int8Path::kAvxVnni:
+      return avx_vnni;
     case Int8Path::kAvx2:
       return avx2;
     case Int8Path::kPortable:
@@ -77,8 +83,8 @@ bool int8_path_available(Int8Path path) {
 
 std::vector<Int8Path> int8_paths_available() {
   std::vector<Int8Path> out;
-  for (Int8Path p : {Int8Path::kAvx512Vnni, Int8Path::kAvx2, Int8Path::kPortable})
-    if (int8_path_available(p)) out.push_back(p);
+  for (Int8Path p : kAll)
+    if (p != Int8Path::kOff && int8_path_available(p)) out.push_back(p);
   return out;
 }
 

@@ -2,6 +2,8 @@
 // once per process from the CPU's features, or forced with MLXOCR_INT8_PATH.
 //
 //   avx512vnni  vpdpbusd on 512-bit vectors (AVX-512 F, BW and VNNI)
+//   avxvnni     vpdpbusd on 256-bit vectors, VEX-encoded (AVX-VNNI, AVX2 and FMA): client CPUs
+//               with VNNI but no AVX-512 (Intel Alder Lake and later, AMD Zen 5 client parts)
 //   avx2        vpmaddwd on 256-bit vectors (AVX2 and FMA): the codes widened to 16 bits, so
 //               no product or pair sum saturates (vpmaddubsw's int16 pair sums would)
 //   portable    plain C++ for any CPU (the compiler vectorises what it can)
@@ -9,7 +11,7 @@
 //
 // Every path computes the same int32 sums and scales them with the same float operations in the
 // same order, so all give bit-identical outputs. Unset, the fastest path the CPU has is taken:
-// avx512vnni, else avx2, else off (the portable path is not faster than sgemm on the
+// avx512vnni, else avxvnni, else avx2, else off (the portable path is not faster than sgemm on the
 // dequantized weight where it has been measured; it is there to be forced and tested).
 #pragma once
 
@@ -18,7 +20,7 @@
 
 namespace mlxocr::kernel {
 
-enum class Int8Path { kAvx512Vnni, kAvx2, kPortable, kOff };
+enum class Int8Path { kAvx512Vnni, kAvxVnni, kAvx2, kPortable, kOff };
 
 const char* int8_path_name(Int8Path path);
 // Whether this CPU can run `path` (always true for portable and off).

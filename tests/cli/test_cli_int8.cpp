@@ -78,14 +78,49 @@ TEST(CliInt8, EveryPathReadsTheSameTextWithTheSameScores) {
   EXPECT_EQ(r["int8_linear"], true);
 }
 
+// The avxvnni path forced, where the CPU has it (elsewhere refused in one line): a model
+// converted with -q 8 alone (8-bit decoder, float encoder) reads the portable path's text and
+// scores, and bench reports the converted model's 8 bits and the path.
+TEST(CliInt8, TheAvxVnniPathReadsThePortableTextAndBenchNamesIt) {
+  const TempDir dir("cli-int8-avxvnni");
+  const auto model = dir / "q8";
+  const auto converted = run_cli("convert -i " + quoted(testing::model_fixture("vit-trocr")) +
+                                 " -o " + quoted(model) + " -q 8 --group-size 64");
+  ASSERT_EQ(converted.exit_code, 0) << converted.err;
+  const std::string args = "recognize --format json --max-new-tokens 6 --model " + quoted(model) +
+                           " " + quoted(fixtures() / "images" / "photo_rgb.jpg");
+  if (!kernel::int8_path_available(Int8Path::kAvxVnni)) {
+    const auto refused = run_on(Int8Path::kAvxVnni, args);
+    EXPECT_EQ(refused.exit_code, 2);
+    EXPECT_NE(refused.err.find("MLXOCR_INT8_PATH=avxvnni: this CPU cannot run that path"),
+              std::string::npos)
+        << refused.err;
+    GTEST_SKIP() << "this CPU has no AVX-VNNI: only the refusal of the avxvnni path is tested";
+  }
+  const auto portable = run_on(Int8Path::kPortable, args);
+  ASSERT_EQ(portable.exit_code, 0) << portable.err;
+  const auto vnni = run_on(Int8Path::kAvxVnni, args);
+  ASSERT_EQ(vnni.exit_code, 0) << vnni.err;
+  EXPECT_EQ(vnni.out, portable.out);
+  const auto bench = run_on(Int8Path::kAvxVnni, "bench --model " + quoted(model) +
+                                                    " --runs 1 --warmup 0 --new-tokens 1 "
+                                                    "--batch-sizes 1 --num-beams 1 --no-limits");
+  ASSERT_EQ(bench.exit_code, 0) << bench.err;
+  const nlohmann::json r = nlohmann::json::parse(bench.out);
+  EXPECT_EQ(r["quantized_bits"], 8);
+  EXPECT_EQ(r["quantized_encoder"], false);
+  EXPECT_EQ(r["int8_path"], "avxvnni");
+  EXPECT_EQ(r["int8_linear"], true);
+}
+
 TEST(CliInt8, APathThatIsNotOneIsRefusedInOneLine) {
   // A float model never reaches an 8-bit layer; the variable is checked before any command.
   const std::string args = "recognize --model " + quoted(testing::model_fixture("vit-trocr")) +
                            " " + quoted(fixtures() / "images" / "photo_rgb.jpg");
   const auto result = run_with("MLXOCR_INT8_PATH", "avx9", args);
   EXPECT_NE(result.exit_code, 0);
-  EXPECT_NE(result.err.find("MLXOCR_INT8_PATH=avx9: not a path (one of avx512vnni, avx2, "
-                            "portable, off)"),
+  EXPECT_NE(result.err.find("MLXOCR_INT8_PATH=avx9: not a path (one of avx512vnni, avxvnni, "
+                            "avx2, portable, off)"),
             std::string::npos)
       << result.err;
   EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;

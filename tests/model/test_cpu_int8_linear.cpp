@@ -1,6 +1,6 @@
 // The int8 linear kernel (cpu_int8_linear.cpp), on every path this CPU can run (int8_path.h:
-// avx512vnni, avx2, portable; the portable path runs everywhere). First the integer sums alone:
-// with unit scales, zero biases and integer activations whose groups reach 127, every float
+// avx512vnni, avxvnni, avx2, portable; the portable path runs everywhere). First the integer sums
+// alone: with unit scales, zero biases and integer activations whose groups reach 127, every float
 // operation after the sums is exact, so each path's outputs must equal the integer products
 // computed here, including codes of 255 against activations of +-127 (where vpmaddubsw's int16
 // pair sums would saturate). Then against the formula in double precision: the activations
@@ -14,6 +14,7 @@
 #include <mlx/random.h>
 #include <mlx/transforms.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -279,9 +280,70 @@ TEST(CpuInt8Linear, FewRowsOfADecodingStepMatchTheSameFormulaOnEveryPath) {
   EXPECT_FALSE(kernel::int8_rows_supported(32));  // the few-row loops take 64 inputs at a time
 }
 
+// The AVX-VNNI path (VEX vpdpbusd on 256 bits) on its own, where the CPU has it: listed and
+// chosen in its place (after avx512vnni, before avx2), and bit for bit the portable path's
+// outputs on many rows (tails of the 4-row and 48-output tiles, odd row counts, one row, the
+// widths of trocr-small and trocr-base) and on a decoding step's few rows (1 to 11 rows).
+TEST(CpuInt8Linear, TheAvxVnniPathGivesThePortableBitsWhereTheCpuHasIt) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  const bool has = __builtin_cpu_supports("avxvnni") && __builtin_cpu_supports("avx2") &&
+                   __builtin_cpu_supports("fma");
+#else
+  const bool has = false;
+#endif
+  ASSERT_EQ(kernel::int8_path_available(Int8Path::kAvxVnni), has);
+  if (!has) GTEST_SKIP() << "this CPU has no AVX-VNNI: the avxvnni int8 path is not tested here";
+  const std::vector<Int8Path> paths = kernel::int8_paths_available();
+  const auto at = std::find(paths.begin(), paths.end(), Int8Path::kAvxVnni);
+  ASSERT_NE(at, paths.end());
+  EXPECT_EQ(at - paths.begin(), kernel::int8_path_available(Int8Path::kAvx512Vnni) ? 1 : 0);
+  EXPECT_EQ(at[1], Int8Path::kAvx2);
+  const std::vector<Case> many = {{1, 64, 16, 64},    {3, 128, 32, 32},  {7, 384, 80, 64},
+                                  {9, 768, 96, 64},   {33, 256, 48, 64}, {50, 1024, 64, 128},
+                                  {66, 384, 400, 64}, {5, 96, 16, 32}};
+  int seed = 500;
+  for (const Case& c : many) {
+    const mx::array w =
+        mx::random::normal({c.outputs, c.features}, mx::float32, mx::random::key(seed++));
+    const mx::array x =
+        mx::random::normal({c.rows, c.features}, mx::float32, mx::random::key(seed++));
+    const mx::array bias = mx::random::normal({c.outputs}, mx::float32, mx::random::key(seed++));
+    const std::vector<mx::array> q = mx::quantize(w, c.group, 8);
+    const std::vector<float> want =
+        values(int8_linear_cpu(x, q[0], q[1], q[2], c.group, bias, Int8Path::kPortable));
+    EXPECT_EQ(values(int8_linear_cpu(x, q[0], q[1], q[2], c.group, bias, Int8Path::kAvxVnni)), want)
+        << where(c, Int8Path::kAvxVnni, 0);
+    EXPECT_EQ(
+        values(int8_linear_cpu(x, q[0], q[1], q[2], c.group, std::nullopt, Int8Path::kAvxVnni)),
+        values(int8_linear_cpu(x, q[0], q[1], q[2], c.group, std::nullopt, Int8Path::kPortable)))
+        << where(c, Int8Path::kAvxVnni, 0) << ", no bias";
+  }
+  const std::vector<Case> few = {{1, 64, 7, 64},    {2, 768, 33, 64},  {4, 384, 17, 128},
+                                 {8, 1024, 40, 64}, {11, 256, 21, 64}, {6, 192, 50, 64}};
+  for (const Case& c : few) {
+    const mx::array w =
+        mx::random::normal({c.outputs, c.features}, mx::float32, mx::random::key(seed++));
+    const std::vector<float> xv =
+        values(mx::random::normal({c.rows, c.features}, mx::float32, mx::random::key(seed++)));
+    const std::vector<float> bv =
+        values(mx::random::normal({c.outputs}, mx::float32, mx::random::key(seed++)));
+    const std::vector<mx::array> q = mx::quantize(w, c.group, 8);
+    const mx::array packed = mx::contiguous(q[0]);
+    mx::eval(packed);
+    const std::vector<float> s = values(q[1]), b = values(q[2]);
+    const std::uint32_t* codes = packed.data<std::uint32_t>();
+    EXPECT_EQ(few_rows(xv, codes, s.data(), b.data(), bv.data(), c, Int8Path::kAvxVnni),
+              few_rows(xv, codes, s.data(), b.data(), bv.data(), c, Int8Path::kPortable))
+        << where(c, Int8Path::kAvxVnni, 0) << " (few rows)";
+    EXPECT_EQ(few_rows(xv, codes, s.data(), b.data(), nullptr, c, Int8Path::kAvxVnni),
+              few_rows(xv, codes, s.data(), b.data(), nullptr, c, Int8Path::kPortable))
+        << where(c, Int8Path::kAvxVnni, 0) << " (few rows, no bias)";
+  }
+}
+
 TEST(CpuInt8Linear, PathsAreNamedAndOneThisCpuLacksIsRefused) {
-  for (Int8Path path :
-       {Int8Path::kAvx512Vnni, Int8Path::kAvx2, Int8Path::kPortable, Int8Path::kOff}) {
+  for (Int8Path path : {Int8Path::kAvx512Vnni, Int8Path::kAvxVnni, Int8Path::kAvx2,
+                        Int8Path::kPortable, Int8Path::kOff}) {
     if (kernel::int8_path_available(path)) {
       EXPECT_EQ(kernel::parse_int8_path(name(path)), path);
       continue;
