@@ -26,12 +26,21 @@ nlohmann::json cli_page_json(const fs::path& file) {
   return j;
 }
 
-double batches_total(const testing::LocalServer& server) {
+// A counter or gauge of GET /metrics; -1 when it cannot be read.
+double metric(const testing::LocalServer& server, const std::string& metric_name) {
   const auto res = server.client().Get("/metrics");
   if (!res) return -1;
-  const std::string name = "\nmlxocr_batches_total ";
+  const std::string name = "\n" + metric_name + " ";
   const size_t at = res->body.find(name);
   return at == std::string::npos ? -1 : std::stod(res->body.substr(at + name.size()));
+}
+
+double batches_total(const testing::LocalServer& server) {
+  return metric(server, "mlxocr_batches_total");
+}
+
+double queue_length(const testing::LocalServer& server) {
+  return metric(server, "mlxocr_queue_length");
 }
 
 struct Answer {
@@ -71,7 +80,12 @@ TEST(ServeEarlyAnswers, SmallRequestIsAnsweredWhileTheLargeOneInItsRunIsStillRea
     return answer;
   };
   auto small_answer = std::async(std::launch::async, post, small);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the small one queued first
+  // The small one queued first: the large one is posted once the server holds it (it stays in
+  // the queue while the batcher waits for the run's second file).
+  const auto queued_by = Clock::now() + std::chrono::seconds(60);
+  while (queue_length(server) < 1 && Clock::now() < queued_by)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(queue_length(server), 1) << "the small request never reached the queue";
   auto large_answer = std::async(std::launch::async, post, large);
   const Answer s = small_answer.get(), l = large_answer.get();
   ASSERT_EQ(s.status, 200) << s.body;
