@@ -5,7 +5,9 @@ Each client posts files in turn (multipart, format=json) as fast as answers come
 answer is checked against the expected JSON for its file (`mlxocr ocr --format json` of that
 file, given with --expect FILE=JSON), texts exactly and confidences to 1e-5, so that a lost or
 mixed-up answer counts as an error. Prints one JSON line per client count: requests/s,
-regions/s, p50/p99 latency, errors by kind, and the server's RSS before and after.
+regions/s, p50/p95/p99 latency, the same per file (`per_file`: small requests mixed with large
+ones have their own latencies), errors by kind, and the server's RSS before and after.
+--field KEY=VALUE adds a request option to every upload (e.g. mode=page, layout=simple).
 
     bench/serve_load.py --url http://127.0.0.1:8080 --template form --clients 1 8 32 \\
         --seconds 30 --pid $(pgrep -n mlxocr) --expect scan.png=scan.json ...
@@ -77,6 +79,7 @@ def client(args, files, stop, results, index):
         fields = {"format": "json"}
         if args.template:
             fields["template"] = args.template
+        fields.update(item.split("=", 1) for item in args.field)
         body, ctype = multipart(fields, name, data)
         req = urllib.request.Request(args.url + "/v1/ocr", data=body,
                                      headers={"Content-Type": ctype})
@@ -87,16 +90,16 @@ def client(args, files, stop, results, index):
             latency = time.monotonic() - start
             answer.pop("image", None)
             if expected is not None and not same(answer, expected):
-                results.append(("mismatch", latency, 0))
+                results.append(("mismatch", latency, 0, name))
                 print(f"mismatch in {name}: {first_difference(answer, expected)}", flush=True)
             else:
-                results.append(("ok", latency, len(answer.get("fields", []))))
+                results.append(("ok", latency, len(answer.get("fields", [])), name))
         except urllib.error.HTTPError as e:
-            results.append((f"http {e.code}", time.monotonic() - start, 0))
+            results.append((f"http {e.code}", time.monotonic() - start, 0, name))
             if e.code == 503:
                 time.sleep(float(e.headers.get("Retry-After", "1")))
         except OSError as e:
-            results.append((f"connection: {type(e).__name__}", time.monotonic() - start, 0))
+            results.append((f"connection: {type(e).__name__}", time.monotonic() - start, 0, name))
 
 
 def percentile(values, p):
@@ -106,10 +109,21 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(p / 100 * len(values)))]
 
 
+def per_file(ok):
+    """Requests, p50 and p95 latency of each file's answers."""
+    files = {}
+    for _, latency, _, name in ok:
+        files.setdefault(name, []).append(latency)
+    return {name: {"requests": len(v), "p50_s": percentile(v, 50), "p95_s": percentile(v, 95)}
+            for name, v in files.items()}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default="http://127.0.0.1:8080")
     parser.add_argument("--template", default="")
+    parser.add_argument("--field", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="a request option for every upload (mode=page, layout=simple, ...)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--pid", type=int, default=0, help="the server's pid, for its RSS")
@@ -139,14 +153,15 @@ def main():
         elapsed = time.monotonic() - start
         ok = [r for r in results if r[0] == "ok"]
         errors = {}
-        for kind, _, _ in results:
+        for kind, _, _, _ in results:
             if kind != "ok":
                 errors[kind] = errors.get(kind, 0) + 1
         print(json.dumps({
             "clients": n, "seconds": round(elapsed, 1), "requests": len(ok),
             "requests_per_s": round(len(ok) / elapsed, 2),
             "regions_per_s": round(sum(r[2] for r in ok) / elapsed, 1),
-            "p50_s": percentile([r[1] for r in ok], 50), "p99_s": percentile([r[1] for r in ok], 99),
+            "p50_s": percentile([r[1] for r in ok], 50), "p95_s": percentile([r[1] for r in ok], 95),
+            "p99_s": percentile([r[1] for r in ok], 99), "per_file": per_file(ok),
             "errors": errors, "rss_mib_before": rss_before, "rss_mib_after": rss_mib(args.pid)}),
             flush=True)
 

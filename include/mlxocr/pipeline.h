@@ -189,6 +189,16 @@ class Pipeline {
   std::vector<PageResult> run(const std::vector<std::string>& images,
                               const std::function<void(size_t, size_t)>& progress = {});
 
+  // A file's pages (index in the list given to run_each, its results in page order).
+  using FileDone = std::function<void(size_t input, std::vector<PageResult> pages)>;
+  // Reads like run(), with the same results, but hands each file's pages to `on_file` as soon as
+  // every region of that file is read, while the later files are still being read: a service
+  // reading many requests' files in one run answers each when its own regions are done. Regions
+  // are decoded in the order of `images`, batches spanning files, so files complete in that
+  // order, each once the batch holding its last region is decoded. `on_file` runs on the
+  // calling thread, between batches; an exception from it ends the run.
+  void run_each(const std::vector<std::string>& images, const FileDone& on_file);
+
   const PipelineOptions& options() const;
 
  private:

@@ -211,7 +211,8 @@ Action add_serve(CLI::App& app) {
 Batching across requests: one thread reads. It takes the oldest queued request and waits up
 to --max-wait-ms for others with the same options (at most --max-batch-requests), then reads
 their files in one pipeline run, whose regions are decoded --batch-size at a time across the
-files. Each answer holds exactly its own file's results: a region's text does not depend on
+files, in the order the requests came; each request is answered as soon as its own regions are
+read. Each answer holds exactly its own file's results: a region's text does not depend on
 the batch it is decoded in.
 
 Limits: a body over --max-body-mb is refused (413) from its Content-Length, before it is read;

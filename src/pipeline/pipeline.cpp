@@ -6,6 +6,7 @@
 #include <map>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <utility>
 
 #include "core/file_util.h"
 #include "core/option_range.h"
@@ -71,6 +72,7 @@ struct PageWork {
   PageResult result;
   std::vector<RgbImage> crops;            // one per field; empty image: nothing to read
   std::vector<WordPlacement> placements;  // one per crop
+  bool last_of_file = false;              // the last selected page of its file
 };
 
 // A crop as the model reads it, and where its pixel (0, 0) lies in the frame it was cut from.
@@ -428,12 +430,15 @@ struct Pipeline::Impl {
     return model.constraints.at(spec->type.pattern).get();
   }
 
-  // Reads every crop of `pages` with every model, in batches that span pages.
-  void recognize(std::vector<PageWork>& pages) const {
+  // Reads every crop of `pages` with every model, in batches that span pages, and hands each
+  // page to `on_page`, in order, as soon as the last model has read its last crop.
+  void recognize(std::vector<PageWork>& pages,
+                 const std::function<void(PageWork&)>& on_page) const {
     std::vector<RgbImage> crops;
     std::vector<FieldResult*> targets;
     std::vector<const FieldSpec*> specs;  // form mode: each target's entry of the fields file
     std::vector<WordPlacement> placements;
+    std::vector<size_t> page_end;  // per page: one past its last crop in `crops`
     for (PageWork& page : pages) {
       for (size_t i = 0; i < page.crops.size(); ++i) {
         if (page.crops[i].pixels.empty()) continue;
@@ -444,44 +449,65 @@ struct Pipeline::Impl {
       }
       page.crops.clear();
       page.placements.clear();
+      page_end.push_back(crops.size());
     }
-    if (crops.empty()) return;
+    size_t next_page = 0;
+    const auto finish_pages = [&](size_t crops_read) {
+      for (; next_page < pages.size() && page_end[next_page] <= crops_read; ++next_page) {
+        for (size_t i = next_page == 0 ? 0 : page_end[next_page - 1]; i < page_end[next_page];
+             ++i) {
+          FieldResult* field = targets[i];
+          field->text = field->models.front().text;
+          field->confidence = field->models.front().confidence;
+          field->valid = field->models.front().valid;
+        }
+        on_page(pages[next_page]);
+      }
+    };
+    finish_pages(0);  // pages without crops before the first one that has some
     std::vector<const LineInk*> inks;
     for (const WordPlacement& placement : placements)
       inks.push_back(&placement.ink);
     const WindowSwitch windows{options.window_long_lines, options.window_aspect};
     for (const Model& model : models) {
+      if (crops.empty()) break;
       std::vector<TokenConstraint*> constraints;
       for (const FieldSpec* spec : specs)
         constraints.push_back(constraint_for(model, spec));
-      std::vector<CropReading> read =
-          read_crops(*model.recognizer, &model == &models.back() ? std::move(crops) : crops, inks,
-                     model.options, options.batch_size, windows, constraints);
-      std::vector<RecognizedLine> lines;
-      for (CropReading& r : read)
-        lines.push_back(std::move(r.line));
-      apply_min_confidence(lines, options.min_confidence);
-      for (size_t i = 0; i < lines.size(); ++i) {
-        const bool valid =
-            constraints[i] == nullptr || constraints[i]->automaton().matches(lines[i].text);
-        targets[i]->models.push_back({model.name, lines[i].text, lines[i].confidence, valid});
-        // Only an empty, invalid reading can come from a type no token sequence completes.
-        if (!valid && lines[i].text.empty() && &model == &models.front() &&
-            constraints[i]->impossible()) {
-          targets[i]->type_note = "no sequence of " + model.name + "'s tokens makes a valid " +
-                                  specs[i]->type.name + " field";
-        }
-        if (&model == &models.front()) {
-          targets[i]->words = read[i].windows > 0
-                                  ? page_words(lines[i], read[i].words, placements[i])
-                                  : place_line_words(lines[i], placements[i]);
-        }
-      }
+      const bool first = &model == &models.front(), last = &model == &models.back();
+      size_t taken = 0;
+      const auto take = [&](size_t ready, std::vector<CropReading>& read) {
+        std::vector<RecognizedLine> lines;
+        for (size_t i = taken; i < ready; ++i)
+          lines.push_back(std::move(read[i].line));
+        apply_min_confidence(lines, options.min_confidence);
+        for (size_t i = taken; i < ready; ++i)
+          take_reading(model, first, read[i], std::move(lines[i - taken]), placements[i],
+                       constraints[i], specs[i], *targets[i]);
+        taken = ready;
+        if (last) finish_pages(ready);
+      };
+      read_crops(*model.recognizer, last ? std::move(crops) : crops, inks, model.options,
+                 options.batch_size, windows, constraints, take);
     }
-    for (FieldResult* field : targets) {
-      field->text = field->models.front().text;
-      field->confidence = field->models.front().confidence;
-      field->valid = field->models.front().valid;
+    finish_pages(targets.size());
+  }
+
+  // One model's reading of one crop into its field.
+  static void take_reading(const Model& model, bool first, const CropReading& read,
+                           RecognizedLine line, const WordPlacement& placement,
+                           TokenConstraint* constraint, const FieldSpec* spec,
+                           FieldResult& target) {
+    const bool valid = constraint == nullptr || constraint->automaton().matches(line.text);
+    target.models.push_back({model.name, line.text, line.confidence, valid});
+    // Only an empty, invalid reading can come from a type no token sequence completes.
+    if (!valid && line.text.empty() && first && constraint->impossible()) {
+      target.type_note =
+          "no sequence of " + model.name + "'s tokens makes a valid " + spec->type.name + " field";
+    }
+    if (first) {
+      target.words = read.windows > 0 ? page_words(line, read.words, placement)
+                                      : place_line_words(line, placement);
     }
   }
 };
@@ -635,19 +661,31 @@ const PipelineOptions& Pipeline::options() const {
 std::vector<PageResult> Pipeline::run(const std::vector<std::string>& images,
                                       const std::function<void(size_t, size_t)>& progress) {
   std::vector<PageResult> results;
+  run_each(images, [&](size_t input, std::vector<PageResult> pages) {
+    for (PageResult& page : pages)
+      results.push_back(std::move(page));
+    if (progress) progress(input + 1, images.size());
+  });
+  return results;
+}
+
+void Pipeline::run_each(const std::vector<std::string>& images, const FileDone& on_file) {
   std::vector<PageWork> pending;
-  size_t pending_crops = 0, files_done = 0;
+  size_t pending_crops = 0;
   const PipelineOptions& o = impl_->options;
   if (o.mode == RegionMode::kForm && o.dropout && o.dropout_vote && o.blank_file.empty()) {
     impl_->vote(images);
   }
+  std::vector<PageResult> file_pages;  // of the file being finished
+  const auto page_done = [&](PageWork& page) {
+    const size_t input = page.result.input;
+    file_pages.push_back(std::move(page.result));
+    if (page.last_of_file) on_file(input, std::exchange(file_pages, {}));
+  };
   const auto flush = [&] {
-    impl_->recognize(pending);
-    for (PageWork& page : pending)
-      results.push_back(std::move(page.result));
+    impl_->recognize(pending, page_done);
     pending.clear();
     pending_crops = 0;
-    if (progress) progress(files_done, images.size());
   };
   for (size_t i = 0; i < images.size(); ++i) {
     std::unique_ptr<Document> doc;
@@ -660,14 +698,16 @@ std::vector<PageResult> Pipeline::run(const std::vector<std::string>& images,
       failed.result.source = images[i];
       failed.result.input = i;
       failed.result.error = e.what();
+      failed.last_of_file = true;
       pending.push_back(std::move(failed));
-      files_done = i + 1;
+      if (pending_crops == 0) flush();  // nothing to wait for: answered now
       continue;
     }
     for (int page = range.first; page <= range.second; ++page) {
       pending.push_back(impl_->analyse(*doc, images[i], page));
       PageWork& work = pending.back();
       work.result.input = i;
+      work.last_of_file = page == range.second;
       if (impl_->options.on_crop) {
         for (size_t f = 0; f < work.crops.size(); ++f) {
           if (work.crops[f].pixels.empty()) continue;
@@ -678,12 +718,12 @@ std::vector<PageResult> Pipeline::run(const std::vector<std::string>& images,
         }
       }
       pending_crops += work.crops.size();
-      if (page == range.second) files_done = i + 1;
-      if (pending_crops >= static_cast<size_t>(impl_->options.batch_size)) flush();
+      // Pages with nothing to read (so far) are handed over at once.
+      if (pending_crops == 0 || pending_crops >= static_cast<size_t>(impl_->options.batch_size))
+        flush();
     }
   }
   flush();
-  return results;
 }
 
 }  // namespace mlxocr

@@ -94,7 +94,7 @@ std::string Recognizer::size_problem(const RgbImage& image) const {
 
 std::vector<RecognizedLine> Recognizer::recognize_images(
     const std::vector<RgbImage>& images, const GenerationConfig& options, int batch_size,
-    const std::vector<TokenConstraint*>& constraints) const {
+    const std::vector<TokenConstraint*>& constraints, const BatchRead& on_batch) const {
   if (batch_size < 1) throw UsageError("Recognizer: batch_size must be at least 1");
   std::vector<RecognizedLine> lines(images.size());
   for (size_t start = 0; start < images.size(); start += batch_size) {
@@ -107,6 +107,7 @@ std::vector<RecognizedLine> Recognizer::recognize_images(
     for (size_t i = start; i < end && i < constraints.size(); ++i)
       batch_constraints.push_back(constraints[i]);
     decode_batch(batch, indices, options, &lines[start], batch_constraints);
+    if (on_batch) on_batch(end, lines);
   }
   return lines;
 }

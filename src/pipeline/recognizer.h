@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,9 +74,11 @@ class Recognizer {
 
   // The same for images already in memory (crops of a page); `source` stays empty.
   // `constraints[i]` (optional, null: none) keeps image i's text a valid prefix of its type.
+  // `on_batch` (optional) is called after each batch: lines [0, decoded) of `lines` are read.
+  using BatchRead = std::function<void(size_t decoded, std::vector<RecognizedLine>& lines)>;
   std::vector<RecognizedLine> recognize_images(
       const std::vector<RgbImage>& images, const GenerationConfig& options, int batch_size,
-      const std::vector<TokenConstraint*>& constraints = {}) const;
+      const std::vector<TokenConstraint*>& constraints = {}, const BatchRead& on_batch = {}) const;
 
   // Why the encoder cannot read `image` as the processor leaves it, "" when it can. Only a
   // processor that does not resize (do_resize false) leaves a size to check: the image must then

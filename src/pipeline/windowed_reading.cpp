@@ -39,7 +39,8 @@ std::vector<CropReading> read_crops(const Recognizer& recognizer, std::vector<Rg
                                     const std::vector<const LineInk*>& inks,
                                     const GenerationConfig& options, int batch_size,
                                     const WindowSwitch& windows,
-                                    const std::vector<TokenConstraint*>& constraints) {
+                                    const std::vector<TokenConstraint*>& constraints,
+                                    const CropsRead& on_read) {
   const ImageProcessorConfig& processor = recognizer.processor_config();
   // The budget is the checkpoint's own: --max-new-tokens stays a cap on every reading (a
   // window's included), rather than a reason to cut lines into more windows.
@@ -71,26 +72,34 @@ std::vector<CropReading> read_crops(const Recognizer& recognizer, std::vector<Rg
     }
     crops[i] = RgbImage{};  // its windows hold what is needed
   }
-  std::vector<RecognizedLine> lines =
-      recognizer.recognize_images(images, options, batch_size, image_constraints);
-  std::vector<CropReading> readings(crops.size());
-  for (size_t i = 0; i < crops.size(); ++i) {
-    if (blank[i]) {
-      readings[i].line = blank_reading();
-      continue;
-    }
-    if (plans[i].windows.empty()) {
-      readings[i].line = std::move(lines[first[i]]);
-      continue;
-    }
+  // Crop i's reading once its images are decoded into `lines`.
+  const auto reading_of = [&](size_t i, std::vector<RecognizedLine>& lines) -> CropReading {
+    if (blank[i]) return {blank_reading(), 0, {}};
+    if (plans[i].windows.empty()) return {std::move(lines[first[i]]), 0, {}};
     const size_t n = plans[i].windows.size();
     const std::vector<RecognizedLine> parts(lines.begin() + first[i], lines.begin() + first[i] + n);
     MergedLine merged = merge_windows(*inks[i], plans[i], parts);
     for (const RecognizedLine& part : parts) {
       if (!part.error.empty()) merged.line.error = part.error;
     }
-    readings[i] = {std::move(merged.line), static_cast<int>(n), std::move(merged.words)};
-  }
+    return {std::move(merged.line), static_cast<int>(n), std::move(merged.words)};
+  };
+  // Crops are finished as the batches holding their images are decoded, so that `on_read` can
+  // hand them over while later batches are decoded.
+  std::vector<CropReading> readings(crops.size());
+  size_t ready = 0;  // crops [0, ready) have their readings
+  const auto finish_crops = [&](size_t decoded, std::vector<RecognizedLine>& lines) {
+    const size_t before = ready;
+    for (; ready < crops.size(); ++ready) {
+      const size_t n = blank[ready] ? 0 : std::max<size_t>(1, plans[ready].windows.size());
+      if (first[ready] + n > decoded) break;
+      readings[ready] = reading_of(ready, lines);
+    }
+    if (on_read && ready > before) on_read(ready, readings);
+  };
+  std::vector<RecognizedLine> lines =
+      recognizer.recognize_images(images, options, batch_size, image_constraints, finish_crops);
+  finish_crops(images.size(), lines);  // blank crops after the last image
   return readings;
 }
 

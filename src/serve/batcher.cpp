@@ -114,30 +114,32 @@ void Batcher::loop() {
   }
 }
 
+// Each job is answered as soon as its own file's regions are read (Pipeline::run_each), while the
+// files after it in the group are still read.
 void Batcher::run_group(const std::vector<std::shared_ptr<Job>>& group) {
-  std::vector<std::vector<PageResult>> by_job(group.size());
+  std::vector<bool> answered(group.size(), false);
+  std::size_t regions = 0;
   try {
     Pipeline& pipeline = pipeline_for(*group.front());
     std::vector<std::string> files;
     for (const auto& job : group)
       files.push_back(job->file.string());
-    std::size_t regions = 0;
-    for (PageResult& page : pipeline.run(files)) {
-      regions += page.fields.size();
-      const std::size_t input = page.input;
-      page.input = 0;
-      by_job.at(input).push_back(std::move(page));
-    }
+    pipeline.run_each(files, [&](std::size_t input, std::vector<PageResult> pages) {
+      for (PageResult& page : pages) {
+        regions += page.fields.size();
+        page.input = 0;
+      }
+      group.at(input)->result.set_value(std::move(pages));
+      answered[input] = true;
+    });
     metrics_.batch_done(group.size(), regions);
   } catch (...) {
     // A pipeline that cannot be built (a model or template refused) fails the whole group: all
-    // its jobs asked for the same options.
-    for (const auto& job : group)
-      job->result.set_exception(std::current_exception());
-    return;
+    // its jobs asked for the same options. Jobs already answered keep their answers.
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      if (!answered[i]) group[i]->result.set_exception(std::current_exception());
+    }
   }
-  for (std::size_t i = 0; i < group.size(); ++i)
-    group[i]->result.set_value(std::move(by_job[i]));
 }
 
 Pipeline& Batcher::pipeline_for(const Job& job) {

@@ -2,13 +2,14 @@
 // the oldest job, gathers the queued jobs with the same options for at most `max_wait` (or until it
 // holds `max_files` of them), and reads all their files in one Pipeline::run call, so that their
 // regions share decode batches (Pipeline::run batches regions across the files of a call). Each
-// job gets exactly the pages of its own file back.
+// job gets exactly the pages of its own file back, as soon as its own regions are read
+// (Pipeline::run_each): regions are decoded in the group's order (oldest job first), so a job
+// waits for the batches up to its last region, not for the whole group.
 //
 // Why one run per gathered group, rather than splitting region finding from decoding: the public
 // Pipeline already batches regions across files, and each region's text does not depend on the
 // batch it is decoded in (the same decode as `mlxocr ocr`), so the group's answers are each file's
-// own; splitting would need the pipeline's internals in the server. The cost: a request waits for
-// its group's other files, at most one group's work.
+// own; splitting would need the pipeline's internals in the server.
 //
 // Only the batcher thread touches pipelines (Pipeline is not thread-safe); it keeps one per set of
 // options, the least recently used dropped beyond `max_pipelines`.

@@ -14,6 +14,8 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -32,6 +34,19 @@ inline std::filesystem::path form_template() {
 }
 inline std::filesystem::path form_scan() {
   return fixtures() / "forms" / "sample_scan.png";
+}
+
+// A white page with `lines` printed lines, far enough apart for the simple layout to find each.
+inline std::filesystem::path printed_page(const std::filesystem::path& dir, const std::string& name,
+                                          int lines) {
+  cv::Mat page(60 + 50 * lines, 700, CV_8UC1, cv::Scalar(255));
+  for (int i = 0; i < lines; ++i) {
+    cv::putText(page, "Line " + std::to_string(i + 1) + " of the page", {30, 60 + 50 * i},
+                cv::FONT_HERSHEY_SIMPLEX, 0.9, cv::Scalar(0), 2);
+  }
+  const std::filesystem::path file = dir / name;
+  cv::imwrite(file.string(), page);
+  return file;
 }
 
 inline std::string file_bytes(const std::filesystem::path& path) {
