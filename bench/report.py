@@ -267,8 +267,7 @@ def agreement_note(systems):
         if not regions:
             parts.append(f"{name}: no region decoded by both")
             continue
-        verdict = "the same token ids as PyTorch" if same == regions else "ids unlike PyTorch's"
-        parts.append(f"{name}: {verdict} on {same} of {regions} greedy regions "
+        parts.append(f"{name}: PyTorch's exact token ids on {same} of {regions} greedy regions "
                      f"({same_tok} of {tokens} tokens agree)")
     distinct = len({t for ids in torch_ids.values() for t in ids})
     return ("Greedy token ids against PyTorch's, same images (batch 1 and batch 8 greedy regions "
