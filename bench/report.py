@@ -318,7 +318,10 @@ def peers_section(arch, systems, ours, torch):
                   f"{first['threads']}, inter-op 1) through optimum {first['optimum']}'s "
                   f"ORTModelForVision2Seq, files {', '.join(first['onnx_files'])}; its process "
                   "imports torch too (optimum's generate loop runs on torch tensors), which its "
-                  "peak RSS includes.", "", agreement_note(systems)]
+                  "peak RSS includes. Without the accelerate package optimum's exporter skips its "
+                  "weight deduplication, so a decoder whose output projection is tied to the "
+                  "embeddings (trocr-base) holds that matrix twice in its file; as a user exporting "
+                  "with `optimum[exporters]` gets it.", "", agreement_note(systems)]
     n = [len(systems[s]) for s in ("ort", "ort-int8") if s in systems]
     lines += ["", f"ONNX Runtime processes: " + " and ".join(map(str, n)) +
               " (float32, int8), alternating with the others.", ""]
@@ -373,6 +376,8 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--command", required=True)
     parser.add_argument("--mlxocr", default="build/mlxocr")
+    parser.add_argument("--note", default="", help="a paragraph on this run's conditions, printed "
+                                                   "under the preamble (a cut-short run, the load)")
     args = parser.parse_args()
     runs = load(args.results)
 
@@ -412,6 +417,8 @@ def main():
           "weights drawn by transformers and saved once, loaded by every system.", "",
           "The machine is shared (two cores, other people compiling): absolute numbers move from run "
           "to run; the ratios come from the systems run alternately in the same script.", ""]
+    if args.note:
+        md += [args.note, ""]
     charts = {}
     for arch in ("trocr-small", "trocr-base"):
         if arch in runs and "mlxocr" in runs[arch] and "pytorch" in runs[arch]:
