@@ -316,7 +316,9 @@ def peers_section(arch, systems, ours, torch):
     first = ort["first"]
     lines += ["", f"ONNX Runtime {first['onnxruntime']} (CPU provider, intra-op threads "
                   f"{first['threads']}, inter-op 1) through optimum {first['optimum']}'s "
-                  f"ORTModelForVision2Seq, files {', '.join(first['onnx_files'])}; its process "
+                  f"ORTModelForVision2Seq, files {', '.join(first['onnx_files'])}"
+                  + (f" (int8: {', '.join(int8['first']['onnx_files'])})" if int8 else "") +
+                  "; its process "
                   "imports torch too (optimum's generate loop runs on torch tensors), which its "
                   "peak RSS includes. Without the accelerate package optimum's exporter skips its "
                   "weight deduplication, so a decoder whose output projection is tied to the "
@@ -395,8 +397,10 @@ def main():
         "same saved model exported once with optimum's exporter (task image-to-text-with-past: "
         "the encoder and a decoder with past keys and values, merged into one graph, as "
         "`optimum-cli export onnx` writes it) and run by ORTModelForVision2Seq's generate; int8: "
-        "every exported graph quantized with onnxruntime's quantize_dynamic (int8 weights per "
-        "tensor, uint8 activations; bench/ort_bench.py says why not ORTQuantizer)"]
+        "the encoder and the two unmerged decoders (the merged one's shared weights stay float32 "
+        "under quantize_dynamic) with their MatMuls quantized by onnxruntime's quantize_dynamic "
+        "(int8 weights per tensor, uint8 activations; bench/ort_bench.py says why not "
+        "ORTQuantizer)"]
     title = "PyTorch and ONNX Runtime" if any_ort else "PyTorch"
     md = [f"# Benchmarks: mlxocr against {title}", "",
           "<!-- Written by bench/report.py from bench/run.sh; edit bench/TRAINING.md, QUALITY.md and "
