@@ -2,10 +2,14 @@
 """Turns the JSON of bench/run.sh's processes into bench/RESULTS.md and bench/results.png.
 
 Files are named ARCH.SYSTEM.ROUND.json (SYSTEM: mlxocr, pytorch, mlxocr-q8 (8-bit decoder),
-mlxocr-q8enc (8-bit decoder and encoder), mlxocr-wheel-blas, mlxocr-mlx-ops).
+mlxocr-q8enc (8-bit decoder and encoder), mlxocr-wheel-blas, mlxocr-mlx-ops, ort (ONNX Runtime
+float32), ort-int8 (ONNX Runtime, dynamic int8)).
 Samples of every process of a system are pooled and their median reported; load time, peak RSS
 and the machine limits are medians over processes. Ratios are PyTorch / mlxocr for times (above
 1: mlxocr is faster) and mlxocr / PyTorch for load time and memory (below 1: mlxocr needs less).
+With ONNX Runtime in the run, a second table judges issue 31's targets against the best peer:
+mlxocr float32 against the faster of PyTorch and ORT float32, mlxocr 8-bit against ORT int8, load
+and peak RSS against the lowest of all peers.
 Needs Pillow only (the chart is drawn by hand: matplotlib is not in the reference venv).
 """
 import argparse
@@ -202,6 +206,130 @@ def arch_section(arch, systems):
     return lines, chart, ours, torch
 
 
+# Issue 31's targets against the best peer: key, label, higher is better, fp32 target, 8-bit
+# target (against ORT int8).
+# target (against ORT int8), the chart's short name.
+PEER_ROWS = [
+    ("e2e_ms_per_region_batch1", "end-to-end ms/region, batch 1", False, 1.5, 1.5, "batch 1"),
+    ("regions_per_s_batch8", "regions/s, batch 8", True, 1.3, 1.3, "batch 8"),
+    ("ms_per_region_beams4", "beam 4 ms/region, batch 1", False, 1.5, None, "beam 4"),
+    ("encoder_ms_per_image", "encoder ms/image", False, None, None, "encoder"),
+    ("decoder_ms_per_token", "decoder ms/token (batch 1)", False, None, None, "decoder"),
+]
+
+
+def speed_ratio(ours, peer, higher):
+    """How many times faster `ours` is than `peer` (None when either is missing)."""
+    if not (ours and peer):
+        return None
+    return ours / peer if higher else peer / ours
+
+
+def best_of(values, higher):
+    present = [v for v in values if v]
+    if not present:
+        return None
+    return max(present) if higher else min(present)
+
+
+def id_agreement(reference, other):
+    """Regions (image files) whose greedy ids match exactly, and matching token positions, over
+    the images both processes decoded greedily. Returns (same regions, regions, same tokens,
+    tokens)."""
+    same_regions = regions = same_tokens = tokens = 0
+    for name, ids in reference.items():
+        if name not in other:
+            continue
+        theirs = other[name]
+        regions += 1
+        same_regions += ids == theirs
+        tokens += max(len(ids), len(theirs))
+        same_tokens += sum(a == b for a, b in zip(ids, theirs))
+    return same_regions, regions, same_tokens, tokens
+
+
+def merged_ids(processes):
+    out = {}
+    for p in processes:
+        out.update(p.get("greedy_ids", {}))
+    return out
+
+
+def agreement_note(systems):
+    torch_ids = merged_ids(systems["pytorch"])
+    if not torch_ids:
+        return "PyTorch's JSON carries no greedy ids (an older torch_bench.py): no id check."
+    parts = []
+    for system, name in (("ort", "ORT float32"), ("ort-int8", "ORT int8")):
+        if system not in systems:
+            continue
+        same, regions, same_tok, tokens = id_agreement(torch_ids, merged_ids(systems[system]))
+        if not regions:
+            parts.append(f"{name}: no region decoded by both")
+            continue
+        parts.append(f"{name}: PyTorch's exact token ids on {same} of {regions} greedy regions "
+                     f"({same_tok} of {tokens} tokens agree)")
+    distinct = len({t for ids in torch_ids.values() for t in ids})
+    return ("Greedy token ids against PyTorch's, same images (batch 1 and batch 8 greedy regions "
+            f"of the timed runs): " + "; ".join(parts) + f". PyTorch's ids use {distinct} distinct "
+            "tokens (random weights: the check is on the arithmetic, not on readable text).")
+
+
+def peers_section(arch, systems, ours, torch):
+    """mlxocr against every peer of the run (issue 31's targets), or nothing without ORT."""
+    if "ort" not in systems:
+        return [], []
+    ort = pooled(systems["ort"])
+    int8 = pooled(systems["ort-int8"]) if "ort-int8" in systems else {}
+    q8 = pooled(systems["mlxocr-q8enc"]) if "mlxocr-q8enc" in systems else {}
+    lines = ["Against every peer (issue 31): mlxocr float32 against the faster float32 peer, "
+             "mlxocr 8-bit (decoder and encoder) against ONNX Runtime's dynamic int8; load and "
+             "peak RSS against the lowest of all peers.", "",
+             "| figure | mlxocr fp32 | mlxocr 8-bit | PyTorch fp32 | ORT fp32 | ORT int8 "
+             "| fp32: vs best peer | target | | 8-bit: vs ORT int8 | target | |",
+             "|---|---:|---:|---:|---:|---:|---:|---|---|---:|---|---|"]
+    chart = []
+    for key, label, higher, target, target8, short in PEER_ROWS:
+        digits = 2 if higher else 1
+        values = [ours.get(key), q8.get(key), torch.get(key), ort.get(key), int8.get(key)]
+        r = speed_ratio(ours.get(key), best_of([torch.get(key), ort.get(key)], higher), higher)
+        r8 = speed_ratio(q8.get(key), int8.get(key), higher)
+        cell, verdict = ratio_cell(r, target)
+        cell8, verdict8 = ratio_cell(r8, target8)
+        lines.append(f"| {label} | " + " | ".join(fmt(v, digits) for v in values) +
+                     f" | {cell} | {f'≥ {target}x' if target else ''} | {verdict} "
+                     f"| {cell8} | {f'≥ {target8}x' if target8 else ''} | {verdict8} |")
+        if target:
+            chart.append((f"{short} vs best fp32 peer", r, target))
+        if target8:
+            chart.append((f"8-bit {short} vs ORT int8", r8, target8))
+    for key, label, target in (("load_ms", "model load, ms", 0.1),
+                               ("peak_rss_mb", "peak RSS, MB", 0.6)):
+        peers = [p.get(key) for p in (torch, ort, int8) if p]
+        best = min(peers)
+        values = [ours.get(key), q8.get(key), torch.get(key), ort.get(key), int8.get(key)]
+        cell, verdict = ratio_cell(ours[key] / best, target, lower_is_better=True)
+        lines.append(f"| {label} | " + " | ".join(fmt(v) for v in values) +
+                     f" | {cell} of the lowest | ≤ {target}x | {verdict} | | | |")
+        chart.append((label.split(",")[0] + " (lowest of all peers / mlxocr)", best / ours[key],
+                      1 / target))
+    first = ort["first"]
+    lines += ["", f"ONNX Runtime {first['onnxruntime']} (CPU provider, intra-op threads "
+                  f"{first['threads']}, inter-op 1) through optimum {first['optimum']}'s "
+                  f"ORTModelForVision2Seq, files {', '.join(first['onnx_files'])}"
+                  + (f" (int8: {', '.join(int8['first']['onnx_files'])})" if int8 else "") +
+                  "; its process "
+                  "imports torch too (optimum's generate loop runs on torch tensors), which its "
+                  "peak RSS includes. Without the accelerate package optimum's exporter skips its "
+                  "weight deduplication, so a decoder whose output projection is tied to the "
+                  "embeddings (trocr-base) holds that matrix twice in its file; as a user exporting "
+                  "with `optimum[exporters]` gets it.", "", agreement_note(systems)]
+    n = [len(systems[s]) for s in ("ort", "ort-int8") if s in systems]
+    lines += ["", f"ONNX Runtime processes: " + " and ".join(map(str, n)) +
+              " (float32, int8), alternating with the others.", ""]
+    return lines, chart
+
+
 def draw_chart(charts, path):
     from PIL import Image, ImageDraw, ImageFont
 
@@ -212,7 +340,7 @@ def draw_chart(charts, path):
     width, height = label_w + bar_w + 2 * margin + 80, rows * row_h + 90
     img = Image.new("RGB", (width, height), "white")
     d = ImageDraw.Draw(img)
-    d.text((margin, 14), "mlxocr vs PyTorch fp32, same machine, same run (higher = mlxocr better)",
+    d.text((margin, 14), "mlxocr vs its peers, same machine, same run (higher = mlxocr better)",
            fill="black", font=bold)
     top_all = [v for c in charts.values() for _, v, t in c if v] + \
               [t for c in charts.values() for _, _, t in c if t]
@@ -250,6 +378,8 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--command", required=True)
     parser.add_argument("--mlxocr", default="build/mlxocr")
+    parser.add_argument("--note", default="", help="a paragraph on this run's conditions, printed "
+                                                   "under the preamble (a cut-short run, the load)")
     args = parser.parse_args()
     runs = load(args.results)
 
@@ -260,7 +390,19 @@ def main():
     version = subprocess.run([args.mlxocr, "--version"], capture_output=True, text=True).stdout.strip()
     any_torch = next(iter(runs.values()))["pytorch"][0]
     any_ours = next(iter(runs.values()))["mlxocr"][0]
-    md = ["# Benchmarks: mlxocr against PyTorch", "",
+    any_ort = next((r["ort"][0] for r in runs.values() if "ort" in r), None)
+    ort_line = [] if not any_ort else [
+        f"- ONNX Runtime {any_ort['onnxruntime']} (CPU execution provider, "
+        f"{any_ort['threads']} intra-op threads, 1 inter-op), optimum {any_ort['optimum']}: the "
+        "same saved model exported once with optimum's exporter (task image-to-text-with-past: "
+        "the encoder and a decoder with past keys and values, merged into one graph, as "
+        "`optimum-cli export onnx` writes it) and run by ORTModelForVision2Seq's generate; int8: "
+        "the encoder and the two unmerged decoders (the merged one's shared weights stay float32 "
+        "under quantize_dynamic) with their MatMuls quantized by onnxruntime's quantize_dynamic "
+        "(int8 weights per tensor, uint8 activations; bench/ort_bench.py says why not "
+        "ORTQuantizer)"]
+    title = "PyTorch and ONNX Runtime" if any_ort else "PyTorch"
+    md = [f"# Benchmarks: mlxocr against {title}", "",
           "<!-- Written by bench/report.py from bench/run.sh; edit bench/TRAINING.md, QUALITY.md and "
           "OPTIMISATION.md for the sections at the end. -->", "",
           f"- Command: `{args.command}` ({read('seconds')})",
@@ -272,19 +414,23 @@ def main():
           f"({any_ours['threads']} threads)",
           f"- PyTorch {any_torch['torch']}, transformers {any_torch['transformers']}, "
           f"{any_torch['threads']} threads (torch.set_num_threads), fp32, use_cache=True",
+          *ort_line,
           f"- Workload: {any_ours['workload']['images']} line images, exactly "
           f"{any_ours['workload']['new_tokens']} new tokens per region (EOS suppressed with "
           "min_new_tokens = max_new_tokens), greedy at batch 1 and 8, beam 4 at batch 1; random "
-          "weights drawn by transformers and saved once, loaded by both.", "",
+          "weights drawn by transformers and saved once, loaded by every system.", "",
           "The machine is shared (two cores, other people compiling): absolute numbers move from run "
-          "to run; the ratios come from the two systems run alternately in the same script.", ""]
+          "to run; the ratios come from the systems run alternately in the same script.", ""]
+    if args.note:
+        md += [args.note, ""]
     charts = {}
     for arch in ("trocr-small", "trocr-base"):
         if arch in runs and "mlxocr" in runs[arch] and "pytorch" in runs[arch]:
-            lines, chart, _, _ = arch_section(arch, runs[arch])
-            md += lines
-            charts[arch] = chart
-    md += ["![mlxocr vs PyTorch](results.png)", ""]
+            lines, chart, ours, torch = arch_section(arch, runs[arch])
+            peer_lines, peer_chart = peers_section(arch, runs[arch], ours, torch)
+            md += lines + peer_lines
+            charts[arch] = chart + peer_chart
+    md += ["![mlxocr vs its peers](results.png)", ""]
     # Sections measured by their own scripts (training speed: train_bench.py; reading quality:
     # quality.py), then the notes on the optimisation work.
     for name in ("TRAINING.md", "QUALITY.md", "INT8.md", "OPTIMISATION.md"):

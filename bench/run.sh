@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# bench/run.sh — mlxocr beside PyTorch on the benchmark protocol's fixed workload, then
-# bench/RESULTS.md and bench/results.png (bench/report.py).
+# bench/run.sh — mlxocr beside PyTorch and ONNX Runtime on the benchmark protocol's fixed workload,
+# then bench/RESULTS.md and bench/results.png (bench/report.py).
 #
 #   bench/run.sh                         the full table (trocr-small and trocr-base shapes)
 #   ARCHS=trocr-small ROUNDS=1 bench/run.sh   a quicker look
 #
 # Environment: ARCHS (default "trocr-small trocr-base"), ROUNDS (alternations of the systems,
-# default 2), THREADS (default nproc), NEW_TOKENS (32), MLXOCR (build/mlxocr), REFERENCE_PYTHON
-# (the tools/reference venv, which has torch and transformers), BENCH_WORK (bench/work: models,
+# default 2; BASE_ROUNDS, default ROUNDS, caps trocr-base's when time is short), THREADS (default nproc), NEW_TOKENS (32), MLXOCR (build/mlxocr), REFERENCE_PYTHON
+# (the tools/reference venv, which has torch and transformers), PEERS (the peers to run: "torch ort"
+# when the ORT venv exists, else "torch"), ORT_PYTHON (tools/reference/.venv-ort, made by
+# `tools/reference/setup.sh ort`: optimum, onnx, onnxruntime), BENCH_WORK (bench/work: models,
 # images and the raw JSON of every process, git-ignored), OPENBLAS (a libopenblas.so.0; found or
 # fetched with apt-get download when unset, see below).
 #
 # Per round and shape, each system runs in its own process (clean peak RSS, its own load time),
-# in alternation: mlxocr with OpenBLAS, PyTorch, then mlxocr 8-bit (the decoder alone on
-# trocr-small, then decoder and encoder). Medians over
+# in alternation: mlxocr with OpenBLAS, PyTorch, ONNX Runtime float32, then mlxocr 8-bit (the
+# decoder alone on trocr-small, then decoder and encoder) and ONNX Runtime dynamic int8. ONNX
+# Runtime reads the model exported once by optimum (bench/ort_bench.py export, cached in
+# BENCH_WORK/onnx). Medians over
 # all runs of all rounds are reported, with the load averages before and after.
 #
 # Why OpenBLAS: MLX's Linux CPU wheel calls cblas_sgemm from the netlib reference BLAS it bundles
@@ -25,6 +29,7 @@ cd "$(dirname "$0")/.."
 
 ARCHS=${ARCHS:-"trocr-small trocr-base"}
 ROUNDS=${ROUNDS:-2}
+BASE_ROUNDS=${BASE_ROUNDS:-$ROUNDS}
 THREADS=${THREADS:-$(nproc)}
 NEW_TOKENS=${NEW_TOKENS:-32}
 MLXOCR=${MLXOCR:-build/mlxocr}
@@ -33,6 +38,22 @@ PY=${REFERENCE_PYTHON:-tools/reference/.venv/bin/python}
 [ -x "$PY" ] || PY=/work/main/tools/reference/.venv/bin/python
 [ -x "$PY" ] || { echo "run.sh: no reference venv (tools/reference/setup.sh makes it)" >&2; exit 1; }
 [ -x "$MLXOCR" ] || { echo "run.sh: $MLXOCR is missing (./dev.sh build)" >&2; exit 1; }
+ORT_PY=${ORT_PYTHON:-tools/reference/.venv-ort/bin/python}
+if [ -z "${PEERS:-}" ]; then
+  PEERS=torch
+  if [ -x "$ORT_PY" ]; then
+    PEERS="torch ort"
+  else
+    echo "run.sh: no ONNX Runtime venv ($ORT_PY; tools/reference/setup.sh ort makes it):" \
+      "ONNX Runtime is left out of this run" >&2
+  fi
+fi
+has_peer() { [[ " $PEERS " == *" $1 "* ]]; }
+has_peer torch || { echo "run.sh: PEERS must include torch (the report's ratios start from it)" >&2; exit 2; }
+if has_peer ort && ! [ -x "$ORT_PY" ]; then
+  echo "run.sh: PEERS has ort but $ORT_PY is missing (tools/reference/setup.sh ort)" >&2
+  exit 1
+fi
 
 find_openblas() {
   local lib
@@ -57,6 +78,14 @@ for arch in $ARCHS; do
   [ -f "$WORK/models/$arch/model.safetensors" ] ||
     "$PY" bench/torch_bench.py make-model --config "bench/configs/$arch.json" --seed 0 \
       --out "$WORK/models/$arch"
+  # Exported once per model (not timed): float32, then its dynamic int8 quantization.
+  if has_peer ort; then
+    [ -f "$WORK/onnx/$arch/fp32/encoder_model.onnx" ] ||
+      "$ORT_PY" bench/ort_bench.py export --model "$WORK/models/$arch" --out "$WORK/onnx/$arch/fp32"
+    [ -f "$WORK/onnx/$arch/int8/encoder_model.onnx" ] ||
+      "$ORT_PY" bench/ort_bench.py export --int8 --model "$WORK/onnx/$arch/fp32" \
+        --out "$WORK/onnx/$arch/int8"
+  fi
 done
 
 common=(--images "$WORK/lines" --threads "$THREADS")
@@ -71,11 +100,20 @@ runs_for() { [ "$1" = trocr-base ] && echo 1 || echo 2; }
 # from outside between runs, and a load that happens to read the disk took 2-4x longer (trocr-base
 # 4.3 s against 1.2 s in one run of 2026-11-26).
 warm_cache() { cat "$WORK/models/$1"/*.safetensors >/dev/null; }
+ort() {  # ort NAME ARCH PRECISION
+  local dir="$WORK/onnx/$2/$3"
+  echo "== round $round/$ROUNDS, $2: ONNX Runtime $3" >&2
+  cat "$dir"/*.onnx >/dev/null  # warm page cache, as for the other systems
+  "$ORT_PY" bench/ort_bench.py bench --onnx "$dir" --images "$WORK/lines" --precision "$3" \
+    --new-tokens "$NEW_TOKENS" --threads "$THREADS" --runs "$runs" --warmup 1 \
+    --json "$WORK/results/$2.$1.$round.json"
+}
 
 uptime | tee "$WORK/results/uptime.before"
 start=$(date +%s)
 for round in $(seq 1 "$ROUNDS"); do
   for arch in $ARCHS; do
+    [ "$arch" = trocr-base ] && [ "$round" -gt "$BASE_ROUNDS" ] && continue
     runs=$(runs_for "$arch")
     echo "== round $round/$ROUNDS, $arch: mlxocr (OpenBLAS)" >&2
     warm_cache "$arch"
@@ -85,6 +123,7 @@ for round in $(seq 1 "$ROUNDS"); do
     "$PY" bench/torch_bench.py bench --model "$WORK/models/$arch" --images "$WORK/lines" \
       --new-tokens "$NEW_TOKENS" --threads "$THREADS" --runs "$runs" --warmup 1 \
       --json "$WORK/results/$arch.pytorch.$round.json"
+    if has_peer ort; then ort ort "$arch" fp32; fi
     if [ "$arch" = trocr-small ]; then
       echo "== round $round/$ROUNDS, $arch: mlxocr 8-bit decoder" >&2
       warm_cache "$arch"
@@ -95,6 +134,7 @@ for round in $(seq 1 "$ROUNDS"); do
     warm_cache "$arch"
     ours mlxocr-q8enc "$arch" --quantize 8 --quantize-encoder --runs "$runs" --warmup 1 \
       --batch-sizes 1,8 --num-beams 1
+    if has_peer ort; then ort ort-int8 "$arch" int8; fi
   done
 done
 round=1
@@ -111,6 +151,8 @@ MLXOCR_CPU_KERNELS=0 LD_PRELOAD="$OPENBLAS" OPENBLAS_NUM_THREADS="$THREADS" "$ML
 echo "the full table took $(( $(date +%s) - start )) s" >"$WORK/results/seconds"
 uptime | tee "$WORK/results/uptime.after"
 
+base_rounds=""
+[ "$BASE_ROUNDS" = "$ROUNDS" ] || base_rounds=" BASE_ROUNDS=$BASE_ROUNDS"
 "$PY" bench/report.py --results "$WORK/results" --out bench \
-  --command "ARCHS=\"$ARCHS\" ROUNDS=$ROUNDS THREADS=$THREADS NEW_TOKENS=$NEW_TOKENS bench/run.sh" \
+  --command "ARCHS=\"$ARCHS\" PEERS=\"$PEERS\" ROUNDS=$ROUNDS$base_rounds THREADS=$THREADS NEW_TOKENS=$NEW_TOKENS bench/run.sh" \
   --mlxocr "$MLXOCR"

@@ -137,10 +137,17 @@ def bench(args):
     forced = dict(max_new_tokens=n, min_new_tokens=n, use_cache=True, do_sample=False)
     cursor = [0]
 
+    greedy_ids = {}  # image file -> generated ids of its greedy regions (ort_bench.py compares)
+
     def pick(count):
-        out = [images[(cursor[0] + i) % len(images)] for i in range(count)]
+        chosen = [(cursor[0] + i) % len(images) for i in range(count)]
         cursor[0] += count
-        return out
+        pick.files = [files[i] for i in chosen]
+        return [images[i] for i in chosen]
+
+    def keep_ids(sequences):
+        for name, ids in zip(pick.files, sequences.tolist()):
+            greedy_ids[name] = ids
 
     one = processor(images=pick(1), return_tensors="pt").pixel_values
     with torch.inference_mode():
@@ -163,8 +170,9 @@ def bench(args):
                 chosen = pick(b)
                 t = time.perf_counter()
                 pixels = processor(images=chosen, return_tensors="pt").pixel_values
-                model.generate(pixels, num_beams=1, **forced)
+                sequences = model.generate(pixels, num_beams=1, **forced)
                 ms = (time.perf_counter() - t) * 1000
+                keep_ids(sequences)
                 add(f"e2e_ms_per_region_batch{b}", ms / b)
                 add(f"regions_per_s_batch{b}", 1000 * b / ms)
             for beams in num_beams:
@@ -198,7 +206,7 @@ def bench(args):
                         "images": len(images), "image_source": args.images,
                         "batch_sizes": batch_sizes, "num_beams": num_beams},
            "import_ms": import_ms, "load_ms": load_ms, "metrics": metrics,
-           "samples": dict(sorted(samples.items()))}
+           "samples": dict(sorted(samples.items())), "greedy_ids": greedy_ids}
     if not args.no_limits:
         print("[torch] machine limits (sgemm, memory bandwidth)", file=sys.stderr)
         limits = machine_limits(torch)
