@@ -86,7 +86,9 @@ TEST(BundledCalibration, ConfidencesSayHowOftenLinesAreExact) {
   ASSERT_GT(exact, 0);
   EXPECT_GE(sure_exact, exact / 2);                                 // raw: none
   EXPECT_NEAR(sum / n, exact / n, 0.1) << exact << " of 40 exact";  // calibration in the large
-  if (exact < n) EXPECT_LT(sum_wrong / (n - exact), sum_exact / exact - 0.2);
+  if (exact < n) {
+    EXPECT_LT(sum_wrong / (n - exact), sum_exact / exact - 0.2);
+  }
 }
 
 // Line crops with no text: the pipeline (ocr, line mode) gives the empty text or a confidence
