@@ -2,6 +2,10 @@
 
 #include <cstdlib>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
+
 #include "mlxocr/error.h"
 
 namespace mlxocr::kernel {
@@ -25,6 +29,17 @@ std::string available_names() {
     if (int8_path_available(p)) out += std::string(out.empty() ? "" : ", ") + int8_path_name(p);
   return out;
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// AVX-VNNI (VEX-encoded vpdpbusd): CPUID leaf 7, sub-leaf 1, EAX bit 4. Asked of CPUID itself
+// because clang 14's __builtin_cpu_supports does not know "avxvnni"; the OS's saving of the YMM
+// registers is what __builtin_cpu_supports("avx2") checks already.
+bool cpu_has_avx_vnni() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) return false;
+  return (eax >> 4) & 1u;
+}
+#endif
 
 Int8Path choose() {
   if (std::getenv("MLXOCR_INT8_LINEAR") != nullptr)
@@ -63,7 +78,7 @@ bool int8_path_available(Int8Path path) {
                            __builtin_cpu_supports("avx512bw") &&
                            __builtin_cpu_supports("avx512vnni");
   static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  static const bool avx_vnni = avx2 && __builtin_cpu_supports("avxvnni");
+  static const bool avx_vnni = avx2 && cpu_has_avx_vnni();
 #else
   constexpr bool vnni = false, avx_vnni = false, avx2 = false;
 #endif

@@ -18,8 +18,10 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -284,10 +286,26 @@ TEST(CpuInt8Linear, FewRowsOfADecodingStepMatchTheSameFormulaOnEveryPath) {
 // chosen in its place (after avx512vnni, before avx2), and bit for bit the portable path's
 // outputs on many rows (tails of the 4-row and 48-output tiles, odd row counts, one row, the
 // widths of trocr-small and trocr-base) and on a decoding step's few rows (1 to 11 rows).
+// Whether the kernel reports `flag` among the CPU's flags (/proc/cpuinfo; Linux): an account of
+// the CPU independent of the CPUID reading int8_path.cpp does.
+bool cpuinfo_has_flag(const std::string& flag) {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::istringstream words(line.substr(line.find(':') + 1));
+    std::string word;
+    while (words >> word)
+      if (word == flag) return true;
+    return false;
+  }
+  return false;
+}
+
 TEST(CpuInt8Linear, TheAvxVnniPathGivesThePortableBitsWhereTheCpuHasIt) {
-#if defined(__x86_64__) && defined(__GNUC__)
-  const bool has = __builtin_cpu_supports("avxvnni") && __builtin_cpu_supports("avx2") &&
-                   __builtin_cpu_supports("fma");
+#if defined(__x86_64__) && defined(__linux__)
+  const bool has =
+      cpuinfo_has_flag("avx_vnni") && cpuinfo_has_flag("avx2") && cpuinfo_has_flag("fma");
 #else
   const bool has = false;
 #endif
