@@ -28,9 +28,8 @@ import statistics
 import sys
 import time
 
-from torch_bench import emit_json, encoder_flops, peak_rss_bytes
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+from torch_bench import (emit_json, encoder_flops, line_images, peak_rss_bytes, timed_workload,
+                         workload_sizes)
 
 
 def export(args):
@@ -96,19 +95,13 @@ def bench(args):
     import onnxruntime
     import torch
     from optimum.onnxruntime import ORTModelForVision2Seq
-    from PIL import Image
     from transformers import ViTImageProcessor
-    from transformers.modeling_outputs import BaseModelOutput
 
     import_ms = (time.perf_counter() - t_import) * 1000
     if args.threads:
         torch.set_num_threads(args.threads)  # the image processor's tensors; ORT has its own pool
-    batch_sizes = [int(x) for x in args.batch_sizes.split(",")]
-    num_beams = [int(x) for x in args.num_beams.split(",")]
-    files = sorted(f for f in os.listdir(args.images) if f.lower().endswith(IMAGE_SUFFIXES))
-    if not files:
-        sys.exit(f"{args.images}: no images in it")
-    images = [Image.open(os.path.join(args.images, f)).convert("RGB") for f in files]
+    batch_sizes, num_beams = workload_sizes(args)
+    files, images = line_images(args.images)
 
     start = time.perf_counter()
     model = ORTModelForVision2Seq.from_pretrained(args.onnx, use_cache=True,
@@ -116,62 +109,7 @@ def bench(args):
                                                   session_options=session_options(args.threads))
     load_ms = (time.perf_counter() - start) * 1000
     processor = ViTImageProcessor.from_pretrained(args.onnx)
-    n = args.new_tokens
-    forced = dict(max_new_tokens=n, min_new_tokens=n, use_cache=True, do_sample=False)
-    cursor = [0]
-    greedy_ids = {}  # image file -> generated ids of its greedy regions (report.py compares)
-
-    # The same order of images as torch_bench.py, so both peers read the same regions.
-    def pick(count):
-        chosen = [(cursor[0] + i) % len(images) for i in range(count)]
-        cursor[0] += count
-        pick.files = [files[i] for i in chosen]
-        return [images[i] for i in chosen]
-
-    def keep_ids(sequences):
-        for name, ids in zip(pick.files, sequences.tolist()):
-            greedy_ids[name] = ids
-
-    one = processor(images=pick(1), return_tensors="pt").pixel_values
-    states = model.encoder(pixel_values=one).last_hidden_state
-
-    def run(samples):
-        def add(key, value):
-            samples.setdefault(key, []).append(value)
-
-        t = time.perf_counter()
-        model.encoder(pixel_values=one)
-        add("encoder_ms_per_image", (time.perf_counter() - t) * 1000)
-        t = time.perf_counter()
-        model.generate(encoder_outputs=BaseModelOutput(last_hidden_state=states), num_beams=1,
-                       **forced)
-        add("decoder_ms_per_token", (time.perf_counter() - t) * 1000 / n)
-        for b in batch_sizes:
-            chosen = pick(b)
-            t = time.perf_counter()
-            pixels = processor(images=chosen, return_tensors="pt").pixel_values
-            sequences = model.generate(pixels, num_beams=1, **forced)
-            ms = (time.perf_counter() - t) * 1000
-            keep_ids(sequences)
-            add(f"e2e_ms_per_region_batch{b}", ms / b)
-            add(f"regions_per_s_batch{b}", 1000 * b / ms)
-        for beams in num_beams:
-            if beams > 1:
-                chosen = pick(1)
-                t = time.perf_counter()
-                pixels = processor(images=chosen, return_tensors="pt").pixel_values
-                model.generate(pixels, num_beams=beams, **forced)
-                add(f"ms_per_region_beams{beams}", (time.perf_counter() - t) * 1000)
-
-    with torch.inference_mode():
-        for i in range(args.warmup):
-            print(f"[ort] warm-up {i + 1}/{args.warmup}", file=sys.stderr)
-            model.generate(processor(images=pick(1), return_tensors="pt").pixel_values,
-                           num_beams=1, **forced)
-        samples = {}
-        for i in range(args.runs):
-            print(f"[ort] run {i + 1}/{args.runs}", file=sys.stderr)
-            run(samples)
+    samples, greedy_ids = timed_workload(model, processor, images, files, args, "ort")
     rss = peak_rss_bytes() / 1e6
     metrics = {k: statistics.median(v) for k, v in sorted(samples.items())}
     flops = encoder_flops(model.config)
@@ -182,7 +120,7 @@ def bench(args):
            "torch": torch.__version__, "transformers": __import__("transformers").__version__,
            "threads": args.threads, "model": args.onnx, "dtype": args.precision,
            "onnx_files": onnx_files_used(model),
-           "workload": {"new_tokens": n, "runs": args.runs, "warmup": args.warmup,
+           "workload": {"new_tokens": args.new_tokens, "runs": args.runs, "warmup": args.warmup,
                         "images": len(images), "image_source": args.images,
                         "batch_sizes": batch_sizes, "num_beams": num_beams},
            "import_ms": import_ms, "load_ms": load_ms, "metrics": metrics,

@@ -111,33 +111,37 @@ def decoder_weight_bytes(model):
     return total
 
 
-def bench(args):
-    t_import = time.perf_counter()
-    import torch
+def line_images(folder):
+    """The image files of `folder`, sorted, and their RGB images (every peer reads the same)."""
     from PIL import Image
-    from transformers import VisionEncoderDecoderModel, ViTImageProcessor
+    suffixes = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+    files = sorted(f for f in os.listdir(folder) if f.lower().endswith(suffixes))
+    if not files:
+        sys.exit(f"{folder}: no images in it")
+    return files, [Image.open(os.path.join(folder, f)).convert("RGB") for f in files]
+
+
+def workload_sizes(args):
+    """The batch sizes and beam counts of --batch-sizes and --num-beams."""
+    return ([int(x) for x in args.batch_sizes.split(",")],
+            [int(x) for x in args.num_beams.split(",")])
+
+
+def timed_workload(model, processor, images, files, args, label):
+    """The timed workload of both Python peers (this file and ort_bench.py), on any model with
+    transformers' encoder / generate interface: the encoder alone on one image, a greedy decoder
+    alone on its states, end to end at each batch size, beam search at batch 1; exactly
+    args.new_tokens new tokens each. Images are taken in turn, the same regions in the same order
+    for every peer. Returns the samples of each figure and each image file's greedy ids (report.py
+    compares the peers' ids)."""
+    import torch
     from transformers.modeling_outputs import BaseModelOutput
 
-    import_ms = (time.perf_counter() - t_import) * 1000
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    batch_sizes = [int(x) for x in args.batch_sizes.split(",")]
-    num_beams = [int(x) for x in args.num_beams.split(",")]
-    files = sorted(f for f in os.listdir(args.images)
-                   if f.lower().endswith((".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")))
-    if not files:
-        sys.exit(f"{args.images}: no images in it")
-    images = [Image.open(os.path.join(args.images, f)).convert("RGB") for f in files]
-
-    start = time.perf_counter()
-    model = VisionEncoderDecoderModel.from_pretrained(args.model).eval()
-    load_ms = (time.perf_counter() - start) * 1000
-    processor = ViTImageProcessor.from_pretrained(args.model)
+    batch_sizes, num_beams = workload_sizes(args)
     n = args.new_tokens
     forced = dict(max_new_tokens=n, min_new_tokens=n, use_cache=True, do_sample=False)
     cursor = [0]
-
-    greedy_ids = {}  # image file -> generated ids of its greedy regions (ort_bench.py compares)
+    greedy_ids = {}
 
     def pick(count):
         chosen = [(cursor[0] + i) % len(images) for i in range(count)]
@@ -149,49 +153,64 @@ def bench(args):
         for name, ids in zip(pick.files, sequences.tolist()):
             greedy_ids[name] = ids
 
-    one = processor(images=pick(1), return_tensors="pt").pixel_values
-    with torch.inference_mode():
-        states = model.encoder(pixel_values=one).last_hidden_state
-
-    def run(samples):
+    def run(samples, one, states):
         def add(key, value):
-            if samples is not None:
-                samples.setdefault(key, []).append(value)
+            samples.setdefault(key, []).append(value)
 
-        with torch.inference_mode():
+        t = time.perf_counter()
+        model.encoder(pixel_values=one)
+        add("encoder_ms_per_image", (time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        model.generate(encoder_outputs=BaseModelOutput(last_hidden_state=states), num_beams=1,
+                       **forced)
+        add("decoder_ms_per_token", (time.perf_counter() - t) * 1000 / n)
+        for b in batch_sizes:
+            chosen = pick(b)
             t = time.perf_counter()
-            model.encoder(pixel_values=one)
-            add("encoder_ms_per_image", (time.perf_counter() - t) * 1000)
-            t = time.perf_counter()
-            model.generate(encoder_outputs=BaseModelOutput(last_hidden_state=states), num_beams=1,
-                           **forced)
-            add("decoder_ms_per_token", (time.perf_counter() - t) * 1000 / n)
-            for b in batch_sizes:
-                chosen = pick(b)
+            pixels = processor(images=chosen, return_tensors="pt").pixel_values
+            sequences = model.generate(pixels, num_beams=1, **forced)
+            ms = (time.perf_counter() - t) * 1000
+            keep_ids(sequences)
+            add(f"e2e_ms_per_region_batch{b}", ms / b)
+            add(f"regions_per_s_batch{b}", 1000 * b / ms)
+        for beams in num_beams:
+            if beams > 1:
+                chosen = pick(1)
                 t = time.perf_counter()
                 pixels = processor(images=chosen, return_tensors="pt").pixel_values
-                sequences = model.generate(pixels, num_beams=1, **forced)
-                ms = (time.perf_counter() - t) * 1000
-                keep_ids(sequences)
-                add(f"e2e_ms_per_region_batch{b}", ms / b)
-                add(f"regions_per_s_batch{b}", 1000 * b / ms)
-            for beams in num_beams:
-                if beams > 1:
-                    chosen = pick(1)
-                    t = time.perf_counter()
-                    pixels = processor(images=chosen, return_tensors="pt").pixel_values
-                    model.generate(pixels, num_beams=beams, **forced)
-                    add(f"ms_per_region_beams{beams}", (time.perf_counter() - t) * 1000)
+                model.generate(pixels, num_beams=beams, **forced)
+                add(f"ms_per_region_beams{beams}", (time.perf_counter() - t) * 1000)
 
-    for i in range(args.warmup):
-        print(f"[torch] warm-up {i + 1}/{args.warmup}", file=sys.stderr)
-        with torch.inference_mode():  # one greedy region, as mlxocr bench warms up
+    samples = {}
+    with torch.inference_mode():
+        one = processor(images=pick(1), return_tensors="pt").pixel_values
+        states = model.encoder(pixel_values=one).last_hidden_state
+        for i in range(args.warmup):  # one greedy region, as mlxocr bench warms up
+            print(f"[{label}] warm-up {i + 1}/{args.warmup}", file=sys.stderr)
             model.generate(processor(images=pick(1), return_tensors="pt").pixel_values,
                            num_beams=1, **forced)
-    samples = {}
-    for i in range(args.runs):
-        print(f"[torch] run {i + 1}/{args.runs}", file=sys.stderr)
-        run(samples)
+        for i in range(args.runs):
+            print(f"[{label}] run {i + 1}/{args.runs}", file=sys.stderr)
+            run(samples, one, states)
+    return samples, greedy_ids
+
+
+def bench(args):
+    t_import = time.perf_counter()
+    import torch
+    from transformers import VisionEncoderDecoderModel, ViTImageProcessor
+
+    import_ms = (time.perf_counter() - t_import) * 1000
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    batch_sizes, num_beams = workload_sizes(args)
+    files, images = line_images(args.images)
+
+    start = time.perf_counter()
+    model = VisionEncoderDecoderModel.from_pretrained(args.model).eval()
+    load_ms = (time.perf_counter() - start) * 1000
+    processor = ViTImageProcessor.from_pretrained(args.model)
+    samples, greedy_ids = timed_workload(model, processor, images, files, args, "torch")
     rss = peak_rss_bytes() / 1e6
     metrics = {k: statistics.median(v) for k, v in sorted(samples.items())}
     flops = encoder_flops(model.config)
@@ -202,7 +221,7 @@ def bench(args):
     out = {"system": "pytorch", "torch": torch.__version__,
            "transformers": __import__("transformers").__version__,
            "threads": torch.get_num_threads(), "model": args.model, "dtype": "float32",
-           "workload": {"new_tokens": n, "runs": args.runs, "warmup": args.warmup,
+           "workload": {"new_tokens": args.new_tokens, "runs": args.runs, "warmup": args.warmup,
                         "images": len(images), "image_source": args.images,
                         "batch_sizes": batch_sizes, "num_beams": num_beams},
            "import_ms": import_ms, "load_ms": load_ms, "metrics": metrics,
