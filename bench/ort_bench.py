@@ -28,8 +28,8 @@ import statistics
 import sys
 import time
 
-from torch_bench import (emit_json, encoder_flops, line_images, peak_rss_bytes, timed_workload,
-                         workload_sizes)
+from torch_bench import (add_workload_arguments, emit_json, encoder_flops, line_images,
+                         peak_rss_bytes, timed_workload, workload_sizes)
 
 
 def export(args):
@@ -141,13 +141,7 @@ def main():
     p.set_defaults(func=export)
     p = sub.add_parser("bench")
     p.add_argument("--onnx", required=True)
-    p.add_argument("--images", required=True)
-    p.add_argument("--batch-sizes", default="1,8")
-    p.add_argument("--num-beams", default="1,4")
-    p.add_argument("--new-tokens", type=int, default=32)
-    p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--warmup", type=int, default=1)
-    p.add_argument("--threads", type=int, default=0)
+    add_workload_arguments(p)
     p.add_argument("--precision", default="float32", help="recorded in the JSON (float32, int8)")
     p.add_argument("--json")
     p.set_defaults(func=bench)

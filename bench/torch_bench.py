@@ -121,6 +121,17 @@ def line_images(folder):
     return files, [Image.open(os.path.join(folder, f)).convert("RGB") for f in files]
 
 
+def add_workload_arguments(parser):
+    """The workload's options, the same for every peer (timed_workload reads them)."""
+    parser.add_argument("--images", required=True)
+    parser.add_argument("--batch-sizes", default="1,8")
+    parser.add_argument("--num-beams", default="1,4")
+    parser.add_argument("--new-tokens", type=int, default=32)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=0)
+
+
 def workload_sizes(args):
     """The batch sizes and beam counts of --batch-sizes and --num-beams."""
     return ([int(x) for x in args.batch_sizes.split(",")],
@@ -254,13 +265,7 @@ def main():
     p.set_defaults(func=lines)
     p = sub.add_parser("bench")
     p.add_argument("--model", required=True)
-    p.add_argument("--images", required=True)
-    p.add_argument("--batch-sizes", default="1,8")
-    p.add_argument("--num-beams", default="1,4")
-    p.add_argument("--new-tokens", type=int, default=32)
-    p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--warmup", type=int, default=1)
-    p.add_argument("--threads", type=int, default=0)
+    add_workload_arguments(p)
     p.add_argument("--no-limits", action="store_true")
     p.add_argument("--json")
     p.set_defaults(func=bench)
