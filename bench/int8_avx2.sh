@@ -16,18 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ARCHS=${ARCHS:-"trocr-small trocr-base"}
-ROUNDS=${ROUNDS:-2}
-THREADS=${THREADS:-$(nproc)}
-NEW_TOKENS=${NEW_TOKENS:-32}
-MLXOCR=${MLXOCR:-build/mlxocr}
-WORK=${BENCH_WORK:-bench/work}
-PY=${REFERENCE_PYTHON:-tools/reference/.venv/bin/python}
-[ -x "$PY" ] || PY=/work/main/tools/reference/.venv/bin/python
-[ -x "$PY" ] || { echo "int8_avx2.sh: no reference venv (tools/reference/setup.sh)" >&2; exit 1; }
-[ -x "$MLXOCR" ] || { echo "int8_avx2.sh: $MLXOCR is missing (./dev.sh build)" >&2; exit 1; }
-OPENBLAS=${OPENBLAS:-/usr/lib/$(uname -m)-linux-gnu/openblas-pthread/libopenblas.so.0}
-[ -f "$OPENBLAS" ] || { echo "int8_avx2.sh: no OpenBLAS at $OPENBLAS (set OPENBLAS)" >&2; exit 1; }
+source bench/common.sh
+bench_needs int8_avx2.sh reference mlxocr openblas
 
 OUT="$WORK/int8"
 mkdir -p "$WORK/models" "$OUT"

@@ -27,17 +27,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ARCHS=${ARCHS:-"trocr-small trocr-base"}
-ROUNDS=${ROUNDS:-2}
+source bench/common.sh
 BASE_ROUNDS=${BASE_ROUNDS:-$ROUNDS}
-THREADS=${THREADS:-$(nproc)}
-NEW_TOKENS=${NEW_TOKENS:-32}
-MLXOCR=${MLXOCR:-build/mlxocr}
-WORK=${BENCH_WORK:-bench/work}
-PY=${REFERENCE_PYTHON:-tools/reference/.venv/bin/python}
-[ -x "$PY" ] || PY=/work/main/tools/reference/.venv/bin/python
-[ -x "$PY" ] || { echo "run.sh: no reference venv (tools/reference/setup.sh makes it)" >&2; exit 1; }
-[ -x "$MLXOCR" ] || { echo "run.sh: $MLXOCR is missing (./dev.sh build)" >&2; exit 1; }
+bench_needs run.sh reference mlxocr
 ORT_PY=${ORT_PYTHON:-tools/reference/.venv-ort/bin/python}
 if [ -z "${PEERS:-}" ]; then
   PEERS=torch
