@@ -28,3 +28,32 @@ bench_needs() {
     esac
   done
 }
+
+# The workload's inputs in $WORK, made once and reused: the line images and a random-weight model
+# per arch of $ARCHS (drawn by transformers and saved, so every system loads the same file).
+# `script` names the caller in the line said when the reference venv is needed and missing.
+bench_make_inputs() {
+  local script=$1 arch
+  mkdir -p "$WORK/models"
+  [ -d "$WORK/lines" ] || { bench_needs "$script" reference && "$PY" bench/torch_bench.py lines --out "$WORK/lines"; }
+  for arch in $ARCHS; do
+    [ -f "$WORK/models/$arch/model.safetensors" ] || {
+      bench_needs "$script" reference
+      "$PY" bench/torch_bench.py make-model --config "bench/configs/$arch.json" --seed 0 \
+        --out "$WORK/models/$arch"
+    }
+  done
+}
+
+# ours_int8 NAME ARCH CORETYPE INT8_PATH [mlxocr bench flags]: one `mlxocr bench` process on ARCH's
+# model (its file read once beforehand, so no run pays the disk), OpenBLAS preloaded and held to
+# CORETYPE's kernels when one is given, MLXOCR_INT8_PATH=INT8_PATH. Reads the caller's `flags`
+# (array), `runs`, `round` and `OUT`; writes $OUT/ARCH.NAME.ROUND.json.
+ours_int8() {
+  local name=$1 arch=$2 core=$3 path=$4
+  shift 4
+  cat "$WORK/models/$arch"/*.safetensors >/dev/null
+  env ${core:+OPENBLAS_CORETYPE=$core} MLXOCR_INT8_PATH="$path" LD_PRELOAD="$OPENBLAS" \
+    OPENBLAS_NUM_THREADS="$THREADS" "$MLXOCR" bench --model "$WORK/models/$arch" "${flags[@]}" \
+    --runs "$runs" "$@" --json "$OUT/$arch.$name.$round.json" >/dev/null
+}

@@ -20,26 +20,13 @@ source bench/common.sh
 bench_needs int8_avx2.sh reference mlxocr openblas
 
 OUT="$WORK/int8"
-mkdir -p "$WORK/models" "$OUT"
+mkdir -p "$OUT"
 rm -f "$OUT"/*.json
-[ -d "$WORK/lines" ] || "$PY" bench/torch_bench.py lines --out "$WORK/lines"
-for arch in $ARCHS; do
-  [ -f "$WORK/models/$arch/model.safetensors" ] ||
-    "$PY" bench/torch_bench.py make-model --config "bench/configs/$arch.json" --seed 0 \
-      --out "$WORK/models/$arch"
-done
+bench_make_inputs int8_avx2.sh
 
 flags=(--images "$WORK/lines" --threads "$THREADS" --new-tokens "$NEW_TOKENS" --warmup 1
   --batch-sizes 1 --num-beams 1 --no-limits)
 q8=(--quantize 8 --quantize-encoder)
-ours() {  # ours NAME ARCH CORETYPE INT8_PATH [extra flags]
-  local name=$1 arch=$2 core=$3 path=$4
-  shift 4
-  cat "$WORK/models/$arch"/*.safetensors >/dev/null
-  env ${core:+OPENBLAS_CORETYPE=$core} MLXOCR_INT8_PATH="$path" LD_PRELOAD="$OPENBLAS" \
-    OPENBLAS_NUM_THREADS="$THREADS" "$MLXOCR" bench --model "$WORK/models/$arch" "${flags[@]}" \
-    --runs "$runs" "$@" --json "$OUT/$arch.$name.$round.json" >/dev/null
-}
 torch() {  # torch NAME ARCH [environment]
   local name=$1 arch=$2
   shift 2
@@ -55,11 +42,11 @@ for round in $(seq 1 "$ROUNDS"); do
   for arch in $ARCHS; do
     runs=$([ "$arch" = trocr-base ] && echo 2 || echo 3)
     echo "== round $round/$ROUNDS, $arch" >&2
-    ours avx2-f32 "$arch" Haswell off
-    ours avx2-q8 "$arch" Haswell avx2 "${q8[@]}"
+    ours_int8 avx2-f32 "$arch" Haswell off
+    ours_int8 avx2-q8 "$arch" Haswell avx2 "${q8[@]}"
     torch avx2-torch "$arch" ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2
-    ours native-f32 "$arch" "" off
-    ours native-q8 "$arch" "" avx512vnni "${q8[@]}"
+    ours_int8 native-f32 "$arch" "" off
+    ours_int8 native-q8 "$arch" "" avx512vnni "${q8[@]}"
     torch native-torch "$arch"
   done
 done

@@ -34,28 +34,12 @@ if [ -z "${PATHS:-}" ]; then  # the CPU's flags as Linux names them (int8_path.h
 fi
 
 OUT=${RESULTS:-$WORK/int8-paths}
-mkdir -p "$WORK/models" "$OUT"
+mkdir -p "$OUT"
 rm -f "$OUT"/*.json
-need_py() { [ -x "$PY" ] || { echo "int8_paths.sh: no reference venv to make $1" >&2; exit 1; }; }
-[ -d "$WORK/lines" ] || { need_py lines && "$PY" bench/torch_bench.py lines --out "$WORK/lines"; }
-for arch in $ARCHS; do
-  [ -f "$WORK/models/$arch/model.safetensors" ] || {
-    need_py "$arch"
-    "$PY" bench/torch_bench.py make-model --config "bench/configs/$arch.json" --seed 0 \
-      --out "$WORK/models/$arch"
-  }
-done
+bench_make_inputs int8_paths.sh
 
 flags=(--images "$WORK/lines" --threads "$THREADS" --new-tokens "$NEW_TOKENS" --warmup 1
   --batch-sizes "${BATCH_SIZES:-1,8}" --num-beams 1 --no-limits)
-ours() {  # ours NAME ARCH CORETYPE INT8_PATH [extra flags]
-  local name=$1 arch=$2 core=$3 path=$4
-  shift 4
-  cat "$WORK/models/$arch"/*.safetensors >/dev/null
-  env ${core:+OPENBLAS_CORETYPE=$core} MLXOCR_INT8_PATH="$path" LD_PRELOAD="$OPENBLAS" \
-    OPENBLAS_NUM_THREADS="$THREADS" "$MLXOCR" bench --model "$WORK/models/$arch" "${flags[@]}" \
-    --runs "$runs" "$@" --json "$OUT/$arch.$name.$round.json" >/dev/null
-}
 
 systems=(f32 f32-haswell)
 for p in $PATHS; do systems+=("q8-$p"); done
@@ -72,9 +56,9 @@ for round in $(seq 1 "$ROUNDS"); do
     echo "== round $round/$ROUNDS, $arch: ${order[*]}" >&2
     for s in "${order[@]}"; do
       case $s in
-        f32) ours f32 "$arch" "" off ;;
-        f32-haswell) ours f32-haswell "$arch" Haswell off ;;
-        *) ours "$s" "$arch" "" "${s#q8-}" --quantize 8 --quantize-encoder ;;
+        f32) ours_int8 f32 "$arch" "" off ;;
+        f32-haswell) ours_int8 f32-haswell "$arch" Haswell off ;;
+        *) ours_int8 "$s" "$arch" "" "${s#q8-}" --quantize 8 --quantize-encoder ;;
       esac
     done
   done

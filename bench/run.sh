@@ -62,14 +62,10 @@ find_openblas() {
 }
 OPENBLAS=${OPENBLAS:-$(find_openblas)}
 
-mkdir -p "$WORK/models" "$WORK/results"
+mkdir -p "$WORK/results"
 rm -f "$WORK"/results/*.json
-[ -d "$WORK/lines" ] || "$PY" bench/torch_bench.py lines --out "$WORK/lines"
+bench_make_inputs run.sh
 for arch in $ARCHS; do
-  # Random weights drawn by transformers and saved once: both systems load the same file.
-  [ -f "$WORK/models/$arch/model.safetensors" ] ||
-    "$PY" bench/torch_bench.py make-model --config "bench/configs/$arch.json" --seed 0 \
-      --out "$WORK/models/$arch"
   # Exported once per model (not timed): float32, then its dynamic int8 quantization.
   if has_peer ort; then
     [ -f "$WORK/onnx/$arch/fp32/encoder_model.onnx" ] ||
