@@ -15,6 +15,7 @@
 
 #include "model/cpu_row_kernels.h"
 #include "model/int8_kernels.h"
+#include "model/int8_kernels_ymm.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -23,14 +24,6 @@
 namespace mlxocr::kernel::int8 {
 
 namespace {
-
-// reduce16 (int8_kernels.h) of lanes 0-7 in lo and 8-15 in hi, in the same order.
-MLXOCR_AVX2 inline float reduce(__m256 lo, __m256 hi) {
-  const __m256 s8 = _mm256_add_ps(lo, hi);
-  const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
-  const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-  return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
-}
 
 // dot += the products of 32 codes (8 uint32 of four) with the pairs of widened activations at
 // `even` and `odd`: lane j gets c[4j] q[4j] + c[4j+2] q[4j+2] + c[4j+1] q[4j+1] + c[4j+3] q[4j+3].
@@ -74,24 +67,9 @@ MLXOCR_AVX2 void micro_tile(const TileRows& x, const PackedBlock& w, std::int64_
         dot[r][1] = madd_split(dot[r][1], c1, even, odd);
       }
     }
-    for (int h = 0; h < 2; ++h) {
-      const __m256 s = _mm256_loadu_ps(w.scales.data() + g * width + first + 8 * h);
-      const __m256 b = _mm256_loadu_ps(w.biases.data() + g * width + first + 8 * h);
-      for (int r = 0; r < R; ++r) {
-        const __m256 sx = _mm256_set1_ps(x.scales[r * x.groups + g]);
-        const __m256 sum = _mm256_set1_ps(x.sums[r * x.groups + g]);
-        const __m256 scaled = _mm256_mul_ps(_mm256_cvtepi32_ps(dot[r][h]), sx);
-        acc[r][h] = _mm256_fmadd_ps(scaled, s, acc[r][h]);
-        acc[r][h] = _mm256_fmadd_ps(sum, b, acc[r][h]);
-      }
-    }
+    ymm::add_group<R>(acc, dot, x, w, g, first);
   }
-  for (int r = 0; r < R; ++r)
-    for (int h = 0; h < 2; ++h) {
-      __m256 out = acc[r][h];
-      if (bias) out = _mm256_add_ps(out, _mm256_loadu_ps(bias + first + 8 * h));
-      _mm256_storeu_ps(y + r * y_stride + first + 8 * h, out);
-    }
+  ymm::store_tile<R>(acc, bias, y, y_stride, first);
 }
 
 // Per output and weight group, per 64 inputs and row: two halves of 32 codes as stored.
@@ -133,7 +111,7 @@ struct FewRows {
         }
       }
       for (int r = 0; r < M; ++r)
-        y[r * w.outputs + o] = reduce(acc[r][0], acc[r][1]) + exact[r];
+        y[r * w.outputs + o] = ymm::reduce(acc[r][0], acc[r][1]) + exact[r];
     }
   }
 };
