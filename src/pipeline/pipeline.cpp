@@ -23,7 +23,6 @@
 #include "pipeline/confidence.h"
 #include "pipeline/field_names.h"
 #include "pipeline/form_frame.h"
-#include "pipeline/page_resolution.h"
 #include "pipeline/pipeline_checks.h"
 #include "pipeline/placed_words.h"
 #include "pipeline/recognizer.h"
@@ -357,7 +356,8 @@ struct Pipeline::Impl {
     work.result.page = page_number;
     work.result.page_count = doc.page_count();
     try {
-      RgbImage image = doc.page(page_number);
+      DocumentPage decoded = doc.read_page(page_number);
+      RgbImage& image = decoded.image;
       work.result.width = image.width;
       work.result.height = image.height;
       if (options.mode == RegionMode::kLine) {
@@ -377,8 +377,7 @@ struct Pipeline::Impl {
         analyse_form(bgr, gray, work);
         apply_field_types(gray, work);
       } else if (tesseract) {
-        analyse_page_tesseract(
-            gray, page_dpi(doc, file, page_number, document_options.limits.max_file_bytes), work);
+        analyse_page_tesseract(gray, decoded.dpi, work);
       } else {
         analyse_page_simple(gray, work);
       }
