@@ -20,6 +20,7 @@
 #include "io/model_resolver.h"
 #include "mlxocr/error.h"
 #include "mlxocr/limit_error.h"
+#include "model/model.h"
 #include "pipeline/confidence.h"
 #include "pipeline/field_names.h"
 #include "pipeline/form_frame.h"
@@ -43,6 +44,16 @@ struct Model {
   // vocabulary (the token texts are shared between them).
   std::map<std::string, std::unique_ptr<TokenConstraint>> constraints;
 };
+
+// PipelineOptions::dtype: std::nullopt for each model's own.
+std::optional<mx::Dtype> compute_dtype(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  try {
+    return parse_float_dtype(name);
+  } catch (const UsageError& e) {
+    throw UsageError(std::string("PipelineOptions::dtype: ") + e.what());
+  }
+}
 
 // Tokenizer::token_bytes of every id of the model's output layer, "" past the tokenizer's end.
 std::shared_ptr<const std::vector<std::string>> token_texts(const Recognizer& recognizer) {
@@ -522,6 +533,7 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
   if (options.dpi < 10 || options.dpi > 2400)
     throw UsageError("PipelineOptions::dpi must be within 10..2400");
   if (!options.pages.empty()) parse_page_range(options.pages, impl_->document_options);
+  const std::optional<mx::Dtype> dtype = compute_dtype(options.dtype);  // before any model is read
   if (options.mode == RegionMode::kPage && options.layout == LayoutEngine::kTesseract) {
     TesseractLayoutOptions t;
     t.detect_orientation = options.detect_orientation;
@@ -529,7 +541,8 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
   }
   for (const std::string& dir : options.models) {
     const std::filesystem::path folder = resolve_model(dir);
-    Model model{dir.empty() ? folder.string() : dir, std::make_unique<Recognizer>(folder), {}, {}};
+    Model model{
+        dir.empty() ? folder.string() : dir, std::make_unique<Recognizer>(folder, dtype), {}, {}};
     if (!model.recognizer->resizes_images()) {
       // Regions come in every size; without resizing hardly any would fit the encoder.
       throw ConfigError(folder.string() +
