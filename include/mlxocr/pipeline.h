@@ -52,6 +52,10 @@ enum class LayoutEngine {
 struct PipelineOptions {
   std::vector<std::string> models;  // folders or hub ids ("" = the bundled default); the first
                                     // model's text is the result
+  // The dtype every model computes in: "float32", "float16" or "bfloat16" (as LoadOptions::dtype);
+  // empty: each model's default (float32 for a Hugging Face folder, the stored dtype for a folder
+  // `mlxocr convert` wrote).
+  std::string dtype;
   RegionMode mode = RegionMode::kLine;
   LayoutEngine layout = LayoutEngine::kTesseract;  // page mode
   bool detect_orientation = true;                  // page mode, Tesseract layout: OSD first

@@ -59,13 +59,15 @@ class Pipeline:
     outlined in red on `template`; `align` registers each scan to it first; `fields` a JSON file
     naming the boxes). The other options are `mlxocr ocr`'s, named alike (see `mlxocr ocr
     --help`); models: folders or hub ids, the first model's text is the result; none: the
-    bundled default.
+    bundled default. dtype: as Model.load's, for every model ("float32", "float16" or
+    "bfloat16"; None: each model's own); another raises UsageError, a ValueError.
     """
 
     def __init__(
         self,
         models: Sequence[Union[str, "os.PathLike[str]"]] = (),
         *,
+        dtype: Optional[str] = None,
         mode: str = "line",
         template: Optional[Union[str, "os.PathLike[str]"]] = None,
         align: bool = False,
@@ -88,6 +90,7 @@ class Pipeline:
             models = [models]
         o = _core.PipelineOptions()
         o.models = [os.fspath(m) for m in models] or [""]
+        o.dtype = dtype or ""
         o.mode = _enum(_core.RegionMode, mode, "mode")
         o.layout = _enum(_core.LayoutEngine, layout, "layout")
         o.template_file = os.fspath(template) if template is not None else ""

@@ -23,7 +23,9 @@ void add_errors(nb::module_& m) {
   nb::exception<mlxocr::TokenizerError>(m, "TokenizerError", error);
   nb::exception<mlxocr::DataError>(m, "DataError", error);
   nb::exception<mlxocr::TrainingError>(m, "TrainingError", error);
-  const nb::exception<mlxocr::UsageError> usage(m, "UsageError", error);
+  // A bad option or value is also a ValueError, as Python code expects of a bad argument.
+  const nb::exception<mlxocr::UsageError> usage(
+      m, "UsageError", nb::make_tuple(error, nb::handle(PyExc_ValueError)));
   nb::exception<mlxocr::LimitError>(m, "LimitError", usage);
   const nb::exception<mlxocr::HubError> hub(m, "HubError", error);
   nb::exception<mlxocr::HubNetworkError>(m, "HubNetworkError", hub);

@@ -38,6 +38,7 @@ void add_pipeline(nb::module_& m) {
   nb::class_<O>(m, "PipelineOptions")
       .def(nb::init<>())
       .def_rw("models", &O::models)
+      .def_rw("dtype", &O::dtype)
       .def_rw("mode", &O::mode)
       .def_rw("layout", &O::layout)
       .def_rw("detect_orientation", &O::detect_orientation)

@@ -4,6 +4,7 @@
 #include <glob.h>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -131,31 +132,25 @@ std::string page_stem(const std::string& stem, int page, int page_count) {
   return page_count > 1 ? stem + ".p" + std::to_string(page) : stem;
 }
 
-// One searchable PDF per input file, its pages in order. Returns the pages it could not draw
-// and the files it could not write (each reported on stderr).
-size_t write_pdfs(const std::vector<PageResult>& pages, const std::vector<std::string>& stems,
-                  const fs::path& out_dir, const DocumentOptions& document_options) {
-  std::vector<std::vector<const PageResult*>> by_input(stems.size());
-  for (const PageResult& page : pages)
-    by_input[page.input].push_back(&page);
-  size_t failures = 0;
-  for (size_t input = 0; input < by_input.size(); ++input) {
-    if (by_input[input].empty()) continue;
-    const fs::path target = out_dir / (stems[input] + ".pdf");
-    std::error_code ec;
-    if (fs::equivalent(target, by_input[input].front()->source, ec)) {
-      std::cerr << "mlxocr: error: " << target.string()
-                << ": is the input itself; not overwritten (choose another -o)\n";
-      ++failures;
-      continue;
-    }
-    const SearchablePdfFile pdf = searchable_pdf(by_input[input], document_options);
-    for (const std::string& problem : pdf.problems)
-      std::cerr << "mlxocr: error: " << problem << "\n";
-    failures += pdf.problems.size();
-    if (!pdf.bytes.empty()) write_file_atomic(target, pdf.bytes);
+// The searchable PDF of one input file, its pages in order. Returns the pages it could not draw
+// and the file if it could not be written (each reported through `say`).
+size_t write_pdf(const std::vector<PageResult>& pages, const fs::path& target,
+                 const DocumentOptions& document_options,
+                 const std::function<void(const std::string&)>& say) {
+  std::error_code ec;
+  if (fs::equivalent(target, pages.front().source, ec)) {
+    say("mlxocr: error: " + target.string() +
+        ": is the input itself; not overwritten (choose another -o)\n");
+    return 1;
   }
-  return failures;
+  std::vector<const PageResult*> in_order;
+  for (const PageResult& page : pages)
+    in_order.push_back(&page);
+  const SearchablePdfFile pdf = searchable_pdf(in_order, document_options);
+  for (const std::string& problem : pdf.problems)
+    say("mlxocr: error: " + problem + "\n");
+  if (!pdf.bytes.empty()) write_file_atomic(target, pdf.bytes);
+  return pdf.problems.size();
 }
 
 void write_pictures(const fs::path& dir, const std::string& stem, const PageResult& page,
@@ -165,6 +160,117 @@ void write_pictures(const fs::path& dir, const std::string& stem, const PageResu
   if (mode == RegionMode::kForm) write_png(dir / (stem + ".guides.png"), draw_guides(bgr, page));
   write_png(dir / (stem + ".annotated.png"), draw_annotated(bgr, page));
 }
+
+// What ocr does with one file's pages as soon as the pipeline hands them over: reports their
+// failures and warnings, then gives their outputs (stdout; or in the output folder one file per
+// page and format, the pictures, one searchable PDF per file). An output that cannot be written
+// is reported and counted, and the run goes on: the other files' results are still written.
+class FileOutputs {
+ public:
+  FileOutputs(const OcrArgs& args, const std::vector<std::string>& stems,
+              const DocumentOptions& document_options, ProgressBar& bar)
+      : args_(args), stems_(stems), document_options_(document_options), bar_(bar) {}
+
+  void write(const std::vector<PageResult>& pages) {
+    const auto start = std::chrono::steady_clock::now();
+    // Pages that share a file are one document: ".pN" names when it has several.
+    const int pages_read = static_cast<int>(pages.size());
+    for (const PageResult& page : pages) {
+      report(page);
+      regions_ += page.fields.size();
+      if (args_.output_dir.empty()) {
+        to_stdout(page, stems_.size() > 1 || pages.size() > 1);
+      } else {
+        const std::string& stem = stems_[page.input];
+        to_folder(page, page_stem(stem, page.page, std::max(page.page_count, pages_read)));
+      }
+    }
+    if (args_.format == "pdf" && !pages.empty()) {
+      const fs::path target = fs::path(args_.output_dir) / (stems_[pages.front().input] + ".pdf");
+      attempt([&] { failures_ += write_pdf(pages, target, document_options_, say()); });
+    }
+    seconds_writing_ +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+  size_t failures() const { return failures_; }
+  size_t regions() const { return regions_; }
+  double seconds_writing() const { return seconds_writing_; }
+
+ private:
+  std::function<void(const std::string&)> say() {
+    return [this](const std::string& line) { bar_.print_above(line); };
+  }
+
+  // Runs `write`; an output it cannot write is one failure, named on stderr.
+  template <typename Write>
+  void attempt(const Write& write, const std::string& what = "") {
+    try {
+      write();
+    } catch (const Error& e) {
+      bar_.print_above("mlxocr: error: " + what + e.what() + "\n");
+      ++failures_;
+    }
+  }
+
+  void report(const PageResult& page) {
+    if (!page.error.empty()) {
+      ++failures_;
+      bar_.print_above("mlxocr: error: " + with_flag_names(page.error) + "\n");
+    }
+    if (args_.quiet) return;
+    if (!page.layout_note.empty()) {
+      bar_.print_above("mlxocr: warning: " + page.source + " page " + std::to_string(page.page) +
+                       ": " + page.layout_note + "\n");
+    }
+    if (page.alignment && !page.alignment->note.empty()) {
+      bar_.print_above("mlxocr: warning: " + page.source + ": " + page.alignment->note + "\n");
+    }
+  }
+
+  // JSON, CSV and TSV go to stdout once for all pages, at the end; the others page by page.
+  void to_stdout(const PageResult& page, bool several_pages) {
+    const RegionMode mode = args_.pipeline.mode;
+    const bool aggregate = args_.format == "json" || args_.format == "csv" || args_.format == "tsv";
+    if (aggregate || !page.error.empty()) return;
+    if (args_.format == "text" && several_pages) {
+      std::cout << "== " << page.source;
+      if (page.page_count > 1) std::cout << " page " << page.page;
+      std::cout << "\n";
+    }
+    if (args_.format == "tesseract-tsv") {
+      // One header for all pages, as for a multi-page TIFF.
+      std::cout << format_tesseract_tsv(page, mode, !tsv_header_written_);
+      tsv_header_written_ = true;
+    } else {
+      std::cout << render(page, args_.format, mode);
+    }
+    std::cout.flush();  // a file's text is out once it is read
+  }
+
+  void to_folder(const PageResult& page, const std::string& stem) {
+    const RegionMode mode = args_.pipeline.mode;
+    const fs::path dir = args_.output_dir;
+    if (args_.format != "pdf") {  // PDFs: one per file
+      attempt([&] {
+        write_file_atomic(dir / (stem + extension_of(args_.format)),
+                          render(page, args_.format, mode));
+      });
+    }
+    if (!args_.no_images && page.error.empty()) {
+      attempt([&] { write_pictures(dir, stem, page, mode, document_options_); },
+              "pictures of " + page.source + ": ");
+    }
+  }
+
+  const OcrArgs& args_;
+  const std::vector<std::string>& stems_;
+  const DocumentOptions& document_options_;
+  ProgressBar& bar_;
+  size_t failures_ = 0, regions_ = 0;
+  double seconds_writing_ = 0;
+  bool tsv_header_written_ = false;
+};
 
 int run(OcrArgs& args) {
   PipelineOptions& options = args.pipeline;
@@ -223,64 +329,23 @@ int run(OcrArgs& args) {
   Pipeline pipeline(options);
   const auto start = std::chrono::steady_clock::now();
   ProgressBar bar("ocr", files.size(), !args.quiet && stderr_is_terminal());
-  const auto pages = pipeline.run(files, [&](size_t done, size_t) { bar.update(done); });
-  // Pages that share a file are one document: ".pN" names when it has several.
-  std::vector<int> pages_of_input(files.size(), 0);
-  for (const PageResult& page : pages)
-    ++pages_of_input[page.input];
+  FileOutputs outputs(args, stems, document_options, bar);
+  std::vector<PageResult> pages;  // every file's, for the outputs over all files at the end
+  // Each file's outputs are written as soon as its regions are read, while later files are
+  // still being read: a failure later in the run (an input, the machine) loses none of them.
+  pipeline.run_each(files, [&](size_t input, std::vector<PageResult> file_pages) {
+    outputs.write(file_pages);
+    for (PageResult& page : file_pages)
+      pages.push_back(std::move(page));
+    bar.update(input + 1);
+  });
   bar.finish();
+  // Reading speed: the time spent writing the outputs on the way is not reading.
   const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  size_t failures = 0, regions = 0;
-  bool tsv_header_written = false;  // tesseract-tsv on stdout: one header, as for a multi-page TIFF
-  for (size_t i = 0; i < pages.size(); ++i) {
-    const PageResult& page = pages[i];
-    const std::string stem = page_stem(stems[page.input], page.page,
-                                       std::max(page.page_count, pages_of_input[page.input]));
-    if (!page.error.empty()) {
-      ++failures;
-      std::cerr << "mlxocr: error: " << with_flag_names(page.error) << "\n";
-    }
-    regions += page.fields.size();
-    if (!page.layout_note.empty() && !args.quiet) {
-      std::cerr << "mlxocr: warning: " << page.source << " page " << page.page << ": "
-                << page.layout_note << "\n";
-    }
-    if (page.alignment && !page.alignment->note.empty() && !args.quiet) {
-      std::cerr << "mlxocr: warning: " << page.source << ": " << page.alignment->note << "\n";
-    }
-    if (args.output_dir.empty()) {
-      // JSON, CSV and TSV go to stdout once for all pages, below; text and hOCR page by page.
-      const bool aggregate = args.format == "json" || args.format == "csv" || args.format == "tsv";
-      if (aggregate || !page.error.empty()) continue;
-      if (args.format == "text" && pages.size() > 1) {
-        std::cout << "== " << page.source;
-        if (page.page_count > 1) std::cout << " page " << page.page;
-        std::cout << "\n";
-      }
-      if (args.format == "tesseract-tsv") {
-        std::cout << format_tesseract_tsv(page, options.mode, !tsv_header_written);
-        tsv_header_written = true;
-        continue;
-      }
-      std::cout << render(page, args.format, options.mode);
-    } else {
-      if (args.format != "pdf") {  // PDFs: one per file, below
-        write_file_atomic(out_dir / (stem + extension_of(args.format)),
-                          render(page, args.format, options.mode));
-      }
-      if (!args.no_images && page.error.empty()) {
-        try {
-          write_pictures(out_dir, stem, page, options.mode, document_options);
-        } catch (const Error& e) {
-          std::cerr << "mlxocr: error: pictures of " << page.source << ": " << e.what() << "\n";
-          ++failures;
-        }
-      }
-    }
-  }
-  if (args.format == "pdf") failures += write_pdfs(pages, stems, out_dir, document_options);
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() -
+      outputs.seconds_writing();
+  const size_t failures = outputs.failures();
+  const size_t regions = outputs.regions();
   // Aggregates: on stdout for JSON/CSV/TSV, and in the output folder for several images.
   nlohmann::json all = nlohmann::json::array();
   for (const auto& page : pages)
@@ -553,7 +618,8 @@ Action add_ocr(CLI::App& app) {
       "a second ocr into the same folder fails at once.\n"
       "Boxes are in the page's own pixels; after --align they are where the field lies on the "
       "scan.\n"
-      "Files are written atomically.\n\n"
+      "Files are written atomically, each image's as soon as it is read (results.json/csv and "
+      "review\nfiles at the end); one that cannot be written is named and the run goes on.\n\n"
       "Exit codes: 0 every input read. 1 an input refused (unreadable, corrupt, not an image, "
       "over\n"
       "--max-pixels from its header, a broken or oversized PDF): one line on stderr names it and\n"

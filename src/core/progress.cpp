@@ -21,6 +21,7 @@ ProgressBar::~ProgressBar() {
 
 void ProgressBar::update(size_t done, const std::string& detail) {
   if (!enabled_ || total_ == 0) return;
+  done_ = done, detail_ = detail;
   constexpr int kWidth = 30;
   const double fraction = static_cast<double>(done) / total_;
   const int filled = static_cast<int>(fraction * kWidth);
@@ -30,6 +31,14 @@ void ProgressBar::update(size_t done, const std::string& detail) {
   std::fprintf(stderr, "\r%s [%s%s] %zu/%zu  %.0fs elapsed, ETA %.0fs  %s\033[K", label_.c_str(),
                std::string(filled, '#').c_str(), std::string(kWidth - filled, '.').c_str(), done,
                total_, elapsed, eta, detail.c_str());
+  std::fflush(stderr);
+}
+
+void ProgressBar::print_above(const std::string& line) {
+  const bool drawn = enabled_ && !finished_ && total_ > 0;
+  if (drawn) std::fputs("\r\033[K", stderr);  // the bar's line, cleared
+  std::fputs(line.c_str(), stderr);
+  if (drawn) update(done_, detail_);
   std::fflush(stderr);
 }
 

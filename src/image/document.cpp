@@ -9,7 +9,9 @@
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 
+#include "core/file_util.h"
 #include "image/cv_convert.h"
+#include "image/image_resolution.h"
 #include "image/tiff_pages.h"
 #include "mlxocr/error.h"
 
@@ -46,17 +48,28 @@ std::string page_name(const std::string& file, int number) {
   return file + " page " + std::to_string(number);
 }
 
+int whole_dpi(const std::optional<Resolution>& resolution) {
+  return resolution ? static_cast<int>(std::lround(resolution->y)) : 0;
+}
+
+// `tiff_dpi`: a one-page TIFF's resolution tag, read when it was opened (its bytes hold none
+// that image_resolution reads).
 class ImageDocument : public Document {
  public:
-  ImageDocument(std::filesystem::path file, const ImageLimits& limits)
-      : file_(std::move(file)), limits_(limits) {}
+  ImageDocument(std::filesystem::path file, const ImageLimits& limits, int tiff_dpi = 0)
+      : file_(std::move(file)), limits_(limits), tiff_dpi_(tiff_dpi) {}
   int page_count() const override { return 1; }
-  RgbImage page(int) const override { return load_image(file_, limits_); }
+  DocumentPage read_page(int) const override {
+    const std::string bytes = read_file(file_, limits_.max_file_bytes);
+    const int dpi = tiff_dpi_ > 0 ? tiff_dpi_ : whole_dpi(image_resolution(bytes));
+    return {decode_image(bytes, file_.string(), limits_), dpi};
+  }
   bool paged() const override { return false; }
 
  private:
   std::filesystem::path file_;
   ImageLimits limits_;
+  int tiff_dpi_ = 0;
 };
 
 // Poppler reports what it found wrong through this hook (global, hence thread_local); the last
@@ -91,7 +104,10 @@ class PdfDocument : public Document {
   int page_count() const override { return doc_->pages(); }
   int dpi() const override { return options_.dpi; }
 
-  RgbImage page(int number) const override {
+  DocumentPage read_page(int number) const override { return {render(number), options_.dpi}; }
+
+ private:
+  RgbImage render(int number) const {
     const std::string what = page_name(name_, number);
     poppler_last_error.clear();
     std::unique_ptr<poppler::page> page(doc_->create_page(number - 1));
@@ -124,7 +140,6 @@ class PdfDocument : public Document {
     return out;
   }
 
- private:
   std::string name_;
   DocumentOptions options_;
   std::unique_ptr<poppler::document> doc_;
@@ -134,15 +149,21 @@ class TiffDocument : public Document {
  public:
   TiffDocument(std::filesystem::path file, const DocumentOptions& options,
                const std::vector<TiffPageSize>& pages)
-      : file_(std::move(file)), options_(options), count_(static_cast<int>(pages.size())) {
+      : file_(std::move(file)), options_(options), pages_(pages) {
     for (size_t i = 0; i < pages.size(); ++i) {
       check_pixels(pages[i].width, pages[i].height, options.limits,
                    page_name(file_.string(), static_cast<int>(i) + 1));
     }
   }
-  int page_count() const override { return count_; }
+  int page_count() const override { return static_cast<int>(pages_.size()); }
 
-  RgbImage page(int number) const override {
+  DocumentPage read_page(int number) const override {
+    const int dpi = number >= 1 && number <= page_count() ? pages_[number - 1].dpi : 0;
+    return {decode(number), dpi};
+  }
+
+ private:
+  RgbImage decode(int number) const {
     // The first page as every single image is read (PIL's conversion, exactly); the others
     // through OpenCV's TIFF decoder, 8-bit colour.
     if (number == 1) return load_image(file_, options_.limits);
@@ -154,10 +175,9 @@ class TiffDocument : public Document {
     return from_mat(pages[0]);
   }
 
- private:
   std::filesystem::path file_;
   DocumentOptions options_;
-  int count_ = 0;
+  std::vector<TiffPageSize> pages_;
 };
 
 int parse_number(const std::string& text, const std::string& range) {
@@ -199,6 +219,7 @@ std::unique_ptr<Document> open_document(const std::filesystem::path& file,
   if (head.rfind("II*", 0) == 0 || head.rfind(std::string("MM\0*", 4), 0) == 0) {
     const auto pages = tiff_pages(file, options.max_pages);
     if (pages && pages->size() > 1) return std::make_unique<TiffDocument>(file, options, *pages);
+    if (pages) return std::make_unique<ImageDocument>(file, options.limits, pages->front().dpi);
   }
   return std::make_unique<ImageDocument>(file, options.limits);
 }

@@ -25,14 +25,27 @@ struct DocumentOptions {
 // throws UsageError on anything else.
 void parse_page_range(const std::string& text, DocumentOptions& options);
 
+// A page as decoded, with the resolution it comes with, for the layout analysis (Tesseract's
+// column and line finding scale with it, so a guessed one is worse than none: bench/PAGES.md,
+// avicanon-006): a PDF's rendering resolution; else what the file says (PNG pHYs, JPEG JFIF
+// density, TIFF tags; the vertical one, as Tesseract reads it), rounded to whole dpi; 0 when it
+// says nothing we trust (image/image_resolution.h). Taken from the bytes the page is decoded
+// from, or the TIFF directories read when the document was opened: no second read.
+struct DocumentPage {
+  RgbImage image;
+  int dpi = 0;
+};
+
 class Document {
  public:
   virtual ~Document() = default;
   // Pages in the file (before --pages).
   virtual int page_count() const = 0;
-  // Page `number` (1-based) as RGB. Throws ImageError naming the file and page.
-  virtual RgbImage page(int number) const = 0;
-  // The resolution the page was rendered at, 0 when the file gives none we trust.
+  // Page `number` (1-based) with its resolution. Throws ImageError naming the file and page.
+  virtual DocumentPage read_page(int number) const = 0;
+  // Page `number` as RGB (read_page's image).
+  RgbImage page(int number) const { return read_page(number).image; }
+  // The resolution every page is rendered at (a PDF's), 0 when the file decides.
   virtual int dpi() const { return 0; }
   // A PDF or a multi-page TIFF, to which a page range applies; single images are read whole.
   virtual bool paged() const { return true; }

@@ -105,6 +105,10 @@ std::optional<Resolution> tiff_resolution(const std::filesystem::path& file, int
     return std::nullopt;
   }
   TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_RESOLUTIONUNIT, &unit);
+  return tiff_tag_resolution(x, y, unit);
+}
+
+std::optional<Resolution> tiff_tag_resolution(double x, double y, int unit) {
   if (unit == RESUNIT_CENTIMETER) return trusted(metric_to_dpi(x, 2.54), metric_to_dpi(y, 2.54));
   if (unit == RESUNIT_INCH) return trusted(x, y);
   return std::nullopt;

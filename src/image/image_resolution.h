@@ -21,6 +21,10 @@ inline constexpr double kMinTrustedDpi = 10, kMaxTrustedDpi = 10000;
 // std::nullopt for other formats, no such field, an aspect ratio only, or a value out of range.
 std::optional<Resolution> image_resolution(std::string_view bytes);
 
+// A TIFF's XResolution / YResolution tags in their ResolutionUnit (2: inch, 3: centimetre; 1 is
+// "no absolute unit": std::nullopt, as for values out of range).
+std::optional<Resolution> tiff_tag_resolution(double x, double y, int unit);
+
 // Page `page` (1-based) of a TIFF: XResolution / YResolution in ResolutionUnit (inch or cm);
 // std::nullopt when absent, "no absolute unit", out of range, or the file cannot be read.
 std::optional<Resolution> tiff_resolution(const std::filesystem::path& file, int page);

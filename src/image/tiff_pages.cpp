@@ -2,9 +2,11 @@
 
 #include <tiffio.h>
 
+#include <cmath>
 #include <memory>
 #include <string>
 
+#include "image/image_resolution.h"
 #include "mlxocr/error.h"
 
 namespace mlxocr {
@@ -25,6 +27,14 @@ std::optional<std::vector<TiffPageSize>> tiff_pages(const std::filesystem::path&
     TiffPageSize size;
     TIFFGetField(tiff.get(), TIFFTAG_IMAGEWIDTH, &size.width);
     TIFFGetField(tiff.get(), TIFFTAG_IMAGELENGTH, &size.height);
+    float x = 0, y = 0;
+    uint16_t unit = RESUNIT_INCH;
+    if (TIFFGetField(tiff.get(), TIFFTAG_XRESOLUTION, &x) &&
+        TIFFGetField(tiff.get(), TIFFTAG_YRESOLUTION, &y)) {
+      TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_RESOLUTIONUNIT, &unit);
+      const auto found = tiff_tag_resolution(x, y, unit);
+      if (found) size.dpi = static_cast<int>(std::lround(found->y));
+    }
     pages.push_back(size);
     if (TIFFLastDirectory(tiff.get())) break;
     if (!TIFFReadDirectory(tiff.get())) {

@@ -20,10 +20,10 @@
 #include "io/model_resolver.h"
 #include "mlxocr/error.h"
 #include "mlxocr/limit_error.h"
+#include "model/model.h"
 #include "pipeline/confidence.h"
 #include "pipeline/field_names.h"
 #include "pipeline/form_frame.h"
-#include "pipeline/page_resolution.h"
 #include "pipeline/pipeline_checks.h"
 #include "pipeline/placed_words.h"
 #include "pipeline/recognizer.h"
@@ -44,6 +44,16 @@ struct Model {
   // vocabulary (the token texts are shared between them).
   std::map<std::string, std::unique_ptr<TokenConstraint>> constraints;
 };
+
+// PipelineOptions::dtype: std::nullopt for each model's own.
+std::optional<mx::Dtype> compute_dtype(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  try {
+    return parse_float_dtype(name);
+  } catch (const UsageError& e) {
+    throw UsageError(std::string("PipelineOptions::dtype: ") + e.what());
+  }
+}
 
 // Tokenizer::token_bytes of every id of the model's output layer, "" past the tokenizer's end.
 std::shared_ptr<const std::vector<std::string>> token_texts(const Recognizer& recognizer) {
@@ -357,7 +367,8 @@ struct Pipeline::Impl {
     work.result.page = page_number;
     work.result.page_count = doc.page_count();
     try {
-      RgbImage image = doc.page(page_number);
+      DocumentPage decoded = doc.read_page(page_number);
+      RgbImage& image = decoded.image;
       work.result.width = image.width;
       work.result.height = image.height;
       if (options.mode == RegionMode::kLine) {
@@ -377,8 +388,7 @@ struct Pipeline::Impl {
         analyse_form(bgr, gray, work);
         apply_field_types(gray, work);
       } else if (tesseract) {
-        analyse_page_tesseract(
-            gray, page_dpi(doc, file, page_number, document_options.limits.max_file_bytes), work);
+        analyse_page_tesseract(gray, decoded.dpi, work);
       } else {
         analyse_page_simple(gray, work);
       }
@@ -523,6 +533,7 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
   if (options.dpi < 10 || options.dpi > 2400)
     throw UsageError("PipelineOptions::dpi must be within 10..2400");
   if (!options.pages.empty()) parse_page_range(options.pages, impl_->document_options);
+  const std::optional<mx::Dtype> dtype = compute_dtype(options.dtype);  // before any model is read
   if (options.mode == RegionMode::kPage && options.layout == LayoutEngine::kTesseract) {
     TesseractLayoutOptions t;
     t.detect_orientation = options.detect_orientation;
@@ -530,7 +541,8 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
   }
   for (const std::string& dir : options.models) {
     const std::filesystem::path folder = resolve_model(dir);
-    Model model{dir.empty() ? folder.string() : dir, std::make_unique<Recognizer>(folder), {}, {}};
+    Model model{
+        dir.empty() ? folder.string() : dir, std::make_unique<Recognizer>(folder, dtype), {}, {}};
     if (!model.recognizer->resizes_images()) {
       // Regions come in every size; without resizing hardly any would fit the encoder.
       throw ConfigError(folder.string() +

@@ -1,11 +1,14 @@
 // mlxocr ocr as a user runs it: folders with bad files, form mode with pictures, atomic outputs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <string>
+#include <vector>
 
 #include "cli_support.h"
 #include "core/output_lock.h"
@@ -268,6 +271,80 @@ TEST(OcrCli, ARefusedInputAmongOthersKeepsEveryOtherResultAndExitsOne) {
     const auto help = testing::run_cli(command + " --help");
     EXPECT_NE(help.out.find("every other input's result is still written"), std::string::npos)
         << command;
+  }
+}
+
+// Copies of one small line image as in/a.png, in/b.png, ...: inputs read in a fraction of a second.
+std::vector<fs::path> small_inputs(const fs::path& in, const std::vector<std::string>& names) {
+  std::vector<fs::path> paths;
+  for (const std::string& name : names) {
+    paths.push_back(in / (name + ".png"));
+    fs::copy_file(testing::fixtures() / "images" / "small_96x32.png", paths.back());
+  }
+  return paths;
+}
+
+std::string shell_words(const std::vector<fs::path>& paths) {
+  std::string words;
+  for (const fs::path& path : paths)
+    words += " " + testing::quoted(path);
+  return words;
+}
+
+// Issue 30: a file's outputs are written as soon as its regions are read, not after the run. With
+// --batch-size 1, a.png is read before b.png's crop is cut; b's crops folder is blocked by a
+// plain file, so saving b's crop ends the run: a's text and pictures are there all the same
+// (written after the run, they were lost), and the one line says what failed.
+TEST(OcrCli, EachFilesOutputsAreWrittenAsSoonAsItIsRead) {
+  const fs::path in = testing::fresh_dir("mlxocr_ocr_each_in"),
+                 out = testing::fresh_dir("mlxocr_ocr_each_out");
+  const auto inputs = small_inputs(in, {"a", "b"});
+  std::ofstream(out / "b.crops") << "in the way of b's crops folder";
+  const auto result =
+      testing::run_cli("ocr -q --batch-size 1 --max-new-tokens 2 -m " + testing::quoted_model() +
+                       shell_words(inputs) + " -o " + testing::quoted(out));
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(result.err.rfind("mlxocr: error: " + (out / "b.crops").string() + ": cannot create", 0),
+            0u)
+      << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  EXPECT_TRUE(fs::exists(out / "a.txt"));
+  EXPECT_TRUE(fs::exists(out / "a.annotated.png"));
+  EXPECT_TRUE(fs::exists(out / "a.crops" / "001.png"));
+  EXPECT_FALSE(fs::exists(out / "b.txt"));
+}
+
+// An output that cannot be written (b.txt is a folder) is one failure named on stderr; the files
+// after it are still read and written, and so are the outputs over all files. On stdout the
+// files' texts come in the order of the inputs, each under its name.
+TEST(OcrCli, AnOutputThatCannotBeWrittenIsOneFailureAndTheRunGoesOn) {
+  const fs::path in = testing::fresh_dir("mlxocr_ocr_unwritable_in"),
+                 out = testing::fresh_dir("mlxocr_ocr_unwritable_out");
+  const auto inputs = small_inputs(in, {"a", "b", "c"});
+  fs::create_directories(out / "b.txt" / "in the way");
+  const std::string flags = "ocr -q --no-images --max-new-tokens 2 -m " + testing::quoted_model();
+  const auto result = testing::run_cli(flags + shell_words(inputs) + " -o " + testing::quoted(out));
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(result.err.rfind("mlxocr: error: " + (out / "b.txt").string() + ": ", 0), 0u)
+      << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  EXPECT_TRUE(fs::exists(out / "a.txt"));
+  EXPECT_TRUE(fs::exists(out / "c.txt"));
+  const auto all = testing::read_json(out / "results.json");
+  ASSERT_EQ(all.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(fs::path(all[i]["image"].get<std::string>()), inputs[i]);
+    EXPECT_EQ(all[i]["fields"].size(), 1u) << all[i].dump();
+  }
+
+  const auto on_stdout = testing::run_cli(flags + shell_words(inputs));
+  EXPECT_EQ(on_stdout.exit_code, 0) << on_stdout.err;
+  size_t previous = 0;
+  for (const fs::path& input : inputs) {
+    const size_t at = on_stdout.out.find("== " + input.string() + "\n");
+    ASSERT_NE(at, std::string::npos) << on_stdout.out;
+    EXPECT_GE(at, previous) << on_stdout.out;
+    previous = at;
   }
 }
 

@@ -40,3 +40,6 @@ def test_default_dtype(model: mlxocr.Model, tmp_path: Path):
 def test_unknown_dtype_is_a_usage_error():
     with pytest.raises(mlxocr.UsageError, match="unsupported dtype 'float8'"):
         mlxocr.Model.load(BUNDLED_MODEL, dtype="float8")
+    # A bad argument, as Python code expects it.
+    with pytest.raises(ValueError, match="unsupported dtype 'float8'"):
+        mlxocr.Model.load(BUNDLED_MODEL, dtype="float8")

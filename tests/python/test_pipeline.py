@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 import mlxocr
-from conftest import FORM, TEMPLATE, run_cli_json
+from conftest import BUNDLED_MODEL, FORM, TEMPLATE, run_cli_json
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +68,33 @@ def test_bad_options_raise():
         mlxocr.Pipeline(mode="columns")
     with pytest.raises(mlxocr.LimitError):
         mlxocr.Pipeline(batch_size=100000)
+
+
+def without_model_names(pages):
+    """The records with each reading's model name dropped (a folder path, named differently)."""
+    for page in pages:
+        for field in page.get("fields", []):
+            for reading in field["models"]:
+                del reading["model"]
+    return list(pages)
+
+
+def test_dtype_reads_as_the_converted_model(tmp_path: Path, line_images: List[Path]):
+    # Pipeline(dtype=) computes in that dtype, as Model.load(dtype=) does: the records equal the
+    # CLI's reading with the model converted to float16 (confidences differ in float32).
+    half = tmp_path / "half"
+    mlxocr.convert(BUNDLED_MODEL, half, dtype="float16")
+    pipeline = mlxocr.Pipeline([BUNDLED_MODEL], dtype="float16", max_new_tokens=12)
+    pages = pipeline.read(line_images)
+    cli = run_cli_json(
+        "ocr", "--model", str(half), "--max-new-tokens", "12", "--format", "json",
+        *map(str, line_images),
+    )
+    assert without_model_names(pages) == without_model_names(cli)
+
+
+def test_bad_dtype_is_a_value_error_before_any_model_is_read():
+    with pytest.raises(ValueError, match=r"dtype: unsupported dtype 'float8' \(use float32"):
+        mlxocr.Pipeline(["no/such/model/folder"], dtype="float8")
+    with pytest.raises(mlxocr.UsageError):
+        mlxocr.Pipeline(dtype="int8")

@@ -1,12 +1,11 @@
-// The resolution handed to the layout analysis: a PDF's rendering, else the file's own, else
-// none (0: Tesseract estimates it) -- never a guess of ours.
+// The resolution a decoded page comes with, handed to the layout analysis: a PDF's rendering,
+// else the file's own, else none (0: Tesseract estimates it) -- never a guess of ours.
 #include <gtest/gtest.h>
 
 #include <opencv2/imgcodecs.hpp>
 
 #include "image/document.h"
 #include "image/document_fixtures.h"
-#include "pipeline/page_resolution.h"
 #include "temp_dir.h"
 
 namespace mlxocr {
@@ -14,11 +13,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::uintmax_t kMaxBytes = 1 << 26;
-
+// Page `page`'s resolution, from the same read that decodes it (the page must be whole).
 int dpi_of(const fs::path& file, int page = 1, DocumentOptions options = {}) {
-  const auto doc = open_document(file, options);
-  return page_dpi(*doc, file, page, kMaxBytes);
+  const DocumentPage decoded = open_document(file, options)->read_page(page);
+  EXPECT_EQ(decoded.image.width, 80) << file;
+  EXPECT_EQ(decoded.image.height, 60) << file;
+  return decoded.dpi;
 }
 
 TEST(PageResolution, ComesFromThePdfRenderingOrTheFileAndIsZeroWhenTheFileHasNone) {
@@ -28,7 +28,7 @@ TEST(PageResolution, ComesFromThePdfRenderingOrTheFileAndIsZeroWhenTheFileHasNon
   const fs::path pdf = dir.path() / "page.pdf";
   testing::write_bytes(pdf, testing::make_pdf({.pages = {gray}}));
   DocumentOptions options;
-  options.dpi = 150;
+  options.dpi = 150;  // the image fills a page sized at 150 dpi: rendered 80x60
   EXPECT_EQ(dpi_of(pdf, 1, options), 150);
 
   // OpenCV writes no pHYs chunk: a PNG without a resolution.
@@ -53,6 +53,14 @@ TEST(PageResolution, ComesFromThePdfRenderingOrTheFileAndIsZeroWhenTheFileHasNon
   ASSERT_TRUE(cv::imwritemulti(tiff.string(), std::vector<cv::Mat>{gray, gray}, params));
   EXPECT_EQ(dpi_of(tiff, 1), 200);
   EXPECT_EQ(dpi_of(tiff, 2), 200);
+
+  // A one-page TIFF is read as a single image; its tag still counts (here per centimetre:
+  // 59.055 px/cm is 150 dpi).
+  const fs::path one = dir.path() / "one.tif";
+  ASSERT_TRUE(cv::imwrite(
+      one.string(), gray,
+      {cv::IMWRITE_TIFF_RESUNIT, 3, cv::IMWRITE_TIFF_XDPI, 59, cv::IMWRITE_TIFF_YDPI, 59}));
+  EXPECT_EQ(dpi_of(one), 150);
 }
 
 }  // namespace
