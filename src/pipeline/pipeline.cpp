@@ -575,10 +575,15 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
         const std::string& pattern = spec.type.pattern;
         if (pattern.empty() || model.constraints.count(pattern)) continue;
         if (!texts) texts = token_texts(*model.recognizer);
-        model.constraints.emplace(pattern,
-                                  std::make_unique<TokenConstraint>(
-                                      TextAutomaton(pattern, options.fields_file), texts,
-                                      eos_tokens(model.options, model.recognizer->model().config)));
+        const ModelConfig& config = model.recognizer->model().config;
+        const std::vector<int> eos = eos_tokens(model.options, config);
+        // The BOS the model writes before its text may open a typed field too (TokenConstraint).
+        std::vector<int> openers;
+        if (std::count(eos.begin(), eos.end(), config.decoder.bos_token_id) == 0)
+          openers.push_back(config.decoder.bos_token_id);
+        model.constraints.emplace(
+            pattern, std::make_unique<TokenConstraint>(TextAutomaton(pattern, options.fields_file),
+                                                       texts, eos, openers));
       }
     }
   }
