@@ -9,7 +9,8 @@
 `draw` writes one field's text on a page-sized layer (mode L, black on white) and returns the
 text as drawn: shortened where it does not fit, characters the writer lacks spelt otherwise.
 Only the caller's `rng` draws what the fonts did before this module existed (the crossing
-baseline's jitter), so a seed gives the same texts whichever writer fills the form.
+baseline's jitter), so a seed gives the same texts in the 18 fields whichever writer fills the
+form (but for characters spelt otherwise and texts shortened to fit).
 """
 import random
 
