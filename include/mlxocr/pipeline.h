@@ -106,7 +106,8 @@ struct PipelineOptions {
   bool window_long_lines = true;
   double window_aspect = 0;  // > 0: this window aspect instead of the model's (0..1000)
   // Called with every crop as PNG bytes (image index in run()'s list, 1-based page of that
-  // file, field index), e.g. to save the numbered crops; crops are what the model reads.
+  // file, field index), e.g. to save the numbered crops; crops are what the model reads (a check
+  // box's is the inside of its box, whose ink was read instead).
   std::function<void(size_t image, int page, int field, const std::string& png)> on_crop;
 };
 

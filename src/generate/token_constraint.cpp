@@ -9,10 +9,11 @@ namespace mlxocr {
 
 TokenConstraint::TokenConstraint(TextAutomaton automaton,
                                  std::shared_ptr<const std::vector<std::string>> token_texts,
-                                 std::vector<int> eos)
+                                 std::vector<int> eos, std::vector<int> openers)
     : automaton_(std::move(automaton)),
       token_texts_(std::move(token_texts)),
-      eos_(std::move(eos)) {}
+      eos_(std::move(eos)),
+      openers_(std::move(openers)) {}
 
 const std::vector<uint8_t>& TokenConstraint::allowed_in(TextAutomaton::State state) {
   const auto found = masks_.find(state);
@@ -36,6 +37,15 @@ const std::vector<uint8_t>& TokenConstraint::allowed_in(TextAutomaton::State sta
 }
 
 const std::vector<uint8_t>& TokenConstraint::allowed(const std::vector<int>& history) {
+  if (history.size() <= 1 && !openers_.empty()) {  // the first token: an opener may come too
+    if (opening_.empty()) {
+      opening_ = allowed_in(automaton_.start());
+      for (int id : openers_) {
+        if (id >= 0 && static_cast<size_t>(id) < opening_.size()) opening_[id] = 1;
+      }
+    }
+    return opening_;
+  }
   TextAutomaton::State state = automaton_.start();
   const std::vector<std::string>& texts = *token_texts_;
   for (size_t i = 1; i < history.size() && state != TextAutomaton::kDead; ++i) {

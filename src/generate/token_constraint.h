@@ -25,9 +25,13 @@ class TokenConstraint {
  public:
   // `token_texts[id]`: Tokenizer::token_bytes(id) for every id of the model's output layer
   // ("" for special tokens and ids the tokenizer lacks: never allowed). `eos`: the EOS ids.
+  // `openers`: special tokens allowed as the first generated token only, where they write
+  // nothing: the BOS that a model trained on labels "<s> text </s>" (transformers' TrOCR
+  // recipe, `mlxocr train`) writes before the text. Forbidding it forces such a model to put a
+  // character where it expects "<s>", and every later step is then read one place off.
   TokenConstraint(TextAutomaton automaton,
-                  std::shared_ptr<const std::vector<std::string>> token_texts,
-                  std::vector<int> eos);
+                  std::shared_ptr<const std::vector<std::string>> token_texts, std::vector<int> eos,
+                  std::vector<int> openers = {});
 
   // Which ids may follow `history` (the decoder start token, then the generated tokens), one
   // byte per id. Never all zero: where no token fits and the text does not match, only EOS is
@@ -45,7 +49,8 @@ class TokenConstraint {
 
   TextAutomaton automaton_;
   std::shared_ptr<const std::vector<std::string>> token_texts_;
-  std::vector<int> eos_;
+  std::vector<int> eos_, openers_;
+  std::vector<uint8_t> opening_;  // the start state's mask plus the openers; filled lazily
   std::unordered_map<TextAutomaton::State, std::vector<uint8_t>> masks_;
   std::unordered_map<TextAutomaton::State, bool> dead_end_;
 };

@@ -81,6 +81,9 @@ struct PageWork {
   std::vector<RgbImage> crops;            // one per field; empty image: nothing to read
   std::vector<WordPlacement> placements;  // one per crop
   bool last_of_file = false;              // the last selected page of its file
+  // Check boxes, by field: the inside of the box their ink was read from. Not read by a model;
+  // handed to on_crop (the crops folder, review.html) so that a person can check the reading.
+  std::map<size_t, RgbImage> checkbox_crops;
 };
 
 // A crop as the model reads it, and where its pixel (0, 0) lies in the frame it was cut from.
@@ -408,7 +411,8 @@ struct Pipeline::Impl {
 
   // Every form field gets its type; one without a crop (a box too small to cut) has the empty
   // text, valid only if its type accepts that. Check-box fields are read from the ink inside
-  // their box on the page and their crops dropped, so that the text model never sees them.
+  // their box on the page and their crops dropped, so that the text model never sees them; what
+  // the reading looked at is kept in checkbox_crops.
   void apply_field_types(const cv::Mat& gray, PageWork& work) const {
     for (size_t i = 0; i < work.result.fields.size() && i < field_specs.size(); ++i) {
       FieldResult& field = work.result.fields[i];
@@ -429,6 +433,7 @@ struct Pipeline::Impl {
       field.confidence = reading.confidence;
       field.models = {{"ink", field.text, field.confidence, true}};
       if (i < work.crops.size()) work.crops[i] = RgbImage{};
+      if (b.w > 0 && b.h > 0) work.checkbox_crops[i] = from_mat(gray(cv::Rect(b.x, b.y, b.w, b.h)));
     }
   }
 
@@ -582,10 +587,15 @@ Pipeline::Pipeline(PipelineOptions options) : impl_(std::make_unique<Impl>()) {
         const std::string& pattern = spec.type.pattern;
         if (pattern.empty() || model.constraints.count(pattern)) continue;
         if (!texts) texts = token_texts(*model.recognizer);
-        model.constraints.emplace(pattern,
-                                  std::make_unique<TokenConstraint>(
-                                      TextAutomaton(pattern, options.fields_file), texts,
-                                      eos_tokens(model.options, model.recognizer->model().config)));
+        const ModelConfig& config = model.recognizer->model().config;
+        const std::vector<int> eos = eos_tokens(model.options, config);
+        // The BOS the model writes before its text may open a typed field too (TokenConstraint).
+        std::vector<int> openers;
+        if (std::count(eos.begin(), eos.end(), config.decoder.bos_token_id) == 0)
+          openers.push_back(config.decoder.bos_token_id);
+        model.constraints.emplace(
+            pattern, std::make_unique<TokenConstraint>(TextAutomaton(pattern, options.fields_file),
+                                                       texts, eos, openers));
       }
     }
   }
@@ -658,9 +668,11 @@ void Pipeline::run_each(const std::vector<std::string>& images, const FileDone& 
       work.last_of_file = page == range.second;
       if (impl_->options.on_crop) {
         for (size_t f = 0; f < work.crops.size(); ++f) {
-          if (work.crops[f].pixels.empty()) continue;
+          const auto box = work.checkbox_crops.find(f);
+          const RgbImage& crop = box != work.checkbox_crops.end() ? box->second : work.crops[f];
+          if (crop.pixels.empty()) continue;
           std::vector<uint8_t> png;
-          cv::imencode(".png", to_bgr(work.crops[f]), png);
+          cv::imencode(".png", to_bgr(crop), png);
           impl_->options.on_crop(i, page, static_cast<int>(f) + 1,
                                  std::string(png.begin(), png.end()));
         }

@@ -13,7 +13,8 @@ namespace mlxocr {
 struct ReviewItem {
   const PageResult* page = nullptr;
   const FieldResult* field = nullptr;
-  std::string crop_png;  // what the model read; "" when there is none (check boxes, empty boxes)
+  // What the model read, or a check box's inside (read from its ink); "" for an empty box.
+  std::string crop_png;
 };
 
 // Whether `field` needs a person: its confidence is below `below`, or its text fails its type.

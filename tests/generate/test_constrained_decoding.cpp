@@ -262,5 +262,30 @@ TEST(ConstrainedDecodingLimits, NoTokenFitsGivesAnEmptyTextNeverACrash) {
   EXPECT_FALSE(digits.impossible());
 }
 
+// A model trained on labels "<s> text </s>" writes BOS first: an opener may come as the first
+// token, writes nothing, and leaves the type's choices as they were (else the bundled model, made
+// to write a digit where it expects "<s>", reads every typed field one character off).
+TEST(ConstrainedDecodingLimits, BosMayOpenTheTextAndWritesNothing) {
+  Fixture& f = fixture();
+  const int bos = f.model.config.decoder.bos_token_id;
+  ASSERT_TRUE((*f.texts)[bos].empty());
+  int one = -1;
+  for (size_t id = 0; id < f.texts->size() && one < 0; ++id)
+    if ((*f.texts)[id] == "1") one = static_cast<int>(id);
+  ASSERT_GE(one, 0);
+  TokenConstraint plain(TextAutomaton("\\d{2}", "test"), f.texts, {f.eos});
+  TokenConstraint opened(TextAutomaton("\\d{2}", "test"), f.texts, {f.eos}, {bos});
+  EXPECT_FALSE(plain.allowed({f.start})[bos]);
+  std::vector<uint8_t> first = opened.allowed({f.start});
+  EXPECT_TRUE(first[bos]);
+  EXPECT_TRUE(first[one]);
+  first[bos] = 0;
+  EXPECT_EQ(first, plain.allowed({f.start}));
+  EXPECT_EQ(opened.allowed({f.start, bos}), plain.allowed({f.start}));  // once only
+  EXPECT_FALSE(opened.allowed({f.start, bos})[bos]);
+  EXPECT_EQ(opened.allowed({f.start, bos, one}), plain.allowed({f.start, one}));
+  EXPECT_FALSE(opened.allowed({f.start, bos, one, one})[one]);  // "11" is whole: EOS only
+}
+
 }  // namespace
 }  // namespace mlxocr

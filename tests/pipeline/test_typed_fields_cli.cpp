@@ -1,7 +1,9 @@
 // mlxocr ocr on a form with typed fields, check boxes (declared and found by their shape) and
-// --review-below: what a clerk gets in the JSON, the review files and the summary line.
+// --review-below: what a clerk gets in the JSON, the review files (with the crops of doubtful
+// check boxes) and the summary line.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -18,20 +20,22 @@ namespace {
 namespace fs = std::filesystem;
 
 const cv::Rect kNumber(50, 50, 300, 60), kDeclared(420, 60, 24, 24), kSquare(520, 60, 22, 22),
-    kText(50, 160, 400, 60);
+    kFaint(620, 60, 24, 24), kText(50, 160, 400, 60);
 
 // A 1200 x 300 template (check boxes under 2.5 % of its width, 30 px) and a filled scan of it:
-// digits in the number field, a cross in the declared check box, the square box left empty.
+// digits in the number field, a cross in the declared check box, the square box left empty, a
+// speck of 20 px in the faint box (5-8 % of its inside: near the checked threshold, so doubtful).
 void write_form(const fs::path& dir) {
   cv::Mat templ(300, 1200, CV_8UC4, cv::Scalar(0, 0, 0, 0));
   cv::Mat scan(300, 1200, CV_8UC3, cv::Scalar(255, 255, 255));
-  for (const cv::Rect& r : {kNumber, kDeclared, kSquare, kText}) {
+  for (const cv::Rect& r : {kNumber, kDeclared, kSquare, kFaint, kText}) {
     cv::rectangle(templ, r, cv::Scalar(0, 0, 255, 255), 2);
     cv::rectangle(scan, r, cv::Scalar(0, 0, 0), 2);
   }
   cv::putText(scan, "1234", {80, 95}, cv::FONT_HERSHEY_SIMPLEX, 1.0, cv::Scalar(0, 0, 0), 2);
   cv::line(scan, {425, 65}, {439, 79}, cv::Scalar(0, 0, 0), 2);
   cv::line(scan, {439, 65}, {425, 79}, cv::Scalar(0, 0, 0), 2);
+  cv::rectangle(scan, cv::Rect(630, 70, 5, 4), cv::Scalar(0, 0, 0), cv::FILLED);
   cv::imwrite((dir / "template.png").string(), templ);
   cv::imwrite((dir / "scan.png").string(), scan);
 }
@@ -49,6 +53,7 @@ TEST(TypedFieldsCli, TypesCheckBoxesAndReview) {
     {"x": 60, "y": 60, "name": "amount due", "type": "pattern", "pattern": "[0-9]+"},
     {"x": 425, "y": 65, "name": "agree", "type": "checkbox"},
     {"x": 525, "y": 65, "name": "square"},
+    {"x": 625, "y": 65, "name": "faint", "type": "checkbox"},
     {"x": 60, "y": 170, "name": "notes", "type": "text"}])";
   for (const char* beams : {"1", "3"}) {
     const fs::path out = dir / (std::string("out") + beams);
@@ -60,7 +65,7 @@ TEST(TypedFieldsCli, TypesCheckBoxesAndReview) {
     ASSERT_EQ(result.exit_code, 0) << result.err;
     std::ifstream in(out / "scan.json");
     const auto page = nlohmann::json::parse(in);
-    ASSERT_EQ(page["fields"].size(), 4u);
+    ASSERT_EQ(page["fields"].size(), 5u);
 
     const auto* amount = field_named(page, "amount due");
     ASSERT_NE(amount, nullptr);
@@ -102,6 +107,22 @@ TEST(TypedFieldsCli, TypesCheckBoxesAndReview) {
     EXPECT_NE(html.find(std::to_string(expected) + " field(s) to review"), std::string::npos);
     if (expected > 0 && (*amount)["confidence"].get<double>() < 0.99) {
       EXPECT_NE(html.find("data:image/png;base64,"), std::string::npos);
+    }
+    // Check boxes: the box's inside their ink was read from, in the crops folder and, for a
+    // doubtful one, in review.html, so that a person can see the tick the reading weighed.
+    const auto* faint = field_named(page, "faint");
+    ASSERT_NE(faint, nullptr);
+    EXPECT_LT((*faint)["confidence"].get<double>(), 0.99);
+    for (const auto* box : {agree, square, faint}) {
+      char crop[16];
+      std::snprintf(crop, sizeof crop, "%03d.png", (*box)["index"].get<int>());
+      const cv::Mat picture = cv::imread((out / "scan.crops" / crop).string());
+      EXPECT_FALSE(picture.empty()) << crop;
+      EXPECT_LE(picture.cols, 24) << crop;  // the box's inside, not a text crop
+      const std::string img = "<img alt=\"field " + std::to_string((*box)["index"].get<int>()) +
+                              "\" src=\"data:image/png;base64,";
+      const bool doubtful = (*box)["confidence"].get<double>() < 0.99;
+      EXPECT_EQ(html.find(img) != std::string::npos, doubtful) << (*box)["name"];
     }
   }
 }
