@@ -22,9 +22,9 @@
 #include <thread>
 #include <vector>
 
-#include "model/blas_threads.h"
-#include "model/cpu_kernels.h"
-#include "model/int8_path.h"
+#include "kernels/cpu/blas_threads.h"
+#include "kernels/cpu/softmax_gelu.h"
+#include "kernels/cpu/int8_path.h"
 
 namespace mx = mlx::core;
 using mlxocr::gelu_erf_cpu;

@@ -19,8 +19,8 @@
 #include "io/model_resolver.h"
 #include "mlxocr/error.h"
 #include "mlxocr/pipeline.h"
-#include "model/blas_threads.h"
-#include "model/cpu_kernels.h"
+#include "kernels/cpu/blas_threads.h"
+#include "kernels/cpu/softmax_gelu.h"
 
 namespace mlxocr {
 

@@ -24,7 +24,7 @@
 #include <numeric>
 
 #include "generate/decoding.h"
-#include "model/cpu_kernels.h"
+#include "kernels/cpu/softmax_gelu.h"
 #include "model/layers.h"
 
 namespace mlxocr::decoding {

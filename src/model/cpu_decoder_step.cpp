@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "mlxocr/error.h"
-#include "model/cpu_kernel_primitive.h"
-#include "model/cpu_kernels.h"
-#include "model/cpu_row_kernels.h"
+#include "kernels/cpu/primitive.h"
+#include "kernels/cpu/softmax_gelu.h"
+#include "kernels/cpu/row_kernels.h"
 #include "model/dropout.h"
 
 namespace mlxocr {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "mlxocr/error.h"
-#include "model/cpu_kernels.h"
+#include "kernels/cpu/softmax_gelu.h"
 
 namespace mlxocr {
 

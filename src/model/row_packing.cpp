@@ -3,7 +3,7 @@
 #include <mlx/ops.h>
 
 #include "mlxocr/error.h"
-#include "model/cpu_kernels.h"
+#include "kernels/cpu/softmax_gelu.h"
 
 namespace mlxocr {
 

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "cli_support.h"
-#include "model/int8_path.h"
+#include "kernels/cpu/int8_path.h"
 #include "temp_dir.h"
 #include "test_support.h"
 

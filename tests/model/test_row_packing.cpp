@@ -17,7 +17,7 @@
 #include "float_tolerance.h"
 #include "mlxocr/error.h"
 #include "model/array_values.h"
-#include "model/cpu_kernels.h"
+#include "kernels/cpu/softmax_gelu.h"
 #include "model/model.h"
 #include "model/row_packing.h"
 #include "model_chain.h"

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "mlxocr/error.h"
-#include "model/cpu_kernels.h"
-#include "model/cpu_threads.h"
+#include "kernels/cpu/softmax_gelu.h"
+#include "kernels/cpu/threads.h"
 
 // On x86-64 Linux each kernel is compiled twice, for AVX2+FMA and for the baseline, and the
 // loader picks the one the CPU supports (GCC function multi-versioning).

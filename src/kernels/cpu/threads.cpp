@@ -1,4 +1,4 @@
-#include "model/cpu_threads.h"
+#include "kernels/cpu/threads.h"
 
 #include <atomic>
 #include <chrono>

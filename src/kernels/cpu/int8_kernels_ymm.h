@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "model/int8_kernels.h"
+#include "kernels/cpu/int8_kernels.h"
 
 #define MLXOCR_YMM __attribute__((target("avx2,fma")))
 

@@ -1,4 +1,4 @@
-#include "model/blas_threads.h"
+#include "kernels/cpu/blas_threads.h"
 
 #include <dlfcn.h>
 

@@ -21,8 +21,8 @@
 #include "float_tolerance.h"
 #include "mlxocr/error.h"
 #include "model/array_values.h"
-#include "model/cpu_kernels.h"
-#include "model/cpu_row_kernels.h"
+#include "kernels/cpu/softmax_gelu.h"
+#include "kernels/cpu/row_kernels.h"
 #include "model/layers.h"
 
 namespace mlxocr {

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/int8_path.h"
+#include "kernels/cpu/int8_path.h"
 
 namespace mlxocr::kernel {
 

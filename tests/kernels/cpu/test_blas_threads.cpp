@@ -17,8 +17,8 @@
 
 #include "float_tolerance.h"
 #include "model/array_values.h"
-#include "model/blas_threads.h"
-#include "model/cpu_kernels.h"
+#include "kernels/cpu/blas_threads.h"
+#include "kernels/cpu/softmax_gelu.h"
 
 namespace mlxocr {
 namespace {

@@ -27,9 +27,9 @@
 
 #include "mlxocr/error.h"
 #include "model/array_values.h"
-#include "model/cpu_kernels.h"
-#include "model/cpu_row_kernels.h"
-#include "model/int8_path.h"
+#include "kernels/cpu/softmax_gelu.h"
+#include "kernels/cpu/row_kernels.h"
+#include "kernels/cpu/int8_path.h"
 #include "model/layers.h"
 
 namespace mlxocr {

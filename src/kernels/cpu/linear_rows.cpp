@@ -9,10 +9,10 @@
 #include <optional>
 #include <vector>
 
-#include "model/cpu_kernel_primitive.h"
-#include "model/cpu_kernels.h"
-#include "model/cpu_row_kernels.h"
-#include "model/vector_math.h"
+#include "kernels/cpu/primitive.h"
+#include "kernels/cpu/softmax_gelu.h"
+#include "kernels/cpu/row_kernels.h"
+#include "kernels/cpu/vector_math.h"
 
 namespace mlxocr {
 

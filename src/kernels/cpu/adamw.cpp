@@ -1,10 +1,10 @@
-#include "train/cpu_adamw.h"
+#include "kernels/cpu/adamw.h"
 
 #include <cstdint>
 #include <vector>
 
-#include "model/cpu_kernel_primitive.h"
-#include "model/vector_math.h"
+#include "kernels/cpu/primitive.h"
+#include "kernels/cpu/vector_math.h"
 
 namespace mlxocr {
 

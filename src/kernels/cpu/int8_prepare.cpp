@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "model/int8_kernels.h"
+#include "kernels/cpu/int8_kernels.h"
 
 namespace mlxocr::kernel::int8 {
 

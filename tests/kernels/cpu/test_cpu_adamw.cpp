@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "model/array_values.h"
-#include "train/cpu_adamw.h"
+#include "kernels/cpu/adamw.h"
 
 namespace mlxocr {
 namespace {

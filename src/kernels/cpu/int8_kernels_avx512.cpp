@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "model/cpu_row_kernels.h"
-#include "model/int8_kernels.h"
+#include "kernels/cpu/row_kernels.h"
+#include "kernels/cpu/int8_kernels.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>

@@ -22,7 +22,7 @@
 #include <optional>
 #include <vector>
 
-#include "model/int8_path.h"
+#include "kernels/cpu/int8_path.h"
 
 namespace mlxocr {
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/int8_kernels.h"
+#include "kernels/cpu/int8_kernels.h"
 
 namespace mlxocr::kernel::int8 {
 

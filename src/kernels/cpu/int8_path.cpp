@@ -1,4 +1,4 @@
-#include "model/int8_path.h"
+#include "kernels/cpu/int8_path.h"
 
 #include <cstdlib>
 

@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "model/cpu_kernel_primitive.h"
-#include "model/cpu_kernels.h"
+#include "kernels/cpu/primitive.h"
+#include "kernels/cpu/softmax_gelu.h"
 
 namespace mlxocr {
 

@@ -8,10 +8,10 @@
 #include <optional>
 #include <vector>
 
-#include "model/blas_threads.h"
-#include "model/cblas.h"
-#include "model/cpu_kernel_primitive.h"
-#include "model/cpu_kernels.h"
+#include "kernels/cpu/blas_threads.h"
+#include "kernels/cpu/cblas.h"
+#include "kernels/cpu/primitive.h"
+#include "kernels/cpu/softmax_gelu.h"
 
 namespace mlxocr {
 

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "model/cpu_threads.h"
+#include "kernels/cpu/threads.h"
 
 namespace mlxocr::kernel {
 namespace {

@@ -23,12 +23,12 @@
 #include <vector>
 
 #include "io/array_bytes.h"
-#include "model/blas_threads.h"
-#include "model/cpu_kernel_primitive.h"
-#include "model/cpu_kernels.h"
-#include "model/cpu_row_kernels.h"
-#include "model/int8_kernels.h"
-#include "model/int8_path.h"
+#include "kernels/cpu/blas_threads.h"
+#include "kernels/cpu/primitive.h"
+#include "kernels/cpu/softmax_gelu.h"
+#include "kernels/cpu/row_kernels.h"
+#include "kernels/cpu/int8_kernels.h"
+#include "kernels/cpu/int8_path.h"
 
 namespace mlxocr {
 
