@@ -1,7 +1,7 @@
 #include "train/optimizer.h"
 
-#include "kernels/cpu/softmax_gelu.h"
 #include "kernels/cpu/adamw.h"
+#include "kernels/cpu/enabled.h"
 
 #include <mlx/ops.h>
 #include <algorithm>

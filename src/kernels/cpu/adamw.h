@@ -1,7 +1,7 @@
 // torch.optim.AdamW's update and the gradient norm's sums of squares as CPU kernels: one
 // threaded pass per parameter, where MLX's ops make about fifteen single-threaded passes (a
 // tenth of a training step of the default model on this CPU, bench/TRAINING.md). Used by
-// optimizer.cpp when mlxocr's CPU kernels apply (cpu_kernels_apply).
+// src/train/optimizer.cpp when mlxocr's CPU kernels apply (cpu_kernels_apply, enabled.h).
 #pragma once
 
 #include <mlx/array.h>

@@ -4,7 +4,9 @@
 // copied before each matmul and merge_heads copied the result back, forward and backward: most of
 // the strided copies of a training step (bench/TRAINING.md). Here each head's products are
 // cblas_sgemm calls with the projection's row stride as leading dimension, the softmax is the
-// kernel of cpu_kernels.cpp, and the probabilities are kept for the gradient as MLX keeps them.
+// kernel of softmax_gelu.cpp, and the probabilities are kept for the gradient as MLX keeps them.
+#include "kernels/cpu/attention.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -13,7 +15,6 @@
 #include "kernels/cpu/blas_threads.h"
 #include "kernels/cpu/cblas.h"
 #include "kernels/cpu/primitive.h"
-#include "kernels/cpu/softmax_gelu.h"
 #include "kernels/cpu/row_kernels.h"
 
 namespace mlxocr {

@@ -1,6 +1,6 @@
-// The one CBLAS routine our CPU kernels call (cpu_attention.cpp, cpu_linear.cpp): cblas_sgemm of
+// The one CBLAS routine our CPU kernels call (attention.cpp, linear.cpp): cblas_sgemm of
 // the BLAS MLX itself calls (OpenBLAS where CMake found it), declared here because Debian ships
-// cblas.h only with the -dev packages. Row-major only. Internal to src/model.
+// cblas.h only with the -dev packages. Row-major only. Internal to src/kernels/cpu.
 #pragma once
 
 extern "C" void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha,

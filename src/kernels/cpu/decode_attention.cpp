@@ -1,5 +1,9 @@
 // Attention of one new token per sequence (a decoding step), fused: scores, softmax and the
-// weighted sum of the values in one pass per head. See cpu_kernels.h for why.
+// weighted sum of the values in one pass per head. See enabled.h for why.
+#include "kernels/cpu/decode_attention.h"
+
+#include <mlx/transforms.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -7,8 +11,8 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/cpu/enabled.h"
 #include "kernels/cpu/primitive.h"
-#include "kernels/cpu/softmax_gelu.h"
 #include "kernels/cpu/row_kernels.h"
 #include "kernels/cpu/vector_math.h"
 

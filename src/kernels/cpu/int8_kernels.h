@@ -1,4 +1,4 @@
-// The pieces of the int8 linear kernel (cpu_int8_linear.cpp) that every path shares, and each
+// The pieces of the int8 linear kernel (int8_linear.cpp) that every path shares, and each
 // path's two loops: many rows over a packed block of outputs, and a decoding step's few rows
 // over the weight as mx::quantize stores it.
 //

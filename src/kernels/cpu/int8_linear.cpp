@@ -15,6 +15,8 @@
 // with xsum the exact float sum of x over the group, so the weight biases' share is exact and
 // only the activations' rounding (at most half a step of max|x| / 127 per group) is new.
 // int8_kernels.h says what every path computes, bit for bit.
+#include "kernels/cpu/int8_linear.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -24,11 +26,11 @@
 
 #include "io/array_bytes.h"
 #include "kernels/cpu/blas_threads.h"
-#include "kernels/cpu/primitive.h"
-#include "kernels/cpu/softmax_gelu.h"
-#include "kernels/cpu/row_kernels.h"
+#include "kernels/cpu/enabled.h"
 #include "kernels/cpu/int8_kernels.h"
 #include "kernels/cpu/int8_path.h"
+#include "kernels/cpu/primitive.h"
+#include "kernels/cpu/row_kernels.h"
 
 namespace mlxocr {
 

@@ -1,4 +1,4 @@
-// Which code multiplies 8-bit linear layers as integer products (cpu_int8_linear.cpp): chosen
+// Which code multiplies 8-bit linear layers as integer products (int8_linear.cpp): chosen
 // once per process from the CPU's features, or forced with MLXOCR_INT8_PATH.
 //
 //   avx512vnni  vpdpbusd on 512-bit vectors (AVX-512 F, BW and VNNI)

@@ -1,13 +1,14 @@
-// nn.LayerNorm's forward and gradient as two CPU kernels (see cpu_kernels.h for why): one pass
+// nn.LayerNorm's forward and gradient as two CPU kernels (see enabled.h for why): one pass
 // per row for the statistics and one for the output, rows shared out between threads; the
 // gradient's weight and bias sums run over column blocks, so that every column adds its rows in
 // the same order whatever the thread count (a resumed run repeats the same losses bit for bit).
+#include "kernels/cpu/layer_norm.h"
+
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "kernels/cpu/primitive.h"
-#include "kernels/cpu/softmax_gelu.h"
 #include "kernels/cpu/row_kernels.h"
 #include "kernels/cpu/vector_math.h"
 

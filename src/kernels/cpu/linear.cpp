@@ -3,6 +3,8 @@
 // transposed view, [in, out] read as [out, in], which the gradient norm and AdamW then each copied
 // row-major again: two strided copies of every weight per training step, a tenth of the step.
 // Here the gradient is g^T x, computed [out, in] as it is stored.
+#include "kernels/cpu/linear.h"
+
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -11,7 +13,6 @@
 #include "kernels/cpu/blas_threads.h"
 #include "kernels/cpu/cblas.h"
 #include "kernels/cpu/primitive.h"
-#include "kernels/cpu/softmax_gelu.h"
 
 namespace mlxocr {
 

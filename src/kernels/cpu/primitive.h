@@ -1,6 +1,7 @@
-// What every CPU kernel of mlxocr shares (src/model/cpu_*.cpp, src/train/cpu_adamw.cpp): the way
-// a kernel becomes an MLX primitive (inputs made row-major, output buffers, dispatch on the
-// stream's CPU worker) and the way its rows are shared out between threads.
+// What every CPU kernel of mlxocr shares (src/kernels/cpu/*.cpp, and the fused decoder step of
+// src/model/cpu_decoder_step.cpp): the way a kernel becomes an MLX primitive (inputs made
+// row-major, output buffers, dispatch on the stream's CPU worker) and the way its rows are shared
+// out between threads.
 #pragma once
 
 #include <mlx/allocator.h>
@@ -14,9 +15,8 @@
 #include <memory>
 #include <vector>
 
-#include "mlxocr/error.h"
-#include "kernels/cpu/softmax_gelu.h"
 #include "kernels/cpu/threads.h"
+#include "mlxocr/error.h"
 
 // On x86-64 Linux each kernel is compiled twice, for AVX2+FMA and for the baseline, and the
 // loader picks the one the CPU supports (GCC function multi-versioning).
@@ -32,7 +32,7 @@ namespace mlxocr::kernel {
 constexpr std::int64_t kMinFloatsPerThread = 1 << 15;
 
 // Calls fn(begin, end) on disjoint ranges covering [0, rows), on up to cpu_kernel_threads()
-// threads (the calling one and kept helpers, cpu_threads.h), each with at least `min_floats`
+// threads (the calling one and kept helpers, threads.h), each with at least `min_floats`
 // floats of work (row_floats per row); the calling thread takes the first range.
 template <class Fn>
 void for_rows(std::int64_t rows, std::int64_t row_floats, Fn fn,

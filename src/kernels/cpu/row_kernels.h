@@ -1,7 +1,7 @@
 // The arithmetic of the CPU kernels on plain rows of floats, shared between the kernels that are
-// MLX primitives one by one (cpu_kernels.cpp, cpu_layer_norm.cpp, cpu_decoding_kernels.cpp,
-// cpu_decode_attention.cpp) and those that chain several of them inside one primitive
-// (cpu_attention.cpp, cpu_decoder_step.cpp). Internal to src/model; every pointer is to
+// MLX primitives one by one (softmax_gelu.cpp, layer_norm.cpp, linear_rows.cpp,
+// decode_attention.cpp) and those that chain several of them inside one primitive
+// (attention.cpp, src/model/cpu_decoder_step.cpp). Internal to the kernels; every pointer is to
 // contiguous float32 data.
 #pragma once
 
@@ -82,7 +82,7 @@ void linear_rows_shared(const RowWeights& w, const float* x, const float* b, flo
                         std::int64_t rows, std::int64_t in, std::int64_t out, std::int64_t from,
                         std::int64_t to);
 
-// The same for an 8-bit weight as int8 products (cpu_int8_linear.cpp): x is quantized per row and
+// The same for an 8-bit weight as int8 products (int8_linear.cpp): x is quantized per row and
 // weight group and multiplied with the codes by the path int8_path.h chose (or `path`, for
 // tests; it must be one this CPU has). Whether this CPU and group size can (a path other than
 // off, group % 64 == 0): int8_rows_supported; linear_rows_shared then takes this path for 8-bit

@@ -1,11 +1,7 @@
 #include "kernels/cpu/softmax_gelu.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
-#include <cstdlib>
-#include <string>
-#include <thread>
 #include <vector>
 
 #include "kernels/cpu/primitive.h"
@@ -244,38 +240,6 @@ mx::array scaled_softmax_grad_cpu(const mx::array& y, const mx::array& g, float 
 }
 
 }  // namespace
-
-bool cpu_kernels_apply(const mx::array& x) {
-  return cpu_kernels_apply(x.dtype());
-}
-
-bool cpu_kernels_apply(mx::Dtype dtype) {
-  static const bool enabled = [] {
-    const char* env = std::getenv("MLXOCR_CPU_KERNELS");
-    return env == nullptr || std::string(env) != "0";
-  }();
-  return enabled && dtype == mx::float32 && mx::default_device() == mx::Device::cpu;
-}
-
-namespace {
-std::atomic<int> thread_override{0};
-}  // namespace
-
-void set_cpu_kernel_threads(int n) {
-  thread_override = n > 0 ? std::min(n, 64) : 0;
-}
-
-int cpu_kernel_threads() {
-  if (const int n = thread_override.load(); n > 0) return n;
-  static const int threads = [] {
-    if (const char* env = std::getenv("MLXOCR_THREADS")) {
-      const int requested = std::atoi(env);
-      if (requested > 0) return std::min(requested, 64);
-    }
-    return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
-  }();
-  return threads;
-}
 
 mx::array gelu_erf_cpu(const mx::array& x) {
   return make(std::make_shared<GeluErf>(cpu_stream()), {x});

@@ -1,13 +1,14 @@
 // Whole rows picked by an index, and the gradient that adds them back: the gathers of a packed
 // teacher-forced pass (row_packing.h). MLX's take and its gradient (a scatter-add) go element by
 // element through generic index arithmetic; here each row is one copy or one vector add.
+#include "kernels/cpu/take_rows.h"
+
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <vector>
 
 #include "kernels/cpu/primitive.h"
-#include "kernels/cpu/softmax_gelu.h"
 
 namespace mlxocr {
 

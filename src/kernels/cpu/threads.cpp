@@ -1,9 +1,11 @@
 #include "kernels/cpu/threads.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdlib>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -119,3 +121,27 @@ void run_parts(int count, const std::function<void(int)>& job) {
 }
 
 }  // namespace mlxocr::kernel
+
+namespace mlxocr {
+
+namespace {
+std::atomic<int> thread_override{0};
+}  // namespace
+
+void set_cpu_kernel_threads(int n) {
+  thread_override = n > 0 ? std::min(n, 64) : 0;
+}
+
+int cpu_kernel_threads() {
+  if (const int n = thread_override.load(); n > 0) return n;
+  static const int threads = [] {
+    if (const char* env = std::getenv("MLXOCR_THREADS")) {
+      const int requested = std::atoi(env);
+      if (requested > 0) return std::min(requested, 64);
+    }
+    return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+  }();
+  return threads;
+}
+
+}  // namespace mlxocr

@@ -3,6 +3,8 @@
 // partially sorts the whole row on one thread, about a millisecond per step here; a scan that
 // keeps the best k seen so far rejects nearly every entry with one comparison, and the row is
 // cut into chunks scanned by several threads.
+#include "kernels/cpu/top_k.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -11,7 +13,6 @@
 #include <vector>
 
 #include "kernels/cpu/primitive.h"
-#include "kernels/cpu/softmax_gelu.h"
 
 namespace mlxocr {
 

@@ -1,7 +1,7 @@
 // exp and the normal CDF on 8 floats at a time, written with GCC/Clang vector extensions so that
 // the same code becomes AVX2 (+FMA), SSE2 pairs or NEON pairs, whatever the function is compiled
-// for. Used by cpu_kernels.cpp: MLX's x86 CPU backend evaluates exp and erf one lane at a time
-// through libm-style scalar code, which is what made softmax and GELU a third of a training
+// for. Used by the kernels of this folder: MLX's x86 CPU backend evaluates exp and erf one lane at
+// a time through libm-style scalar code, which is what made softmax and GELU a third of a training
 // step (bench/TRAINING.md).
 #pragma once
 

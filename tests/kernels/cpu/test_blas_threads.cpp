@@ -16,9 +16,10 @@
 #include <vector>
 
 #include "float_tolerance.h"
-#include "model/array_values.h"
+#include "kernels/cpu/attention.h"
 #include "kernels/cpu/blas_threads.h"
-#include "kernels/cpu/softmax_gelu.h"
+#include "kernels/cpu/linear.h"
+#include "model/array_values.h"
 
 namespace mlxocr {
 namespace {

@@ -19,10 +19,14 @@
 #include <vector>
 
 #include "float_tolerance.h"
+#include "kernels/cpu/decode_attention.h"
+#include "kernels/cpu/linear_rows.h"
+#include "kernels/cpu/logsumexp.h"
+#include "kernels/cpu/row_kernels.h"
+#include "kernels/cpu/threads.h"
+#include "kernels/cpu/top_k.h"
 #include "mlxocr/error.h"
 #include "model/array_values.h"
-#include "kernels/cpu/softmax_gelu.h"
-#include "kernels/cpu/row_kernels.h"
 #include "model/layers.h"
 
 namespace mlxocr {

@@ -1,9 +1,9 @@
-// The int8 linear kernel (cpu_int8_linear.cpp), on every path this CPU can run (int8_path.h:
-// avx512vnni, avxvnni, avx2, portable; the portable path runs everywhere). First the integer sums
-// alone: with unit scales, zero biases and integer activations whose groups reach 127, every float
-// operation after the sums is exact, so each path's outputs must equal the integer products
-// computed here, including codes of 255 against activations of +-127 (where vpmaddubsw's int16
-// pair sums would saturate). Then against the formula in double precision: the activations
+// The int8 linear kernel (kernels/cpu/int8_linear.cpp), on every path this CPU can run
+// (int8_path.h: avx512vnni, avxvnni, avx2, portable; the portable path runs everywhere). First the
+// integer sums alone: with unit scales, zero biases and integer activations whose groups reach 127,
+// every float operation after the sums is exact, so each path's outputs must equal the integer
+// products computed here, including codes of 255 against activations of +-127 (where vpmaddubsw's
+// int16 pair sums would saturate). Then against the formula in double precision: the activations
 // quantized per row and weight group exactly as the kernel says it does, the weight as MLX's
 // quantize stored it; every tail of its 4-row and 48-output tiles, every group size MLX offers, a
 // row of zeros; and against the float layer it stands in for (the dequantized weight) within the
@@ -25,11 +25,12 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cpu/int8_linear.h"
+#include "kernels/cpu/int8_path.h"
+#include "kernels/cpu/linear_rows.h"
+#include "kernels/cpu/row_kernels.h"
 #include "mlxocr/error.h"
 #include "model/array_values.h"
-#include "kernels/cpu/softmax_gelu.h"
-#include "kernels/cpu/row_kernels.h"
-#include "kernels/cpu/int8_path.h"
 #include "model/layers.h"
 
 namespace mlxocr {

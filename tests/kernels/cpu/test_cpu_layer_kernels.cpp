@@ -17,9 +17,11 @@
 #include <vector>
 
 #include "float_tolerance.h"
+#include "kernels/cpu/attention.h"
+#include "kernels/cpu/layer_norm.h"
+#include "kernels/cpu/linear.h"
 #include "mlxocr/error.h"
 #include "model/array_values.h"
-#include "kernels/cpu/softmax_gelu.h"
 #include "model/layers.h"
 
 namespace mlxocr {

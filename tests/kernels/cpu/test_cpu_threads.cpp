@@ -1,6 +1,6 @@
-// The kept helper threads of the CPU kernels (cpu_threads.h): every part of a call runs exactly
-// once and the call returns only after all have; calls from inside a part and calls from two
-// threads at once still run every part; many calls in a row (the pattern of a decoding step)
+// The kept helper threads of the CPU kernels (kernels/cpu/threads.h): every part of a call runs
+// exactly once and the call returns only after all have; calls from inside a part and calls from
+// two threads at once still run every part; many calls in a row (the pattern of a decoding step)
 // neither lose nor repeat a part.
 #include <gtest/gtest.h>
 
