@@ -26,6 +26,10 @@
 #define MLXOCR_KERNEL
 #endif
 
+namespace mlxocr {
+namespace mx = mlx::core;
+}  // namespace mlxocr
+
 namespace mlxocr::kernel {
 
 // Below this many floats of work per thread, handing work to a helper costs more than it saves.
