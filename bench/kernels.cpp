@@ -1,4 +1,4 @@
-// Our CPU kernels (src/model/cpu_kernels.h) beside MLX's own ops, in the same process, on the
+// Our CPU kernels (src/kernels/cpu/) beside MLX's own ops, in the same process, on the
 // shapes where they matter: softmax and GELU (forward and gradient) of the trocr-small encoder at
 // batch 8 and of the default model's training step at batch 16; the linear layers and the
 // vocabulary's log-sum-exp of a trocr-small decoding step; the 8-bit linear layers of its encoder
@@ -22,9 +22,13 @@
 #include <thread>
 #include <vector>
 
-#include "model/blas_threads.h"
-#include "model/cpu_kernels.h"
-#include "model/int8_path.h"
+#include "kernels/cpu/blas_threads.h"
+#include "kernels/cpu/int8_linear.h"
+#include "kernels/cpu/int8_path.h"
+#include "kernels/cpu/linear_rows.h"
+#include "kernels/cpu/logsumexp.h"
+#include "kernels/cpu/softmax_gelu.h"
+#include "kernels/cpu/threads.h"
 
 namespace mx = mlx::core;
 using mlxocr::gelu_erf_cpu;
@@ -62,7 +66,8 @@ void row(const std::string& what, const std::function<mx::array()>& theirs,
          const std::function<mx::array()>& ours) {
   const double a = best_ms(theirs);
   // After a product OpenBLAS's workers spin for ~0.1 s on the cores our helpers want
-  // (src/model/blas_threads.h): let them go to sleep first, as they do between a model's layers.
+  // (src/kernels/cpu/blas_threads.h): let them go to sleep first, as they do between a model's
+  // layers.
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
   mlxocr::set_cpu_kernel_threads(1);
   const double b1 = best_ms(ours);
@@ -151,8 +156,8 @@ void encoder_int8(int rows) {
   }
 }
 
-// The same layers on every int8 path this CPU has (src/model/int8_path.h), against sgemm on the
-// dequantized weight, all threads: what each path gains over float32 on this CPU. Run with
+// The same layers on every int8 path this CPU has (src/kernels/cpu/int8_path.h), against sgemm on
+// the dequantized weight, all threads: what each path gains over float32 on this CPU. Run with
 // OPENBLAS_CORETYPE=Haswell to compare the avx2 path with the sgemm of an AVX2-only CPU.
 void int8_paths(int rows) {
   const std::vector<mlxocr::kernel::Int8Path> paths = mlxocr::kernel::int8_paths_available();

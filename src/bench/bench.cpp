@@ -17,10 +17,12 @@
 #include "image/processor.h"
 #include "image/processor_fit.h"
 #include "io/model_resolver.h"
+#include "kernels/cpu/blas_threads.h"
+#include "kernels/cpu/enabled.h"
+#include "kernels/cpu/int8_linear.h"
+#include "kernels/cpu/threads.h"
 #include "mlxocr/error.h"
 #include "mlxocr/pipeline.h"
-#include "model/blas_threads.h"
-#include "model/cpu_kernels.h"
 
 namespace mlxocr {
 
@@ -326,7 +328,7 @@ nlohmann::ordered_json run_bench(const BenchOptions& options, std::ostream* log)
   const double peak_rss_mb = peak_rss_bytes() / 1e6;
   if (options.limits) {
     if (log) *log << "[bench] machine limits (sgemm, memory bandwidth)\n";
-    // An 8-bit model's int8 layers left OpenBLAS on one thread (model/blas_threads.h): the
+    // An 8-bit model's int8 layers left OpenBLAS on one thread (kernels/cpu/blas_threads.h): the
     // machine's sgemm peak is measured on all the threads the run was given.
     if (kernel::blas_single_threaded())
       kernel::set_openblas_threads(options.threads > 0

@@ -9,7 +9,7 @@
 #include "cli/commands.h"
 #include "cli/option_flags.h"
 #include "mlxocr/error.h"
-#include "model/int8_path.h"
+#include "kernels/cpu/int8_path.h"
 
 int main(int argc, char** argv) {
   CLI::App app{

@@ -24,7 +24,8 @@
 #include <numeric>
 
 #include "generate/decoding.h"
-#include "model/cpu_kernels.h"
+#include "kernels/cpu/enabled.h"
+#include "kernels/cpu/top_k.h"
 #include "model/layers.h"
 
 namespace mlxocr::decoding {

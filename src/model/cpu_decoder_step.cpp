@@ -1,7 +1,7 @@
 // A decoding step of one TrOCR decoder layer as three MLX primitives (see cpu_decoder_step.h for
 // why): two append the new token's keys and values to the self-attention caches, one runs the
-// rest of the layer; the arithmetic is that of the separate kernels (cpu_row_kernels.h), chained
-// on scratch buffers instead of through ~40 MLX operations.
+// rest of the layer; the arithmetic is that of the separate kernels (kernels/cpu/row_kernels.h),
+// chained on scratch buffers instead of through ~40 MLX operations.
 //
 // Why three and not one: the caches are updated in place when MLX lets their buffers be donated,
 // and MLX donates an input only to a primitive that holds the sole reference to it. The outputs
@@ -20,10 +20,11 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cpu/enabled.h"
+#include "kernels/cpu/linear_rows.h"
+#include "kernels/cpu/primitive.h"
+#include "kernels/cpu/row_kernels.h"
 #include "mlxocr/error.h"
-#include "model/cpu_kernel_primitive.h"
-#include "model/cpu_kernels.h"
-#include "model/cpu_row_kernels.h"
 #include "model/dropout.h"
 
 namespace mlxocr {

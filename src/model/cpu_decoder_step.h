@@ -2,7 +2,7 @@
 // self-attention with its cache, cross-attention over the image, feed-forward and the three
 // post-LN layer norms, in float32 (weights float32 or 8/4-bit quantized).
 //
-// Why: with the layers' arithmetic already on our kernels (cpu_kernels.h), a decoding step of
+// Why: with the layers' arithmetic already on our kernels (src/kernels/cpu/), a decoding step of
 // trocr-small still cost ~3x what streaming its weights costs: MLX builds, schedules and
 // allocates ~40 small operations per layer and token (the splits, views, cache updates,
 // residual additions, each kernel a separate primitive), and on one-row inputs that overhead

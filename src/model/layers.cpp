@@ -6,8 +6,16 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/cpu/attention.h"
+#include "kernels/cpu/decode_attention.h"
+#include "kernels/cpu/enabled.h"
+#include "kernels/cpu/int8_linear.h"
+#include "kernels/cpu/layer_norm.h"
+#include "kernels/cpu/linear.h"
+#include "kernels/cpu/linear_rows.h"
+#include "kernels/cpu/logsumexp.h"
+#include "kernels/cpu/softmax_gelu.h"
 #include "mlxocr/error.h"
-#include "model/cpu_kernels.h"
 
 namespace mlxocr {
 

@@ -82,7 +82,8 @@ mx::array activation(const mx::array& x, const std::string& name);
 // softmax(scale * q k^T) v over q [B, heads, L, head_dim], k and v [B, heads, S, head_dim]; with
 // `causal`, query i sees keys j <= i + S - L (a block of L new tokens after S - L cached ones).
 // MLX's fused scaled_dot_product_attention, except on the CPU in float32, where MLX composes it
-// from single-lane kernels and our own softmax (cpu_kernels.h) is several times faster.
+// from single-lane kernels and our own softmax (kernels/cpu/softmax_gelu.h) is several times
+// faster.
 mx::array attention(const mx::array& q, const mx::array& k, const mx::array& v, float scale,
                     bool causal);
 

@@ -2,8 +2,9 @@
 
 #include <mlx/ops.h>
 
+#include "kernels/cpu/enabled.h"
+#include "kernels/cpu/take_rows.h"
 #include "mlxocr/error.h"
-#include "model/cpu_kernels.h"
 
 namespace mlxocr {
 

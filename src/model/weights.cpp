@@ -9,7 +9,7 @@
 
 #include "io/array_bytes.h"
 #include "mlxocr/error.h"
-#include "model/cpu_kernel_primitive.h"
+#include "kernels/cpu/primitive.h"
 
 namespace mlxocr {
 

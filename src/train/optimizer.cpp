@@ -1,7 +1,7 @@
 #include "train/optimizer.h"
 
-#include "model/cpu_kernels.h"
-#include "train/cpu_adamw.h"
+#include "kernels/cpu/adamw.h"
+#include "kernels/cpu/enabled.h"
 
 #include <mlx/ops.h>
 #include <algorithm>

@@ -32,7 +32,7 @@
 #include "image/processor_fit.h"
 #include "mlxocr/error.h"
 #include "mlxocr/limit_error.h"
-#include "model/blas_threads.h"
+#include "kernels/cpu/blas_threads.h"
 #include "model/dropout.h"
 #include "model/model.h"
 #include "text/tokenizer.h"

@@ -1,5 +1,5 @@
 // 8-bit recognition through the CLI on every int8 path this CPU can run (MLXOCR_INT8_PATH, see
-// src/model/int8_path.h): a model converted with -q 8 --quantize-encoder (groups of 32, the
+// src/kernels/cpu/int8_path.h): a model converted with -q 8 --quantize-encoder (groups of 32, the
 // fixtures' widths) reads the same text with the same scores on every path, since all paths
 // compute the same bits; bench reports the model's quantization and the path it took; a path
 // that is not one is refused in one line.
@@ -12,7 +12,7 @@
 #include <string>
 
 #include "cli_support.h"
-#include "model/int8_path.h"
+#include "kernels/cpu/int8_path.h"
 #include "temp_dir.h"
 #include "test_support.h"
 

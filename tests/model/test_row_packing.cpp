@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "float_tolerance.h"
+#include "kernels/cpu/take_rows.h"
 #include "mlxocr/error.h"
 #include "model/array_values.h"
-#include "model/cpu_kernels.h"
 #include "model/model.h"
 #include "model/row_packing.h"
 #include "model_chain.h"
