@@ -1,4 +1,5 @@
-// GenerationOptions (public, every field optional) laid over the checkpoint's GenerationConfig.
+// GenerationOptions (public, every field optional) laid over the checkpoint's GenerationConfig,
+// and a GenerationConfig described as GenerationOptions.
 #include <array>
 #include <string>
 #include <string_view>
@@ -65,6 +66,25 @@ GenerationConfig generation_config(const Model::Impl& model, const GenerationOpt
     throw UsageError(with_struct_name(e.what()));
   }
   return c;
+}
+
+GenerationOptions generation_options(const GenerationConfig& c) {
+  GenerationOptions o;
+  o.max_new_tokens = c.max_new_tokens;
+  o.min_new_tokens = c.min_new_tokens;
+  o.num_beams = c.num_beams;
+  o.length_penalty = c.length_penalty;
+  o.early_stopping = c.early_stopping;
+  o.num_return_sequences = c.num_return_sequences;
+  o.do_sample = c.do_sample;
+  o.temperature = c.temperature;
+  o.top_k = c.top_k;
+  o.top_p = c.top_p;
+  o.seed = c.seed;
+  o.no_repeat_ngram_size = c.no_repeat_ngram_size;
+  o.repetition_penalty = c.repetition_penalty;
+  o.bad_words_ids = c.bad_words_ids;
+  return o;
 }
 
 }  // namespace mlxocr

@@ -45,23 +45,7 @@ const ModelInfo& Model::info() const {
 }
 
 GenerationOptions Model::default_generation() const {
-  const GenerationConfig& c = impl_->recognizer.default_config();
-  GenerationOptions o;
-  o.max_new_tokens = c.max_new_tokens;
-  o.min_new_tokens = c.min_new_tokens;
-  o.num_beams = c.num_beams;
-  o.length_penalty = c.length_penalty;
-  o.early_stopping = c.early_stopping;
-  o.num_return_sequences = c.num_return_sequences;
-  o.do_sample = c.do_sample;
-  o.temperature = c.temperature;
-  o.top_k = c.top_k;
-  o.top_p = c.top_p;
-  o.seed = c.seed;
-  o.no_repeat_ngram_size = c.no_repeat_ngram_size;
-  o.repetition_penalty = c.repetition_penalty;
-  o.bad_words_ids = c.bad_words_ids;
-  return o;
+  return generation_options(impl_->recognizer.default_config());
 }
 
 }  // namespace mlxocr

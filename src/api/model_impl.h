@@ -21,4 +21,7 @@ struct Model::Impl {
 // is a UsageError naming the GenerationOptions field.
 GenerationConfig generation_config(const Model::Impl& model, const GenerationOptions& options);
 
+// Every setting of `config` as the public options (what default_generation() and EvalResult give).
+GenerationOptions generation_options(const GenerationConfig& config);
+
 }  // namespace mlxocr

@@ -1,12 +1,12 @@
 // mlxocr convert: a Hugging Face TrOCR checkpoint to mlxocr's own folder layout, optionally in
-// half precision and quantized (see convert/convert.h and docs/convert.md).
+// half precision and quantized (see include/mlxocr/convert.h and docs/convert.md).
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "convert/convert.h"
+#include "mlxocr/convert.h"
 
 namespace mlxocr::cli {
 
@@ -80,17 +80,17 @@ Action add_convert(CLI::App& app) {
     options.input = args->input;
     options.output = args->output;
     options.base = args->base;
-    if (!args->dtype.empty()) options.dtype = parse_float_dtype(args->dtype);
+    options.dtype = args->dtype;
     options.bits = args->bits;
     options.group_size = args->group_size;
     options.quantize_encoder = args->quantize_encoder;
     options.force = args->force;
-    const ConvertResult r = convert_model(options);
+    const ConvertResult r = convert(options);
     nlohmann::json j = {{"input", args->input},
                         {"output", r.output.string()},
-                        {"mlxocr", converted_format_json(r.format)},
-                        {"quantized_layers", r.quantization.quantized.size()},
-                        {"skipped_layers", r.quantization.skipped},
+                        {"mlxocr", nlohmann::json::parse(r.format_json)},
+                        {"quantized_layers", r.quantized_layers.size()},
+                        {"skipped_layers", r.skipped_layers},
                         {"files", r.copied_files},
                         {"source_weight_bytes", r.source_weight_bytes},
                         {"output_weight_bytes", r.output_weight_bytes},
@@ -100,17 +100,16 @@ Action add_convert(CLI::App& app) {
       return 0;
     }
     std::cout << "converted      " << args->input << " -> " << r.output.string() << "\n"
-              << "dtype          " << r.format.dtype << "\n"
+              << "dtype          " << r.dtype << "\n"
               << "quantization   ";
-    if (r.format.quantization) {
-      const QuantizationConfig& q = *r.format.quantization;
-      std::cout << q.bits << "-bit, group size " << q.group_size << ", "
-                << (q.encoder ? "encoder and decoder" : "decoder only") << ": "
-                << r.quantization.quantized.size() << " linear layers quantized\n";
-      if (!r.quantization.skipped.empty()) {
-        std::cout << "not quantized  " << r.quantization.skipped.size()
-                  << " layers whose input width is not a multiple of " << q.group_size << ", e.g. "
-                  << r.quantization.skipped.front() << " (--json lists them)\n";
+    if (r.bits) {
+      std::cout << r.bits << "-bit, group size " << r.group_size << ", "
+                << (r.quantized_encoder ? "encoder and decoder" : "decoder only") << ": "
+                << r.quantized_layers.size() << " linear layers quantized\n";
+      if (!r.skipped_layers.empty()) {
+        std::cout << "not quantized  " << r.skipped_layers.size()
+                  << " layers whose input width is not a multiple of " << r.group_size << ", e.g. "
+                  << r.skipped_layers.front() << " (--json lists them)\n";
       }
     } else {
       std::cout << "none\n";

@@ -7,11 +7,9 @@
 #include "core/file_util.h"
 #include "core/option_range.h"
 #include "core/progress.h"
-#include "eval/evaluate.h"
-#include "io/model_resolver.h"
 #include "mlxocr/error.h"
-#include "mlxocr/pipeline.h"
-#include "model/config.h"
+#include "mlxocr/evaluate.h"
+#include "mlxocr/limits.h"
 
 namespace mlxocr::cli {
 
@@ -22,7 +20,7 @@ struct EvalArgs {
   int batch_size = 8;
   int num_beams = 1;
   int max_new_tokens = 0;
-  size_t worst = kDefaultWorstExamples;
+  size_t worst = EvalOptions{}.worst_count;
 };
 
 // Bad rows on stderr: every one up to this many, then a count, so a broken file does not flood.
@@ -45,75 +43,63 @@ void report_problems(const std::vector<std::string>& problems, const std::string
   }
 }
 
-GenerationConfig generation_config(const std::filesystem::path& model_dir, const EvalArgs& args,
-                                   bool beams_given, bool length_given) {
-  const ModelConfig model = load_model_config(model_dir);
-  GenerationConfig config = load_generation_config(model_dir, model);
-  if (beams_given) config.num_beams = args.num_beams;
-  if (length_given) config.max_new_tokens = args.max_new_tokens;
-  // Evaluation measures the model's best reading: one hypothesis, never a sample.
-  config.do_sample = false;
-  config.num_return_sequences = 1;
-  validate_generation_settings(config);
-  return config;
-}
-
-void print_summary(const EvalArgs& args, const DatasetReport& report, const EvalResult& result) {
-  const TextMetrics& m = result.metrics;
-  std::cout << "data          " << args.data << ": " << report.rows << " rows, " << m.count
-            << " evaluated, " << report.problems.size() + result.problems.size() << " skipped\n";
-  std::cout << "CER           " << percent(m.cer) << "  (" << m.char_errors << " edits / "
-            << m.reference_chars << " characters)\n";
-  std::cout << "WER           " << percent(m.wer) << "  (" << m.word_errors << " edits / "
-            << m.reference_words << " words)\n";
-  std::cout << "exact match   " << percent(m.exact_match) << "  (" << m.exact << " / " << m.count
-            << " lines)\n";
-  if (m.worst.empty()) return;
-  std::cout << "worst " << m.worst.size() << ":\n";
-  for (const LineScore& s : m.worst) {
-    std::cout << "  CER " << percent(s.cer()) << "  " << result.images[s.index].string() << "\n"
-              << "    reference: " << s.reference << "\n"
-              << "    predicted: " << s.prediction << "\n";
+void print_summary(const EvalArgs& args, const LabelledData& data, const EvalResult& r) {
+  std::cout << "data          " << args.data << ": " << data.rows << " rows, " << r.evaluated
+            << " evaluated, " << data.skipped.size() + r.skipped.size() << " skipped\n";
+  std::cout << "CER           " << percent(r.cer) << "  (" << r.char_errors << " edits / "
+            << r.reference_chars << " characters)\n";
+  std::cout << "WER           " << percent(r.wer) << "  (" << r.word_errors << " edits / "
+            << r.reference_words << " words)\n";
+  std::cout << "exact match   " << percent(r.exact_match) << "  (" << r.exact << " / "
+            << r.evaluated << " lines)\n";
+  if (r.worst.empty()) return;
+  std::cout << "worst " << r.worst.size() << ":\n";
+  for (const LineEvaluation& line : r.worst) {
+    std::cout << "  CER " << percent(line.cer) << "  " << line.image << "\n"
+              << "    reference: " << line.reference << "\n"
+              << "    predicted: " << line.prediction << "\n";
   }
 }
 
-nlohmann::ordered_json line_json(const LineScore& s, const EvalResult& result) {
-  return {{"image", result.images[s.index].string()},  {"reference", result.references[s.index]},
-          {"prediction", result.predictions[s.index]}, {"char_errors", s.char_errors},
-          {"reference_chars", s.reference_chars},      {"word_errors", s.word_errors},
-          {"reference_words", s.reference_words},      {"cer", s.cer()}};
+nlohmann::ordered_json line_json(const LineEvaluation& line) {
+  return {{"image", line.image},
+          {"reference", line.reference},
+          {"prediction", line.prediction},
+          {"char_errors", line.char_errors},
+          {"reference_chars", line.reference_chars},
+          {"word_errors", line.word_errors},
+          {"reference_words", line.reference_words},
+          {"cer", line.cer}};
 }
 
-std::string to_json(const EvalArgs& args, const DatasetReport& report, const EvalResult& result,
-                    const GenerationConfig& config) {
-  const TextMetrics& m = result.metrics;
+std::string to_json(const EvalArgs& args, const LabelledData& data, const EvalResult& r) {
   nlohmann::ordered_json j = {
       {"model", args.model},
       {"data", args.data},
-      {"num_beams", config.num_beams},
-      {"max_new_tokens", config.max_new_tokens},
-      {"rows", report.rows},
-      {"evaluated", m.count},
-      {"cer", m.cer},
-      {"wer", m.wer},
-      {"exact_match", m.exact_match},
-      {"char_errors", m.char_errors},
-      {"reference_chars", m.reference_chars},
-      {"word_errors", m.word_errors},
-      {"reference_words", m.reference_words},
-      {"exact", m.exact},
+      {"num_beams", r.generation.num_beams.value_or(1)},
+      {"max_new_tokens", r.generation.max_new_tokens.value_or(0)},
+      {"rows", data.rows},
+      {"evaluated", r.evaluated},
+      {"cer", r.cer},
+      {"wer", r.wer},
+      {"exact_match", r.exact_match},
+      {"char_errors", r.char_errors},
+      {"reference_chars", r.reference_chars},
+      {"word_errors", r.word_errors},
+      {"reference_words", r.reference_words},
+      {"exact", r.exact},
       {"normalisation", "whitespace runs -> one space, trimmed; case, accents, punctuation kept"}};
-  nlohmann::ordered_json skipped = report.problems;
-  for (const std::string& p : result.problems)
+  nlohmann::ordered_json skipped = data.skipped;
+  for (const std::string& p : r.skipped)
     skipped.push_back(p);
   j["skipped"] = skipped;
   nlohmann::ordered_json worst = nlohmann::ordered_json::array();
-  for (const LineScore& s : m.worst)
-    worst.push_back(line_json(s, result));
+  for (const LineEvaluation& line : r.worst)
+    worst.push_back(line_json(line));
   j["worst"] = worst;
   nlohmann::ordered_json lines = nlohmann::ordered_json::array();
-  for (const LineScore& s : score_lines(result.predictions, result.references))
-    lines.push_back(line_json(s, result));
+  for (const LineEvaluation& line : r.lines)
+    lines.push_back(line_json(line));
   j["lines"] = lines;
   return j.dump(1) + "\n";
 }
@@ -124,28 +110,27 @@ int run(const EvalArgs& args, bool beams_given, bool length_given) {
   check_option_range("--num-beams", args.num_beams, 1, kMaxNumBeams);
   if (length_given) check_option_range("--max-new-tokens", args.max_new_tokens, 1, kMaxNewTokens);
   check_option_range("--worst", static_cast<double>(args.worst), 0, kMostWorstShown);
-  DatasetReport report;
-  const std::vector<Sample> samples = load_dataset(args.data, report);
-  report_problems(report.problems, "row");
-  if (samples.empty()) {
-    throw DataError(args.data + ": no usable rows (" + std::to_string(report.rows) +
+  const LabelledData data = read_labelled_data(args.data);
+  report_problems(data.skipped, "row");
+  if (data.lines.empty()) {
+    throw DataError(args.data + ": no usable rows (" + std::to_string(data.rows) +
                     " rows, all skipped)");
   }
-  const std::filesystem::path model_dir = resolve_model(args.model);
-  const GenerationConfig config = generation_config(model_dir, args, beams_given, length_given);
-  const Recognizer recognizer(model_dir);
+  const Model model = Model::load(args.model);
 
-  ProgressBar bar("eval", samples.size(), stderr_is_terminal());
+  ProgressBar bar("eval", data.lines.size(), stderr_is_terminal());
   EvalOptions options;
+  if (beams_given) options.generation.num_beams = args.num_beams;
+  if (length_given) options.generation.max_new_tokens = args.max_new_tokens;
   options.batch_size = args.batch_size;
   options.worst_count = args.worst;
   options.progress = [&bar](size_t done, size_t) { bar.update(done); };
-  const EvalResult result = evaluate(recognizer, samples, config, options);
+  const EvalResult result = evaluate(model, data, options);
   bar.finish();
-  report_problems(result.problems, "image");
+  report_problems(result.skipped, "image");
 
-  print_summary(args, report, result);
-  if (!args.json.empty()) write_file_atomic(args.json, to_json(args, report, result, config));
+  print_summary(args, data, result);
+  if (!args.json.empty()) write_file_atomic(args.json, to_json(args, data, result));
   return 0;
 }
 

@@ -1,13 +1,11 @@
 // mlxocr train: fine-tuning on image/text pairs, checkpoints in Hugging Face layout (see
-// train/trainer.h and docs/training.md).
+// include/mlxocr/train.h and docs/training.md).
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
-#include "io/model_resolver.h"
 #include "mlxocr/error.h"
-#include "train/data_parallel.h"
-#include "train/trainer.h"
+#include "mlxocr/train.h"
 
 namespace mlxocr::cli {
 
@@ -15,7 +13,7 @@ namespace {
 
 struct TrainArgs {
   TrainOptions options;
-  std::string model, train, eval, output, resume, backend = "any";
+  std::string model, train, eval, output, resume;
   bool no_progress = false;
 };
 
@@ -83,7 +81,7 @@ Action add_train(CLI::App& app) {
                 "Dropout as config.json sets it (decoder dropout and activation_dropout, "
                 "encoder hidden_dropout_prob; default on)");
   cmd->add_option("--eval-batch-size", o.eval_batch_size, "Images per decoding batch (default 8)");
-  cmd->add_option("--distributed-backend", args->backend,
+  cmd->add_option("--distributed-backend", o.distributed_backend,
                   "MLX distributed backend: any, ring or mpi (default any)");
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
   add_max_pixels_option(cmd);
@@ -122,14 +120,13 @@ Action add_train(CLI::App& app) {
     TrainOptions options = args->options;
     if (args->model.empty() && args->resume.empty())
       throw UsageError("train needs --model (or --resume CHECKPOINT)");
-    if (!args->model.empty()) options.model = resolve_model(args->model);
+    options.model = args->model;  // a folder or a hub id: train() resolves it
     options.train_data = args->train;
     options.eval_data = args->eval;
     options.output = args->output;
     options.resume = args->resume;
     options.progress = !args->no_progress;
-    const DataParallel parallel = DataParallel::from_environment(args->backend);
-    train(options, parallel, std::cerr);
+    train(options, std::cerr);
     return 0;
   };
 }

@@ -134,7 +134,7 @@ bool has_image_processor(const fs::path& folder) {
 // with recorded in it (so the converted folder says which Pillow it matches).
 void copy_image_processor(const std::vector<std::optional<fs::path>>& folders,
                           const EncoderConfig& encoder, const fs::path& config_file,
-                          const fs::path& output, ConvertResult& result) {
+                          const fs::path& output, Conversion& result) {
   const auto from = first_folder(folders, has_image_processor);
   if (!from) {
     result.warnings.push_back(
@@ -226,13 +226,21 @@ void check_options(const ConvertOptions& options) {
   }
   if (options.group_size != 32 && options.group_size != 64 && options.group_size != 128) {
     throw UsageError("unsupported group size " + std::to_string(options.group_size) +
-                     " (use 32, 64 or 128)");
+                     " (use ConvertOptions::group_size 32, 64 or 128)");
+  }
+  if (!options.dtype.empty()) {
+    try {
+      parse_float_dtype(options.dtype);
+    } catch (const UsageError& e) {
+      throw UsageError(std::string("ConvertOptions::dtype: ") + e.what());
+    }
   }
   if (options.output.empty())
     throw UsageError("give the output folder (ConvertOptions::output DIR)");
 }
 
-// Refuses an existing output unless --force (checked before anything is downloaded or loaded).
+// Refuses an existing output unless ConvertOptions::force (checked before anything is downloaded or
+// loaded).
 void check_output_exists(const ConvertOptions& options) {
   std::error_code ec;
   if (!fs::exists(fs::symlink_status(options.output, ec))) return;
@@ -246,7 +254,7 @@ void check_output_exists(const ConvertOptions& options) {
   }
 }
 
-// Refuses an output that is, or contains, a source: --force would delete it.
+// Refuses an output that is, or contains, a source: ConvertOptions::force would delete it.
 void check_output_spares_sources(const ConvertOptions& options, const Sources& sources) {
   std::error_code ec;
   const fs::path out = fs::weakly_canonical(fs::absolute(options.output), ec);
@@ -375,7 +383,7 @@ std::uintmax_t folder_bytes(const fs::path& folder) {
   return total;
 }
 
-ConvertResult convert_model(const ConvertOptions& options) {
+Conversion convert_model(const ConvertOptions& options) {
   check_options(options);
   // "out/" and "out" are one folder: name it without the trailing separator.
   fs::path output = fs::absolute(options.output).lexically_normal();
@@ -393,11 +401,12 @@ ConvertResult convert_model(const ConvertOptions& options) {
                      std::to_string(model.config.converted->quantization->bits) +
                      "-bit); convert from the original checkpoint instead");
   }
-  const mx::Dtype dtype = options.dtype.value_or(model.stored_dtype == "float16"    ? mx::float16
-                                                 : model.stored_dtype == "bfloat16" ? mx::bfloat16
-                                                                                    : mx::float32);
+  // The dtype asked for (checked above), else the one the source stores (float32 for others).
+  const bool half = model.stored_dtype == "float16" || model.stored_dtype == "bfloat16";
+  const std::string stored = half ? model.stored_dtype : "float32";
+  const mx::Dtype dtype = parse_float_dtype(options.dtype.empty() ? stored : options.dtype);
 
-  ConvertResult result;
+  Conversion result;
   result.output = options.output;
   result.warnings = cleanup_notes;
   result.warnings.insert(result.warnings.end(), model.warnings.begin(), model.warnings.end());

@@ -11,28 +11,14 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "io/tensor_map.h"
+#include "mlxocr/convert.h"
 #include "model/model.h"
 
 namespace mlxocr {
-
-struct ConvertOptions {
-  std::string input;  // model folder, hub id "org/name[@revision]", or a weights file
-  std::filesystem::path output;
-  // Model whose files complete the input when it lacks them (config.json, tokenizer,
-  // preprocessor and generation configs): the model a fine-tuned checkpoint started from.
-  std::string base;
-  // dtype of the written floating tensors; by default the dtype the source stores.
-  std::optional<mx::Dtype> dtype;
-  int bits = 0;  // 0: no quantization; 4 or 8
-  int group_size = 64;
-  bool quantize_encoder = false;
-  bool force = false;  // replace an existing output folder
-};
 
 struct QuantizationReport {
   std::vector<std::string> quantized;  // layer names (converted layout)
@@ -41,7 +27,8 @@ struct QuantizationReport {
   std::vector<std::string> skipped;
 };
 
-struct ConvertResult {
+// What a conversion did, in the engine's terms (mlxocr::convert reports it as ConvertResult).
+struct Conversion {
   std::filesystem::path output;
   ConvertedFormat format;
   QuantizationReport quantization;
@@ -51,10 +38,11 @@ struct ConvertResult {
   std::uintmax_t output_weight_bytes = 0;
 };
 
-// Checks the options (bits 4/8, group size 32/64/128, output folder), then converts. Throws
-// UsageError for bad options or an existing output without `force`, FileError when the output
-// cannot be written, CheckpointError / ConfigError / TokenizerError for a source missing a file.
-ConvertResult convert_model(const ConvertOptions& options);
+// Checks the options (bits 4/8, group size 32/64/128, dtype, output folder), then converts.
+// Throws UsageError for bad options or an existing output without `force`, FileError when the
+// output cannot be written, CheckpointError / ConfigError / TokenizerError for a source missing a
+// file.
+Conversion convert_model(const ConvertOptions& options);
 
 // The two steps of a conversion, in memory. Quantizes the decoder's linear layers (embedding table
 // and output projection included) and, with `encoder`, the encoder's and enc_to_dec_proj; the

@@ -7,10 +7,10 @@
 
 namespace mlxocr {
 
-EvalResult evaluate(const Recognizer& recognizer, const std::vector<Sample>& samples,
+Evaluation evaluate(const Recognizer& recognizer, const std::vector<Sample>& samples,
                     const GenerationConfig& generation, const EvalOptions& options) {
   if (options.batch_size < 1) throw UsageError("EvalOptions::batch_size must be at least 1");
-  EvalResult result;
+  Evaluation result;
   const size_t batch = static_cast<size_t>(options.batch_size);
   for (size_t start = 0; start < samples.size(); start += batch) {
     const size_t end = std::min(samples.size(), start + batch);

@@ -6,16 +6,11 @@
 #include <mlx/array.h>
 #include <vector>
 
+#include "mlxocr/train.h"  // AdamWSettings, part of the public TrainOptions
+
 namespace mlxocr {
 
 namespace mx = mlx::core;
-
-struct AdamWSettings {
-  double lr = 5e-5;  // the peak learning rate; the schedule scales it
-  double beta1 = 0.9, beta2 = 0.999;
-  double eps = 1e-8;
-  double weight_decay = 0.0;
-};
 
 // torch.optim.AdamW (foreach or not, same arithmetic): decoupled weight decay
 // p *= 1 - lr * wd, moments m = lerp(m, g, 1 - b1), v = b2 v + (1 - b2) g^2, then

@@ -1,26 +1,37 @@
+// The training run, in the steps a reader expects (each a function or a Trainer method below):
+//   prepare_run            options checked, a resumed run's state read, the output folder locked
+//   load_inputs            the model, its processor and tokenizer, the training and eval data
+//   plan_schedule          steps per epoch, steps in all, when to evaluate
+//   start_optimizer        the trained tensors and AdamW, fresh or as a checkpoint left them
+//   prepare_batches        how samples become batches: labels, dropout, augmentation
+//   Trainer::take_step     one optimizer step over grad_accum micro-batches (all processes)
+//   Trainer::record_step   metrics.jsonl and the progress bar
+//   Trainer::evaluate      CER/WER on the eval data with the current weights
+//   Trainer::save          a checkpoint transformers loads, plus what --resume needs
+//   Trainer::summarise     the summary returned and logged
+// Every random draw (data order, augmentation, token dropout, dropout masks) is seeded by the
+// run's seed and the stream position, step or micro-batch it belongs to, so that a resumed run
+// takes exactly the steps the uninterrupted one would have taken.
 #include "train/trainer.h"
 
 #include <mlx/ops.h>
 #include <mlx/random.h>
 #include <mlx/transforms.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <random>
-#include <sstream>
-#include <system_error>
+#include <string>
+#include <vector>
 
 #include "core/file_util.h"
-#include "core/option_range.h"
 #include "core/output_lock.h"
 #include "core/progress.h"
 #include "data/augment.h"
@@ -38,10 +49,13 @@
 #include "text/tokenizer.h"
 #include "train/batch.h"
 #include "train/checkpoint.h"
+#include "train/metrics_log.h"
 #include "train/parameters.h"
 #include "train/plot.h"
+#include "train/run_output.h"
 #include "train/sample_stream.h"
 #include "train/step.h"
+#include "train/train_options.h"
 
 namespace mlxocr {
 
@@ -75,116 +89,6 @@ void add_ctc_head(NamedParameters& params, const ModelConfig& config, unsigned l
   params.values.push_back(bias);
 }
 
-// Every numeric option in its documented range (docs/security.md), before anything is loaded or
-// sized from it: LimitError, exit 2 in the CLI. NaN is outside every range.
-void check_option_ranges(const TrainOptions& o) {
-  using L = TrainLimits;
-  const double steps = static_cast<double>(kMaxTrainingSteps);
-  check_option_range("TrainOptions::batch_size", o.batch_size, 1, L::kMaxBatchSize);
-  check_option_range("TrainOptions::eval_batch_size", o.eval_batch_size, 1, L::kMaxBatchSize);
-  check_option_range("TrainOptions::grad_accum", o.grad_accum, 1, L::kMaxGradAccum);
-  check_option_range("TrainOptions::epochs", o.epochs, 0, L::kMaxEpochs);
-  check_option_range("TrainOptions::max_steps", static_cast<double>(o.max_steps), 0, steps);
-  check_option_range("TrainOptions::warmup_steps", static_cast<double>(o.warmup_steps), 0, steps);
-  check_option_range("TrainOptions::save_every", static_cast<double>(o.save_every), 0, steps);
-  check_option_range("TrainOptions::eval_every", static_cast<double>(o.eval_every), 0, steps);
-  check_option_range("TrainOptions::keep_last", o.keep_last, 0, L::kMaxKeepLast);
-  check_option_range("TrainOptions::max_target_length", o.max_target_length, 0,
-                     ConfigLimits::kMaxPositions);
-  check_option_range("TrainOptions::adamw.weight_decay", o.adamw.weight_decay, 0,
-                     L::kMaxWeightDecay);
-  check_option_range("TrainOptions::grad_clip", o.grad_clip, 0, L::kMaxGradClip);
-  check_option_range("TrainOptions::token_dropout", o.token_dropout, 0, 0.9);
-  check_option_range("TrainOptions::ctc_weight", o.ctc_weight, 0, 10);
-}
-
-void check_options(const TrainOptions& o) {
-  auto need = [](bool ok, const std::string& what) {
-    if (!ok) throw UsageError(what);
-  };
-  check_option_ranges(o);
-  // No upper bound: a rate that makes the loss non-finite stops the run with a message (and
-  // the tests use one to check that).
-  need(o.adamw.lr > 0 && std::isfinite(o.adamw.lr),
-       "TrainOptions::adamw.lr must be a positive number");
-  need(o.label_smoothing >= 0 && o.label_smoothing < 1,
-       "TrainOptions::label_smoothing must be in [0, 1)");
-  need(o.max_target_length == 0 || o.max_target_length >= 2,
-       "TrainOptions::max_target_length must be at least 2 (start and end tokens)");
-  need(o.max_steps > 0 || o.epochs > 0,
-       "TrainOptions::epochs must be positive (or give TrainOptions::max_steps)");
-  need(!o.overwrite || o.resume.empty(),
-       "TrainOptions::resume and TrainOptions::overwrite exclude each other (one continues the run "
-       "in the output "
-       "folder, the other removes it)");
-}
-
-// The checkpoint-<step> folders of an earlier run in `output`, by step.
-std::vector<fs::path> earlier_checkpoints(const fs::path& output) {
-  std::vector<std::pair<long long, fs::path>> found;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(output, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("checkpoint-", 0) != 0 || !entry.is_directory(ec)) continue;
-    char* end = nullptr;
-    const long long step = std::strtoll(name.c_str() + 11, &end, 10);
-    found.push_back({*end == '\0' ? step : -1, entry.path()});
-  }
-  std::sort(found.begin(), found.end());
-  std::vector<fs::path> folders;
-  for (auto& [step, folder] : found)
-    folders.push_back(std::move(folder));
-  return folders;
-}
-
-// An earlier run in `output` is continued (--resume), replaced (--overwrite) or refused, never
-// overwritten checkpoint by checkpoint.
-void handle_earlier_run(const TrainOptions& o) {
-  const std::vector<fs::path> earlier = earlier_checkpoints(o.output);
-  if (earlier.empty() || !o.resume.empty()) return;
-  if (!o.overwrite) {
-    std::string names;
-    for (size_t i = 0; i < earlier.size() && i < 3; ++i)
-      names += (i ? ", " : "") + earlier[i].filename().string();
-    if (earlier.size() > 3) names += ", ...";
-    throw UsageError(o.output.string() + " holds checkpoints of an earlier run (" + names +
-                     "); set TrainOptions::resume to " + earlier.back().string() +
-                     " to continue it, TrainOptions::overwrite to replace it, or choose another "
-                     "TrainOptions::output folder");
-  }
-  std::vector<fs::path> doomed = earlier;
-  for (const char* file : {"metrics.jsonl", "training.png"})
-    doomed.push_back(o.output / file);
-  for (const fs::path& path : doomed) {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-    if (ec)
-      throw FileError(path.string() +
-                      ": cannot remove it (TrainOptions::overwrite): " + ec.message());
-  }
-}
-
-// Fails early, with the folder's name, when the output cannot be written or another run is
-// writing it; the lock returned is held for the whole run.
-std::unique_ptr<OutputLock> prepare_output(const TrainOptions& o) {
-  const fs::path& output = o.output;
-  std::error_code ec;
-  fs::create_directories(output, ec);
-  if (ec || !fs::is_directory(output))
-    throw FileError(output.string() + ": cannot create the output folder" +
-                    (ec ? ": " + ec.message() : ""));
-  auto lock = std::make_unique<OutputLock>(OutputLock::inside(output), output, "train");
-  handle_earlier_run(o);
-  const fs::path probe = output / (".write-test-" + std::to_string(::getpid()));
-  try {
-    write_file_atomic(probe, "ok");
-  } catch (const Error&) {
-    throw FileError(output.string() + ": the output folder is not writable");
-  }
-  fs::remove(probe, ec);
-  return lock;
-}
-
 std::string format_duration(double seconds) {
   char text[32];
   const long s = static_cast<long>(seconds);
@@ -194,52 +98,6 @@ std::string format_duration(double seconds) {
     std::snprintf(text, sizeof text, "%ldm%02lds", s / 60, s % 60);
   return text;
 }
-
-// metrics.jsonl, appended line by line; on resume the lines past the checkpoint's step (from a
-// run that died after it) are dropped first, so the file tells one consistent story.
-class MetricsLog {
- public:
-  MetricsLog(fs::path file, long long resume_step, bool enabled)
-      : file_(std::move(file)), enabled_(enabled) {
-    if (!enabled_) return;
-    std::string kept;
-    if (resume_step > 0) {
-      std::ifstream in(file_);
-      std::string line;
-      while (std::getline(in, line)) {
-        const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-        if (j.is_object() && j.value("step", 0LL) <= resume_step) kept += line + "\n";
-      }
-    }
-    write_file_atomic(file_, kept);
-    out_.open(file_, std::ios::app);
-    if (!out_) throw FileError(file_.string() + ": cannot open the metrics file");
-  }
-  void write(const nlohmann::json& record) {
-    if (!enabled_) return;
-    out_ << record.dump() << "\n";
-    out_.flush();
-  }
-  // The curves of everything logged so far (for the plot).
-  TrainingCurves curves() const {
-    TrainingCurves c;
-    std::ifstream in(file_);
-    std::string line;
-    while (std::getline(in, line)) {
-      const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-      if (!j.is_object()) continue;
-      const double step = j.value("step", 0.0);
-      if (j.contains("loss")) c.loss.emplace_back(step, j["loss"].get<double>());
-      if (j.contains("eval_cer")) c.cer.emplace_back(step, j["eval_cer"].get<double>());
-    }
-    return c;
-  }
-
- private:
-  fs::path file_;
-  bool enabled_;
-  std::ofstream out_;
-};
 
 // Greedy decoding of every eval sample with the current weights, then CER/WER/exact match.
 TextMetrics evaluate_current_weights(const TrOCRModel& model, const std::vector<Sample>& samples,
@@ -329,286 +187,461 @@ struct StepSamples {
   std::vector<std::string> texts;
 };
 
-}  // namespace
-
-TrainSummary train(const TrainOptions& o, const DataParallel& parallel, std::ostream& log) {
-  check_options(o);
-  const bool main_process = parallel.is_main();
-  const bool resuming = !o.resume.empty();
-  const fs::path source = resuming ? o.resume : o.model;
-  if (source.empty())
-    throw UsageError("TrainOptions::model is required (or TrainOptions::resume CHECKPOINT)");
-
+// What the run starts from, settled before anything heavy is loaded, so that a bad option, an
+// unreadable resume state or an output in use fails at once.
+struct RunStart {
+  bool main_process = true;  // rank 0: logs, evaluates and writes the checkpoints
+  bool resuming = false;
+  fs::path source;  // the model folder, or the checkpoint resumed from
   TrainerState state;
-  if (resuming) state = load_trainer_state(o.resume);
-  std::unique_ptr<OutputLock> output_lock;
-  if (main_process) output_lock = prepare_output(o);
+  std::unique_ptr<OutputLock> output_lock;  // held for the whole run (rank 0 only)
+};
 
+RunStart prepare_run(const TrainOptions& o, const DataParallel& parallel) {
+  check_train_options(o);
+  RunStart start;
+  start.main_process = parallel.is_main();
+  start.resuming = !o.resume.empty();
+  start.source = start.resuming ? o.resume : o.model;
+  if (start.source.empty())
+    throw UsageError("TrainOptions::model is required (or TrainOptions::resume CHECKPOINT)");
+  if (start.resuming) start.state = load_trainer_state(o.resume);
+  if (start.main_process) start.output_lock = prepare_output(o);
+  return start;
+}
+
+// Every file the run reads before its first step: the model and what comes with it, and the data.
+// Read once: the source folder may go away while the run goes on (a resumed run's own older
+// checkpoint, pruned by keep_last).
+struct RunInputs {
+  TrOCRModel model;
+  ImageProcessor processor;
+  std::unique_ptr<Tokenizer> tokenizer;
+  SourceModelFiles source_files;  // what every checkpoint copies
+  int max_target_length = 0;      // label tokens per text, start and end included
+  std::vector<Sample> train_set, eval_set;
+};
+
+// TrainOptions::max_target_length, or its default: 128, or the decoder's positions when fewer.
+int target_length(const TrainOptions& o, const ModelConfig& config) {
+  const int max_positions = config.decoder.max_position_embeddings;
+  const int length = o.max_target_length > 0 ? o.max_target_length : std::min(128, max_positions);
+  if (length > max_positions)
+    throw UsageError("TrainOptions::max_target_length " + std::to_string(o.max_target_length) +
+                     " exceeds the decoder's max_position_embeddings " +
+                     std::to_string(max_positions));
+  return length;
+}
+
+RunInputs load_inputs(const TrainOptions& o, const RunStart& start, std::ostream& log) {
+  const fs::path& source = start.source;
   TrOCRModel model = load_model(source, mx::float32);
   share_products_between_our_threads();
   if (model.config.converted)
     throw UsageError(source.string() +
                      ": a folder written by `mlxocr convert` cannot be "
                      "trained; start from the Hugging Face folder");
-  const ImageProcessor processor(load_image_processor_for(source, model.config.encoder));
-  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(source);
-  const SourceModelFiles source_files = read_source_model_files(source);
-  const int max_positions = model.config.decoder.max_position_embeddings;
-  const int max_target_length =
-      o.max_target_length > 0 ? o.max_target_length : std::min(128, max_positions);
-  if (max_target_length > max_positions)
-    throw UsageError("TrainOptions::max_target_length " + std::to_string(o.max_target_length) +
-                     " exceeds the decoder's max_position_embeddings " +
-                     std::to_string(max_positions));
-
-  const std::vector<Sample> train_set =
-      load_training_data(o.train_data, "train", log, main_process);
+  ImageProcessor processor(load_image_processor_for(source, model.config.encoder));
+  std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(source);
+  SourceModelFiles source_files = read_source_model_files(source);
+  const int max_target_length = target_length(o, model.config);
+  std::vector<Sample> train_set =
+      load_training_data(o.train_data, "train", log, start.main_process);
   std::vector<Sample> eval_set;
-  if (!o.eval_data.empty()) eval_set = load_training_data(o.eval_data, "eval", log, main_process);
+  if (!o.eval_data.empty())
+    eval_set = load_training_data(o.eval_data, "eval", log, start.main_process);
+  return {std::move(model),  std::move(processor), std::move(tokenizer), std::move(source_files),
+          max_target_length, std::move(train_set), std::move(eval_set)};
+}
 
-  const long long per_step = static_cast<long long>(o.batch_size) * parallel.size() * o.grad_accum;
-  const long long steps_per_epoch =
-      (static_cast<long long>(train_set.size()) + per_step - 1) / per_step;
-  const long long total_steps =
-      o.max_steps > 0 ? o.max_steps
-                      : static_cast<long long>(std::ceil(o.epochs * train_set.size() / per_step));
-  if (total_steps > kMaxTrainingSteps) {
+// How the run walks the data: one step takes per_step samples (every process's micro-batches),
+// total_steps of them (max_steps, or the epochs rounded up), evaluating every eval_every steps.
+struct Schedule {
+  long long per_step = 0, steps_per_epoch = 0, total_steps = 0, eval_every = 0;
+};
+
+Schedule plan_schedule(const TrainOptions& o, int world_size, size_t samples) {
+  Schedule s;
+  s.per_step = static_cast<long long>(o.batch_size) * world_size * o.grad_accum;
+  s.steps_per_epoch = (static_cast<long long>(samples) + s.per_step - 1) / s.per_step;
+  s.total_steps = o.max_steps > 0
+                      ? o.max_steps
+                      : static_cast<long long>(std::ceil(o.epochs * samples / s.per_step));
+  if (s.total_steps > kMaxTrainingSteps) {
     throw LimitError("", "TrainOptions::epochs",
-                     std::to_string(o.epochs) + " epochs of " + std::to_string(train_set.size()) +
-                         " samples in steps of " + std::to_string(per_step) + " are " +
-                         std::to_string(total_steps) + " steps",
+                     std::to_string(o.epochs) + " epochs of " + std::to_string(samples) +
+                         " samples in steps of " + std::to_string(s.per_step) + " are " +
+                         std::to_string(s.total_steps) + " steps",
                      std::to_string(kMaxTrainingSteps) + " steps");
   }
-  const long long eval_every = o.eval_every > 0 ? o.eval_every : steps_per_epoch;
+  s.eval_every = o.eval_every > 0 ? o.eval_every : s.steps_per_epoch;
+  return s;
+}
 
-  NamedParameters params = trainable_parameters(model, o.freeze_encoder);
-  const size_t model_tensors = params.values.size();
-  if (o.ctc_weight > 0.0f) add_ctc_head(params, model.config, o.seed, resuming ? o.resume : "");
-  // The model's share of params.values (the CTC head, when there is one, comes after it).
-  auto model_values = [&]() {
-    return std::vector<mx::array>(params.values.begin(), params.values.begin() + model_tensors);
-  };
-  AdamW optimizer(o.adamw);
+// The tensors trained (the model's, then the CTC head's when there is one), AdamW with its
+// moments, and where the run starts: step 0 and stream position 0, or a checkpoint's.
+struct OptimizerStart {
+  NamedParameters params;
+  size_t model_tensors = 0;  // the model's share of params.values
+  AdamW optimizer;
   long long step = 0, position = 0;
-  if (resuming) {
+};
+
+// Also completes `state` (what every checkpoint records) and logs what will be trained. The
+// model is not const: its trained tensors are shared, not copied.
+OptimizerStart start_optimizer(const TrainOptions& o, const DataParallel& parallel, RunStart& start,
+                               RunInputs& inputs, const Schedule& schedule, std::ostream& log) {
+  OptimizerStart s{trainable_parameters(inputs.model, o.freeze_encoder), 0, AdamW(o.adamw)};
+  s.model_tensors = s.params.values.size();
+  if (o.ctc_weight > 0.0f)
+    add_ctc_head(s.params, inputs.model.config, o.seed, start.resuming ? o.resume : "");
+  TrainerState& state = start.state;
+  if (start.resuming) {
     if (state.freeze_encoder != o.freeze_encoder)
       throw UsageError(o.resume.string() + " was trained with" +
                        (state.freeze_encoder ? "" : "out") +
                        " TrainOptions::freeze_encoder; resume with the same setting");
-    load_optimizer_state(o.resume, params.names, params.values, state.step, optimizer);
-    step = state.step;
-    position = state.samples_seen;
-    if (step >= total_steps) {
+    load_optimizer_state(o.resume, s.params.names, s.params.values, state.step, s.optimizer);
+    s.step = state.step;
+    s.position = state.samples_seen;
+    if (s.step >= schedule.total_steps) {
       throw UsageError(
-          o.resume.string() + " is at step " + std::to_string(step) + "; this run asks for " +
-          std::to_string(total_steps) +
+          o.resume.string() + " is at step " + std::to_string(s.step) + "; this run asks for " +
+          std::to_string(schedule.total_steps) +
           " steps in all, so nothing would be trained (raise TrainOptions::max_steps or "
           "TrainOptions::epochs)");
     }
-    if (main_process) log << "resuming from " << o.resume.string() << " at step " << step << "\n";
+    if (start.main_process)
+      log << "resuming from " << o.resume.string() << " at step " << s.step << "\n";
   }
-  state.seed = resuming ? state.seed : o.seed;
-  state.total_steps = total_steps;
+  state.seed = start.resuming ? state.seed : o.seed;
+  state.total_steps = schedule.total_steps;
   state.freeze_encoder = o.freeze_encoder;
   state.world_size = parallel.size();
   state.optimizer = o.adamw;
-
-  if (main_process) {
-    log << "training " << params.values.size() << " tensors"
-        << (o.freeze_encoder ? " (encoder frozen)" : "") << ", " << train_set.size() << " samples, "
-        << total_steps << " steps of " << per_step << " samples (" << parallel.size() << " process"
-        << (parallel.size() > 1 ? "es" : "") << ")\n";
+  if (start.main_process) {
+    log << "training " << s.params.values.size() << " tensors"
+        << (o.freeze_encoder ? " (encoder frozen)" : "") << ", " << inputs.train_set.size()
+        << " samples, " << schedule.total_steps << " steps of " << schedule.per_step << " samples ("
+        << parallel.size() << " process" << (parallel.size() > 1 ? "es" : "") << ")\n";
   }
+  return s;
+}
 
-  const DropoutRates dropout_probabilities =
-      o.dropout ? dropout_rates(source, log, main_process) : DropoutRates{};
+// How samples become training batches: label settings, the dropout of config.json, the token
+// used by token dropout, augmentation.
+struct BatchRecipe {
+  DropoutRates dropout;
   LabelSettings labels;
-  labels.pad_token_id = model.config.pad_token_id;
-  labels.decoder_start_token_id = model.config.decoder_start_token_id;
-  labels.max_target_length = max_target_length;
-  if (o.ctc_weight > 0.0f) labels.ctc_frames = model.config.encoder.num_patches();
-  const int unk_id = tokenizer->special_token_ids().unk;
-  if (o.token_dropout > 0.0f && unk_id < 0)
+  int unk_id = -1;
+  AugmentOptions augment;
+};
+
+BatchRecipe prepare_batches(const TrainOptions& o, const RunStart& start, const RunInputs& inputs,
+                            std::ostream& log) {
+  BatchRecipe r;
+  if (o.dropout) r.dropout = dropout_rates(start.source, log, start.main_process);
+  const ModelConfig& config = inputs.model.config;
+  r.labels.pad_token_id = config.pad_token_id;
+  r.labels.decoder_start_token_id = config.decoder_start_token_id;
+  r.labels.max_target_length = inputs.max_target_length;
+  if (o.ctc_weight > 0.0f) r.labels.ctc_frames = config.encoder.num_patches();
+  r.unk_id = inputs.tokenizer->special_token_ids().unk;
+  if (o.token_dropout > 0.0f && r.unk_id < 0)
     throw UsageError(
         "TrainOptions::token_dropout replaces decoder inputs by the unknown token, and " +
-        source.string() + "'s tokenizer has none");
-  AugmentOptions augment_options;
-  augment_options.enabled = o.augment;
+        start.source.string() + "'s tokenizer has none");
+  r.augment.enabled = o.augment;
+  return r;
+}
 
-  SampleStream stream(train_set.size(), state.seed);
-  MetricsLog metrics(o.output / "metrics.jsonl", step, main_process);
-  const LossGradient gradient(model, o.freeze_encoder, o.label_smoothing, o.ctc_weight,
-                              model_tensors);
-  ProgressBar bar("train", static_cast<size_t>(std::max(0LL, total_steps - step)),
-                  o.progress && main_process && stderr_is_terminal());
-  TrainSummary summary;
-  fs::path last_checkpoint;
-  const auto started = std::chrono::steady_clock::now();
-  const long long first_step = step;
+// What one optimizer step measured, summed over the processes.
+struct StepFigures {
+  double loss = 0, grad_norm = 0, lr = 0;
+  mx::array ctc_sum = mx::array(0.0f);  // this process's, for metrics.jsonl
+  float normalizer = 1;                 // label tokens of the global batch
+};
 
-  auto save = [&]() {
-    if (!main_process) return;
-    state.step = step;
-    state.samples_seen = position;
-    last_checkpoint = o.output / ("checkpoint-" + std::to_string(step));
-    TensorMap training_only;
-    for (size_t i = model_tensors; i < params.values.size(); ++i)
-      training_only.insert_or_assign(params.names[i], params.values[i]);
-    save_checkpoint(last_checkpoint, model, source_files, params.names, optimizer, state,
-                    training_only);
-    prune_checkpoints(o.output, o.keep_last);
-    write_training_plot(o.output / "training.png", metrics.curves());
-  };
+// The run from its first step to its summary, over what the steps above prepared. Members are
+// declared in the order they are built, which is the order of the steps.
+class Trainer {
+ public:
+  Trainer(const TrainOptions& o, const DataParallel& parallel, std::ostream& log)
+      : o_(o),
+        parallel_(parallel),
+        log_(log),
+        start_(prepare_run(o, parallel)),
+        inputs_(load_inputs(o, start_, log)),
+        schedule_(plan_schedule(o, parallel.size(), inputs_.train_set.size())),
+        opt_(start_optimizer(o, parallel, start_, inputs_, schedule_, log)),
+        recipe_(prepare_batches(o, start_, inputs_, log)),
+        stream_(inputs_.train_set.size(), start_.state.seed),
+        metrics_(o.output / "metrics.jsonl", opt_.step, start_.main_process),
+        gradient_(inputs_.model, o.freeze_encoder, o.label_smoothing, o.ctc_weight,
+                  opt_.model_tensors),
+        bar_("train", static_cast<size_t>(std::max(0LL, schedule_.total_steps - opt_.step)),
+             o.progress && start_.main_process && stderr_is_terminal()),
+        started_(std::chrono::steady_clock::now()),
+        first_step_(opt_.step) {}
 
+  // Steps until total_steps; the next step's images load on their own thread while a step
+  // computes.
+  TrainSummary run() {
+    std::future<std::vector<StepSamples>> next_samples;
+    while (opt_.step < schedule_.total_steps) {
+      std::vector<StepSamples> samples =
+          next_samples.valid() ? next_samples.get() : load_step(opt_.position);
+      if (opt_.step + 1 < schedule_.total_steps) {
+        next_samples = std::async(
+            std::launch::async,
+            [this, from = opt_.position + schedule_.per_step] { return load_step(from); });
+      }
+      record_step(take_step(samples));
+      const long long step = opt_.step;
+      if (!inputs_.eval_set.empty() && start_.main_process &&
+          (step % schedule_.eval_every == 0 || step == schedule_.total_steps))
+        evaluate();
+      if ((o_.save_every > 0 && step % o_.save_every == 0) || step == schedule_.total_steps) save();
+    }
+    return summarise();
+  }
+
+ private:
   // The stream position of this process's first sample in micro-batch a of the step that starts
   // at `from`: micro-batch a of the global batch is batch_size * world samples, of which rank r
   // takes the r-th slice.
-  auto micro_batch_start = [&](long long from, int a) {
-    return from + static_cast<long long>(a) * o.batch_size * parallel.size() +
-           static_cast<long long>(parallel.rank()) * o.batch_size;
-  };
+  long long micro_batch_start(long long from, int a) const {
+    return from + static_cast<long long>(a) * o_.batch_size * parallel_.size() +
+           static_cast<long long>(parallel_.rank()) * o_.batch_size;
+  }
+
   // This process's samples of the step that starts at stream position `from`, decoded and
   // augmented. Only the stream's order is shared with the main thread, and it is read here
   // alone: the next step's images load on their own thread while this step computes.
-  auto load_step = [&](long long from) {
-    std::vector<StepSamples> step_samples(o.grad_accum);
-    for (int a = 0; a < o.grad_accum; ++a) {
+  std::vector<StepSamples> load_step(long long from) {
+    std::vector<StepSamples> step_samples(o_.grad_accum);
+    for (int a = 0; a < o_.grad_accum; ++a) {
       const long long base = micro_batch_start(from, a);
-      for (int i = 0; i < o.batch_size; ++i) {
-        const Sample& sample = train_set[stream.at(base + i)];
+      for (int i = 0; i < o_.batch_size; ++i) {
+        const Sample& sample = inputs_.train_set[stream_.at(base + i)];
         RgbImage image = load_image(sample.image);
-        if (o.augment) {
+        if (o_.augment) {
           // Seeded by the sample's stream position: a resumed run augments identically.
-          std::mt19937_64 rng(state.seed ^
+          std::mt19937_64 rng(start_.state.seed ^
                               (static_cast<unsigned long long>(base + i) * 0xD1B54A32D192ED03ULL));
-          image = mlxocr::augment(image, augment_options, rng);
+          image = mlxocr::augment(image, recipe_.augment, rng);
         }
         step_samples[a].images.push_back(std::move(image));
         step_samples[a].texts.push_back(sample.text);
       }
     }
     return step_samples;
-  };
-  std::future<std::vector<StepSamples>> next_samples;
+  }
 
-  while (step < total_steps) {
-    std::vector<StepSamples> samples =
-        next_samples.valid() ? next_samples.get() : load_step(position);
-    if (step + 1 < total_steps)
-      next_samples = std::async(std::launch::async, load_step, position + per_step);
+  // The step's micro-batches: pixels, labels, decoder inputs (with token dropout).
+  std::vector<TrainingBatch> make_micro_batches(const std::vector<StepSamples>& samples) const {
     std::vector<TrainingBatch> micro;
-    float local_tokens = 0;
-    for (int a = 0; a < o.grad_accum; ++a) {
-      const long long base = micro_batch_start(position, a);
-      micro.push_back(
-          make_batch(samples[a].images, samples[a].texts, processor, *tokenizer, labels));
-      if (o.token_dropout > 0.0f) {
+    for (int a = 0; a < o_.grad_accum; ++a) {
+      const long long base = micro_batch_start(opt_.position, a);
+      micro.push_back(make_batch(samples[a].images, samples[a].texts, inputs_.processor,
+                                 *inputs_.tokenizer, recipe_.labels));
+      if (o_.token_dropout > 0.0f) {
         // Seeded by the micro-batch's stream position: a resumed run hides the same tokens.
-        std::mt19937_64 rng(state.seed ^
+        std::mt19937_64 rng(start_.state.seed ^
                             (static_cast<unsigned long long>(base) * 0x9E3779B97F4A7C15ULL +
                              0x632BE59BD9B4E019ULL));
-        micro.back().decoder_input_ids = drop_decoder_inputs(
-            micro.back().decoder_input_ids, o.token_dropout, unk_id, labels.pad_token_id, rng);
+        micro.back().decoder_input_ids =
+            drop_decoder_inputs(micro.back().decoder_input_ids, o_.token_dropout, recipe_.unk_id,
+                                recipe_.labels.pad_token_id, rng);
       }
-      local_tokens += static_cast<float>(micro.back().label_tokens);
     }
-    mx::array global_tokens = parallel.sum(mx::array(local_tokens));
-    mx::eval(global_tokens);
-    const float normalizer = global_tokens.item<float>();
+    return micro;
+  }
 
-    std::vector<mx::array> grads;
-    mx::array loss_sum = mx::array(0.0f), ctc_sum = mx::array(0.0f);
+  // The label tokens of the global batch, the loss's divisor: every process's micro-batches
+  // together make the batch one process would take (GradientAccumulation, TwoProcesses tests).
+  float global_label_tokens(const std::vector<TrainingBatch>& micro) const {
+    float local_tokens = 0;
+    for (const TrainingBatch& batch : micro)
+      local_tokens += static_cast<float>(batch.label_tokens);
+    mx::array global_tokens = parallel_.sum(mx::array(local_tokens));
+    mx::eval(global_tokens);
+    return global_tokens.item<float>();
+  }
+
+  // This process's gradients and loss sums over its micro-batches, each evaluated before the
+  // next is built so that only one micro-batch's activations are alive at a time.
+  LossAndGrads accumulate_gradients(const std::vector<TrainingBatch>& micro, float normalizer) {
+    LossAndGrads total;
     for (size_t a = 0; a < micro.size(); ++a) {
       // Masks drawn from (seed, step, micro-batch, rank): a resumed run drops the same units.
       const TrainingDropout scope(
-          dropout_probabilities,
-          state.seed * 0xBF58476D1CE4E5B9ULL +
-              static_cast<std::uint64_t>((step * o.grad_accum + static_cast<long long>(a)) *
-                                             parallel.size() +
-                                         parallel.rank()));
-      LossAndGrads part = gradient(params.values, micro[a], normalizer);
-      loss_sum = loss_sum + part.loss_sum;
-      ctc_sum = ctc_sum + part.ctc_sum;
-      if (grads.empty()) {
-        grads = std::move(part.grads);
+          recipe_.dropout,
+          start_.state.seed * 0xBF58476D1CE4E5B9ULL +
+              static_cast<std::uint64_t>((opt_.step * o_.grad_accum + static_cast<long long>(a)) *
+                                             parallel_.size() +
+                                         parallel_.rank()));
+      LossAndGrads part = gradient_(opt_.params.values, micro[a], normalizer);
+      total.loss_sum = total.loss_sum + part.loss_sum;
+      total.ctc_sum = total.ctc_sum + part.ctc_sum;
+      if (total.grads.empty()) {
+        total.grads = std::move(part.grads);
       } else {
-        for (size_t i = 0; i < grads.size(); ++i)
-          grads[i] = grads[i] + part.grads[i];
+        for (size_t i = 0; i < total.grads.size(); ++i)
+          total.grads[i] = total.grads[i] + part.grads[i];
       }
-      std::vector<mx::array> pending = grads;
-      pending.push_back(loss_sum);
-      pending.push_back(ctc_sum);
+      std::vector<mx::array> pending = total.grads;
+      pending.push_back(total.loss_sum);
+      pending.push_back(total.ctc_sum);
       mx::eval(pending);
     }
-    grads = parallel.sum(grads);
-    const mx::array loss_array = parallel.sum(loss_sum) / normalizer;
-    const GradientClip clipped = clip_grad_norm(grads, o.grad_clip);
-    mx::eval(loss_array, clipped.total_norm);
-    const double loss = loss_array.item<float>();
-    const double grad_norm = clipped.total_norm.item<float>();
-    if (!std::isfinite(loss) || !std::isfinite(grad_norm)) {
-      throw TrainingError(
-          "step " + std::to_string(step + 1) + ": the loss is " +
-          (std::isfinite(loss) ? "finite but the gradient norm is " + std::to_string(grad_norm)
-                               : std::to_string(loss)) +
-          "; training stopped" +
-          (last_checkpoint.empty() ? " before any checkpoint was written"
-                                   : ", the last good checkpoint is " + last_checkpoint.string()) +
-          " (try a lower TrainOptions::adamw.lr, more TrainOptions::warmup_steps or "
-          "TrainOptions::grad_clip)");
-    }
-    const double lr = o.adamw.lr * linear_schedule_factor(step, o.warmup_steps, total_steps);
-    params.values = optimizer.step(params.values, grads, lr, clipped.scale);
-    mx::eval(params.values);
-    std::vector<mx::array> moments = optimizer.exp_avg();
-    moments.insert(moments.end(), optimizer.exp_avg_sq().begin(), optimizer.exp_avg_sq().end());
-    mx::eval(moments);
-    assign_parameters(model, model_values(), o.freeze_encoder);
-    ++step;
-    position += per_step;
-    summary.last_loss = loss;
+    return total;
+  }
 
+  // One optimizer step: the global batch's gradient (summed over micro-batches and processes),
+  // clipped, then AdamW at the schedule's rate. A non-finite loss or norm stops the run before
+  // the weights change, naming the last good checkpoint.
+  StepFigures take_step(const std::vector<StepSamples>& samples) {
+    const std::vector<TrainingBatch> micro = make_micro_batches(samples);
+    StepFigures f;
+    f.normalizer = global_label_tokens(micro);
+    LossAndGrads local = accumulate_gradients(micro, f.normalizer);
+    f.ctc_sum = local.ctc_sum;
+    const std::vector<mx::array> grads = parallel_.sum(local.grads);
+    const mx::array loss_array = parallel_.sum(local.loss_sum) / f.normalizer;
+    const GradientClip clipped = clip_grad_norm(grads, o_.grad_clip);
+    mx::eval(loss_array, clipped.total_norm);
+    f.loss = loss_array.item<float>();
+    f.grad_norm = clipped.total_norm.item<float>();
+    if (!std::isfinite(f.loss) || !std::isfinite(f.grad_norm)) throw non_finite(f);
+    f.lr = o_.adamw.lr * linear_schedule_factor(opt_.step, o_.warmup_steps, schedule_.total_steps);
+    opt_.params.values = opt_.optimizer.step(opt_.params.values, grads, f.lr, clipped.scale);
+    mx::eval(opt_.params.values);
+    std::vector<mx::array> moments = opt_.optimizer.exp_avg();
+    moments.insert(moments.end(), opt_.optimizer.exp_avg_sq().begin(),
+                   opt_.optimizer.exp_avg_sq().end());
+    mx::eval(moments);
+    assign_parameters(inputs_.model, model_values(), o_.freeze_encoder);
+    ++opt_.step;
+    opt_.position += schedule_.per_step;
+    summary_.last_loss = f.loss;
+    return f;
+  }
+
+  TrainingError non_finite(const StepFigures& f) const {
+    return TrainingError(
+        "step " + std::to_string(opt_.step + 1) + ": the loss is " +
+        (std::isfinite(f.loss) ? "finite but the gradient norm is " + std::to_string(f.grad_norm)
+                               : std::to_string(f.loss)) +
+        "; training stopped" +
+        (last_checkpoint_.empty() ? " before any checkpoint was written"
+                                  : ", the last good checkpoint is " + last_checkpoint_.string()) +
+        " (try a lower TrainOptions::adamw.lr, more TrainOptions::warmup_steps or "
+        "TrainOptions::grad_clip)");
+  }
+
+  // The model's share of the trained tensors (the CTC head, when there is one, comes after it).
+  std::vector<mx::array> model_values() const {
+    return std::vector<mx::array>(opt_.params.values.begin(),
+                                  opt_.params.values.begin() + opt_.model_tensors);
+  }
+
+  // The step's line of metrics.jsonl and the progress bar (every process computes the CTC
+  // figure, a sum over the processes; rank 0 writes).
+  void record_step(const StepFigures& f) {
+    const long long step = opt_.step;
     const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const double samples_per_second = (step - first_step) * per_step / std::max(elapsed, 1e-9);
-    const double epoch = static_cast<double>(position) / train_set.size();
-    nlohmann::json line = {{"step", step},           {"epoch", epoch},
-                           {"loss", loss},           {"lr", lr},
-                           {"grad_norm", grad_norm}, {"samples_per_second", samples_per_second},
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    const double samples_per_second =
+        (step - first_step_) * schedule_.per_step / std::max(elapsed, 1e-9);
+    const double epoch = static_cast<double>(opt_.position) / inputs_.train_set.size();
+    nlohmann::json line = {{"step", step},
+                           {"epoch", epoch},
+                           {"loss", f.loss},
+                           {"lr", f.lr},
+                           {"grad_norm", f.grad_norm},
+                           {"samples_per_second", samples_per_second},
                            {"elapsed_s", elapsed}};
-    if (o.ctc_weight > 0.0f) {
-      const mx::array ctc = parallel.sum(ctc_sum) / normalizer;
+    if (o_.ctc_weight > 0.0f) {
+      const mx::array ctc = parallel_.sum(f.ctc_sum) / f.normalizer;
       mx::eval(ctc);
       line["ctc_loss"] = ctc.item<float>();  // per label token, like "loss"
     }
-    metrics.write(line);
+    metrics_.write(line);
     char detail[160];
-    std::snprintf(detail, sizeof detail, "loss %.4f  lr %.2e  %.1f samples/s  ETA %s", loss, lr,
-                  samples_per_second,
-                  format_duration(elapsed / (step - first_step) * (total_steps - step)).c_str());
-    bar.update(static_cast<size_t>(step - first_step), detail);
+    std::snprintf(
+        detail, sizeof detail, "loss %.4f  lr %.2e  %.1f samples/s  ETA %s", f.loss, f.lr,
+        samples_per_second,
+        format_duration(elapsed / (step - first_step_) * (schedule_.total_steps - step)).c_str());
+    bar_.update(static_cast<size_t>(step - first_step_), detail);
+  }
 
-    if (!eval_set.empty() && main_process && (step % eval_every == 0 || step == total_steps)) {
-      const TextMetrics m = evaluate_current_weights(model, eval_set, processor, *tokenizer,
-                                                     std::min(max_target_length, max_positions - 1),
-                                                     o.eval_batch_size);
-      metrics.write({{"step", step},
-                     {"epoch", epoch},
-                     {"eval_cer", m.cer},
-                     {"eval_wer", m.wer},
-                     {"eval_exact_match", m.exact_match},
-                     {"eval_samples", m.count}});
+  // Greedy CER/WER of the eval data with the weights as they are now (rank 0 only).
+  void evaluate() {
+    const int max_positions = inputs_.model.config.decoder.max_position_embeddings;
+    const TextMetrics m = evaluate_current_weights(
+        inputs_.model, inputs_.eval_set, inputs_.processor, *inputs_.tokenizer,
+        std::min(inputs_.max_target_length, max_positions - 1), o_.eval_batch_size);
+    metrics_.write({{"step", opt_.step},
+                    {"epoch", static_cast<double>(opt_.position) / inputs_.train_set.size()},
+                    {"eval_cer", m.cer},
+                    {"eval_wer", m.wer},
+                    {"eval_exact_match", m.exact_match},
+                    {"eval_samples", m.count}});
+  }
+
+  // OUTPUT/checkpoint-<step>: the model as transformers loads it, with the optimizer state, the
+  // trainer state and the training-only tensors (the CTC head) that a resumed run reads; then
+  // the oldest checkpoints beyond keep_last go, and training.png is redrawn (rank 0 only).
+  void save() {
+    if (!start_.main_process) return;
+    TrainerState& state = start_.state;
+    state.step = opt_.step;
+    state.samples_seen = opt_.position;
+    last_checkpoint_ = o_.output / ("checkpoint-" + std::to_string(opt_.step));
+    TensorMap training_only;
+    for (size_t i = opt_.model_tensors; i < opt_.params.values.size(); ++i)
+      training_only.insert_or_assign(opt_.params.names[i], opt_.params.values[i]);
+    save_checkpoint(last_checkpoint_, inputs_.model, inputs_.source_files, opt_.params.names,
+                    opt_.optimizer, state, training_only);
+    prune_checkpoints(o_.output, o_.keep_last);
+    write_training_plot(o_.output / "training.png", metrics_.curves());
+  }
+
+  TrainSummary summarise() {
+    bar_.finish();
+    summary_.steps = opt_.step;
+    summary_.last_checkpoint = last_checkpoint_;
+    if (start_.main_process && !last_checkpoint_.empty()) {
+      log_ << "done: " << opt_.step << " steps, last loss " << summary_.last_loss << ", model in "
+           << last_checkpoint_.string() << "\n";
     }
-    if ((o.save_every > 0 && step % o.save_every == 0) || step == total_steps) save();
+    return summary_;
   }
-  bar.finish();
-  summary.steps = step;
-  summary.last_checkpoint = last_checkpoint;
-  if (main_process && !last_checkpoint.empty()) {
-    log << "done: " << step << " steps, last loss " << summary.last_loss << ", model in "
-        << last_checkpoint.string() << "\n";
-  }
-  return summary;
+
+  const TrainOptions& o_;
+  const DataParallel& parallel_;
+  std::ostream& log_;
+  RunStart start_;
+  RunInputs inputs_;
+  const Schedule schedule_;
+  OptimizerStart opt_;
+  const BatchRecipe recipe_;
+  SampleStream stream_;
+  MetricsLog metrics_;
+  const LossGradient gradient_;
+  ProgressBar bar_;
+  const std::chrono::steady_clock::time_point started_;
+  const long long first_step_;
+  fs::path last_checkpoint_;
+  TrainSummary summary_;
+};
+
+}  // namespace
+
+TrainSummary train(const TrainOptions& options, const DataParallel& parallel, std::ostream& log) {
+  Trainer trainer(options, parallel, log);
+  return trainer.run();
 }
 
 }  // namespace mlxocr

@@ -148,12 +148,12 @@ mx::array random_pixels(const EncoderConfig& e, int count) {
                              mx::float32, mx::random::key(7));
 }
 
-ConvertResult convert(const fs::path& input, const fs::path& output, const Combination& c,
-                      int group_size) {
+Conversion convert(const fs::path& input, const fs::path& output, const Combination& c,
+                   int group_size) {
   ConvertOptions options;
   options.input = input.string();
   options.output = output;
-  options.dtype = c.dtype;
+  options.dtype = dtype_name(c.dtype);
   options.bits = c.bits;
   options.group_size = group_size;
   return convert_model(options);
@@ -175,7 +175,7 @@ TEST_P(ConvertAccuracyTest, EveryDtypeAndQuantizationWithinBounds) {
   TempDir dir("convert");
   for (const Combination& c : kCombinations) {
     SCOPED_TRACE(variant + " " + c.name);
-    const ConvertResult result = convert(source, dir / c.name, c, 32);
+    const Conversion result = convert(source, dir / c.name, c, 32);
     const TrOCRModel converted = load_model(dir / c.name);
     ASSERT_TRUE(converted.config.converted);
     EXPECT_EQ(converted.config.converted->dtype, c.name.substr(0, c.name.find('-')));
@@ -345,7 +345,7 @@ TEST(ConvertAccuracy, WideModelEveryLayerQuantized) {
   TempDir dir("convert-wide");
   for (const Combination& c : kCombinations) {
     SCOPED_TRACE(c.name);
-    const ConvertResult result = convert(wide.path(), dir / c.name, c, 64);
+    const Conversion result = convert(wide.path(), dir / c.name, c, 64);
     EXPECT_TRUE(result.quantization.skipped.empty());
     if (c.bits) {
       // Every linear layer of the decoder: embed_tokens, 7 per layer, the output projection.
@@ -449,10 +449,10 @@ TEST_P(FullSizeTest, DISABLED_SizesAndAgreementAtRealShapes) {
     ConvertOptions options;
     options.input = model.path().string();
     options.output = dir / c.name;
-    options.dtype = c.dtype;
+    options.dtype = dtype_name(c.dtype);
     options.bits = c.bits;
     options.quantize_encoder = encoder;
-    const ConvertResult result = convert_model(options);
+    const Conversion result = convert_model(options);
     if (c.dtype != mx::float32) {
       // Sizes only: inference at these shapes takes minutes per case on a small CPU, so the
       // accuracy is measured where the activations stay float32 (quantization error alone).

@@ -141,7 +141,7 @@ TEST(ConvertErrors, SourceMissingTokenizerNeedsBase) {
 
   ConvertOptions with_base = options_for(source, dir / "out");
   with_base.base = testing::model_fixture("deit-trocr").string();
-  const ConvertResult result = convert_model(with_base);
+  const Conversion result = convert_model(with_base);
   for (const char* name : {"sentencepiece.bpe.model", "tokenizer_config.json",
                            "special_tokens_map.json", "preprocessor_config.json"}) {
     EXPECT_TRUE(fs::exists(dir / "out" / name)) << name;
@@ -152,7 +152,7 @@ TEST(ConvertErrors, SourceMissingTokenizerNeedsBase) {
 TEST(ConvertErrors, MissingPreprocessorConfigIsAWarning) {
   TempDir dir("convert-nopre");
   const fs::path source = copy_fixture(dir, "odd", {"preprocessor_config.json"});
-  const ConvertResult result = convert_model(options_for(source, dir / "out"));
+  const Conversion result = convert_model(options_for(source, dir / "out"));
   ASSERT_EQ(result.warnings.size(), 1u);
   EXPECT_NE(result.warnings[0].find("preprocessor_config.json is missing"), std::string::npos);
 }
@@ -162,7 +162,7 @@ TEST(ConvertErrors, MissingPreprocessorConfigIsAWarning) {
 TEST(ConvertErrors, Transformers5FolderGetsAFlatProcessorConfig) {
   TempDir dir("convert-v5");
   const fs::path source = testing::fixtures() / "stacks" / "v5" / "model";
-  const ConvertResult result = convert_model(options_for(source, dir / "out"));
+  const Conversion result = convert_model(options_for(source, dir / "out"));
   EXPECT_TRUE(result.warnings.empty()) << result.warnings.front();
   std::ifstream in(dir / "out" / "preprocessor_config.json");
   const nlohmann::json written = nlohmann::json::parse(in);
@@ -225,8 +225,8 @@ TEST(ConvertErrors, QuantizedSourceIsRefusedFloatOneIsReconverted) {
 
   convert_model(options_for(testing::model_fixture("vit-trocr"), dir / "f32"));
   ConvertOptions half = options_for(dir / "f32", dir / "f16");
-  half.dtype = mx::float16;
-  const ConvertResult result = convert_model(half);
+  half.dtype = "float16";
+  const Conversion result = convert_model(half);
   EXPECT_EQ(result.format.dtype, "float16");
   EXPECT_EQ(load_model(dir / "f16").decoder.dtype, mx::float16);
 }
@@ -289,7 +289,7 @@ TEST(ConvertErrors, WhatAKilledConvertLeftIsCleanedUpByTheNextRun) {
   fs::create_directories(dir / ".out.old-43");
   ConvertOptions forced = options_for(testing::model_fixture("odd"), out);
   forced.force = true;
-  const ConvertResult result = convert_model(forced);
+  const Conversion result = convert_model(forced);
   EXPECT_FALSE(fs::exists(dir / ".out.old-43"));
   EXPECT_TRUE(fs::exists(out / kConvertedWeightsFile));
   EXPECT_NE(std::find_if(result.warnings.begin(), result.warnings.end(),

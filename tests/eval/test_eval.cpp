@@ -72,7 +72,7 @@ TEST(Evaluate, FiguresAreComputeMetricsOfWhatTheRecognizerReads) {
       ++progress_calls;
       EXPECT_LE(done, total);
     };
-    const EvalResult result = evaluate(recognizer, samples, config, options);
+    const Evaluation result = evaluate(recognizer, samples, config, options);
     EXPECT_EQ(result.predictions, expected_predictions) << "batch " << batch_size;
     EXPECT_EQ(result.references, references);
     ASSERT_EQ(result.problems.size(), 1u);

@@ -15,7 +15,8 @@ trap 'rm -rf "$work"' EXIT
 prefix=$work/prefix
 "$cmake" --install "$build" --prefix "$prefix" >/dev/null
 
-for f in lib/libmlxocr.so include/mlxocr/recognizer.h include/mlxocr/model.h \
+for f in lib/libmlxocr.so include/mlxocr/recognizer.h include/mlxocr/model.h include/mlxocr/train.h \
+  include/mlxocr/evaluate.h include/mlxocr/convert.h \
   include/mlxocr/pipeline.h bin/mlxocr share/mlxocr/models/mlxocr-fields-tiny/config.json \
   lib/cmake/mlxocr/mlxocrConfig.cmake lib/cmake/mlxocr/mlxocrConfigVersion.cmake; do
   [ -e "$prefix/$f" ] || fail "$f is not installed"
