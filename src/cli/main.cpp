@@ -8,8 +8,8 @@
 
 #include "cli/commands.h"
 #include "cli/option_flags.h"
-#include "mlxocr/error.h"
 #include "kernels/cpu/int8_path.h"
+#include "mlxocr/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{

@@ -8,8 +8,8 @@
 #include <mlx/ops.h>
 
 #include "io/array_bytes.h"
-#include "mlxocr/error.h"
 #include "kernels/cpu/primitive.h"
+#include "mlxocr/error.h"
 
 namespace mlxocr {
 

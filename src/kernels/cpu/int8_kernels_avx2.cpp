@@ -13,9 +13,9 @@
 #include <cmath>
 #include <cstring>
 
-#include "kernels/cpu/row_kernels.h"
 #include "kernels/cpu/int8_kernels.h"
 #include "kernels/cpu/int8_kernels_ymm.h"
+#include "kernels/cpu/row_kernels.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>

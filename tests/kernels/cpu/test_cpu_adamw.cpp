@@ -8,8 +8,8 @@
 #include <cmath>
 #include <vector>
 
-#include "model/array_values.h"
 #include "kernels/cpu/adamw.h"
+#include "model/array_values.h"
 
 namespace mlxocr {
 namespace {

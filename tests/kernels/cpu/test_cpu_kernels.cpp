@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "float_tolerance.h"
-#include "model/array_values.h"
 #include "kernels/cpu/softmax_gelu.h"
+#include "model/array_values.h"
 #include "model/layers.h"
 
 namespace mlxocr {
