@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "api_support.h"
 #include "mlxocr/error.h"
 #include "mlxocr/limit_error.h"
 #include "mlxocr/model.h"
@@ -235,18 +236,6 @@ TEST_F(LineRecognizerApi, MinConfidenceEmptiesTheTextAndKeepsTheTokens) {
   EXPECT_TRUE(line.text.empty());
   EXPECT_EQ(line.token_ids,
             reference("vit-trocr", "greedy", "images/small_96x32.png").sequences[0]);
-}
-
-// tests/test_support.h has this helper, but it includes MLX and engine headers this file must not.
-template <typename E, typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error thrown";
-  return "";
 }
 
 TEST_F(LineRecognizerApi, BadOptionsNameTheirFields) {

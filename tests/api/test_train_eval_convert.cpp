@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "api_support.h"
 #include "mlxocr/convert.h"
 #include "mlxocr/error.h"
 #include "mlxocr/evaluate.h"
@@ -49,17 +50,6 @@ class ScratchDir {
 nlohmann::json read_json(const fs::path& file) {
   std::ifstream in(file);
   return nlohmann::json::parse(in);
-}
-
-template <typename E, typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error thrown";
-  return "";
 }
 
 // A library error names the option field and never a CLI flag.
